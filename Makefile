@@ -1,0 +1,44 @@
+# cmtune: `make run` installs what is missing, builds, and runs the main job; `make test` runs
+# the whole suite. Both work as root on a fresh Debian machine.
+
+SWIFT ?= swift
+PREFIX ?= /usr/local
+
+# C libraries the package links, and the real peers the tests drive.
+BUILD_PACKAGES = pkg-config libpcap-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libexpat1-dev libhiredis-dev
+TEST_PACKAGES = iproute2 ethtool procps
+
+.PHONY: run test deps build release install bench clean
+
+run: deps release
+	.build/release/cmtune nic
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# Installs only the Debian packages that are missing, so a prepared machine pays nothing.
+deps:
+	@missing=""; for p in $(BUILD_PACKAGES) $(TEST_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		if [ "$$(id -u)" != 0 ]; then echo "need root to install:$$missing" >&2; exit 1; fi; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product cmtune
+
+install: release
+	install -m 0755 .build/release/cmtune $(PREFIX)/bin/cmtune
+
+bench: deps
+	bench/nic-irq.sh
+
+clean:
+	rm -rf .build

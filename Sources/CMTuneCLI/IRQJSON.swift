@@ -1,0 +1,59 @@
+import HostKit
+
+/// `cmtune irq --json`, schema in docs/json.md.
+enum IRQJSON {
+    static func document(_ inventory: HostInventory, lines: [InterruptLine], issues: [HostIssue]) -> JSONValue {
+        .object([
+            ("root", .string(inventory.root)),
+            ("cpus", .array(inventory.interrupts.cpus.map { .int($0) })),
+            ("irqs", .array(lines.map { irq($0, inventory: inventory) })),
+            ("counters", .array(inventory.interrupts.counters.map(counter))),
+            ("issues", HostJSON.issues(issues)),
+        ])
+    }
+
+    static func irq(_ line: InterruptLine, inventory: HostInventory) -> JSONValue {
+        let owners = inventory.ownership.owners(of: line.irq)
+        let owner = owners.first
+        let settings = inventory.irqSettings[line.irq]
+        let queue: JSONValue = owner?.queue.map { .object([("kind", .string($0.kind.rawValue)), ("index", .int($0.index))]) } ?? .null
+        return .object([
+            ("irq", .int(line.irq)),
+            ("name", .string(line.name)),
+            ("actions", .array(line.actions.map { .string($0) })),
+            ("chip", .string(line.chip)),
+            ("hardwareIRQ", .string(line.hardwareIRQ)),
+            ("trigger", .string(line.trigger)),
+            ("counts", .array(line.counts.map { .int(Int(truncatingIfNeeded: $0)) })),
+            ("total", .int(Int(truncatingIfNeeded: line.total))),
+            ("device", .string(owner?.deviceName)),
+            ("queue", queue),
+            ("role", .string(owner?.role.label)),
+            ("source", .string(owner?.source.rawValue)),
+            ("owners", .array(owners.map(ownerJSON))),
+            ("affinity", HostJSON.cpus(settings?.affinity)),
+            ("effectiveAffinity", HostJSON.cpus(settings?.effectiveAffinity)),
+            ("affinityHint", HostJSON.cpus(settings?.affinityHint)),
+            ("node", .int(settings?.node)),
+            ("managed", .bool(settings?.managed)),
+        ])
+    }
+
+    static func ownerJSON(_ owner: IRQOwner) -> JSONValue {
+        .object([
+            ("device", .string(owner.deviceName)),
+            ("interface", .string(owner.interface)),
+            ("role", .string(owner.role.label)),
+            ("source", .string(owner.source.rawValue)),
+            ("scheme", .string(owner.scheme)),
+        ])
+    }
+
+    static func counter(_ counter: InterruptCounter) -> JSONValue {
+        .object([
+            ("name", .string(counter.name)),
+            ("counts", .array(counter.counts.map { .int(Int(truncatingIfNeeded: $0)) })),
+            ("description", .string(counter.description)),
+        ])
+    }
+}

@@ -1,0 +1,117 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import SystemPackage
+
+/// The raw file system calls HostKit makes, in one place, returning `Result` with the errno.
+///
+/// sysfs files report a size of 4096 whatever they hold and procfs files report 0, so files are
+/// read until EOF rather than by `stat` size. EINTR is retried here and nowhere else.
+enum FileSystemCalls {
+    /// Reads a whole file. sysfs attributes fit in one page; /proc/interrupts on a 256-CPU host
+    /// is a few hundred kilobytes, so the buffer grows geometrically.
+    static func readFile(atPath path: String) -> Result<[UInt8], Errno> {
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+        } catch {
+            return .failure(error as? Errno ?? .ioError)
+        }
+        defer { try? descriptor.close() }
+        var bytes: [UInt8] = []
+        var capacity = 4096
+        while true {
+            let chunk = capacity - bytes.count
+            var failure: Errno?
+            var readCount = 0
+            bytes.reserveCapacity(capacity)
+            let before = bytes.count
+            bytes.append(contentsOf: repeatElement(0, count: chunk))
+            bytes.withUnsafeMutableBytes { buffer in
+                let target = UnsafeMutableRawBufferPointer(rebasing: buffer[before...])
+                do {
+                    readCount = try descriptor.read(into: target, retryOnInterrupt: true)
+                } catch {
+                    failure = error as? Errno ?? .ioError
+                }
+            }
+            bytes.removeLast(chunk - readCount)
+            if let failure { return .failure(failure) }
+            if readCount == 0 { return .success(bytes) }
+            if bytes.count == capacity { capacity *= 2 }
+        }
+    }
+
+    /// Writes text the way `echo value > file` does for sysfs: one write call, so the kernel
+    /// sees the whole value at once and answers with its own errno (EIO, EINVAL, EOVERFLOW...).
+    static func writeFile(atPath path: String, bytes: [UInt8], create: Bool = false) -> Result<Void, Errno> {
+        let descriptor: FileDescriptor
+        do {
+            var options: FileDescriptor.OpenOptions = [.closeOnExec]
+            if create { options.formUnion([.create, .truncate]) }
+            descriptor = try FileDescriptor.open(
+                FilePath(path), .writeOnly, options: options, permissions: create ? [.ownerReadWrite, .groupRead, .otherRead] : nil)
+        } catch {
+            return .failure(error as? Errno ?? .ioError)
+        }
+        defer { try? descriptor.close() }
+        do {
+            let written = try descriptor.writeAll(bytes)
+            return written == bytes.count ? .success(()) : .failure(.ioError)
+        } catch {
+            return .failure(error as? Errno ?? .ioError)
+        }
+    }
+
+    /// Names in a directory, without `.` and `..`, in no particular order.
+    static func listDirectory(atPath path: String) -> Result<[String], Errno> {
+        guard let directory = opendir(path) else { return .failure(Errno(rawValue: errno)) }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafePointer(to: &entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: pointer.pointee)) {
+                    String(cString: $0)
+                }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return .success(names)
+    }
+
+    static func readLink(atPath path: String) -> Result<String, Errno> {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = readlink(path, &buffer, buffer.count - 1)
+        guard length >= 0 else { return .failure(Errno(rawValue: errno)) }
+        buffer[length] = 0
+        return .success(String(cString: buffer))
+    }
+
+    enum EntryKind: Sendable { case file, directory, symbolicLink, other }
+
+    /// What a path is, without following a final symbolic link.
+    static func entryKind(atPath path: String) -> Result<EntryKind, Errno> {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return .failure(Errno(rawValue: errno)) }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return .success(.file)
+        case S_IFDIR: return .success(.directory)
+        case S_IFLNK: return .success(.symbolicLink)
+        default: return .success(.other)
+        }
+    }
+
+    static func makeDirectory(atPath path: String) -> Result<Void, Errno> {
+        if mkdir(path, 0o755) == 0 || errno == EEXIST { return .success(()) }
+        return .failure(Errno(rawValue: errno))
+    }
+
+    static func makeSymbolicLink(atPath path: String, target: String) -> Result<Void, Errno> {
+        if symlink(target, path) == 0 || errno == EEXIST { return .success(()) }
+        return .failure(Errno(rawValue: errno))
+    }
+}

@@ -1,0 +1,182 @@
+/// Everything `cmtune nic` and `cmtune irq` show, read once from a root.
+public struct HostInventory: Sendable, Equatable {
+    public var root: String
+    public var topology: CPUTopology
+    public var interrupts: InterruptTable
+    public var ownership: IRQOwnership
+    /// /proc/irq/N settings of the IRQs read (all, or those of the selected interfaces).
+    public var irqSettings: [Int: IRQSettings]
+    public var interfaces: [InterfaceReport]
+    /// `net.core.rps_sock_flow_entries`: the global RFS table size (0 = RFS off).
+    public var rpsSockFlowEntries: Int?
+    /// Problems met while reading; the inventory is still as complete as the rest allows.
+    public var issues: [HostIssue]
+
+    /// Which interfaces to report.
+    public enum Selection: Sendable, Equatable {
+        /// Those with hardware behind them or more than one queue (veth with queues counts),
+        /// plus devices known only from IRQ names. Loopback never.
+        case withQueues
+        /// Every interface, loopback and single-queue virtual ones too.
+        case all
+        /// Exactly these, in this order; an unknown name is an issue.
+        case named([String])
+    }
+
+    /// Which IRQs' /proc/irq/N settings to read.
+    public enum IRQScope: Sendable, Equatable {
+        case all
+        case selectedInterfaces
+    }
+
+    public init(
+        root: String, topology: CPUTopology, interrupts: InterruptTable, ownership: IRQOwnership, irqSettings: [Int: IRQSettings],
+        interfaces: [InterfaceReport], rpsSockFlowEntries: Int?, issues: [HostIssue]
+    ) {
+        self.root = root
+        self.topology = topology
+        self.interrupts = interrupts
+        self.ownership = ownership
+        self.irqSettings = irqSettings
+        self.interfaces = interfaces
+        self.rpsSockFlowEntries = rpsSockFlowEntries
+        self.issues = issues
+    }
+
+    /// Reads the inventory. Never throws: what cannot be read is an issue and stays unknown.
+    public static func read(
+        from root: HostRoot, selection: Selection = .withQueues, irqScope: IRQScope = .selectedInterfaces,
+        facts factsSource: (any DeviceFactsSource)? = nil
+    ) -> HostInventory {
+        var issues: [HostIssue] = []
+        let interrupts: InterruptTable
+        do {
+            interrupts = try InterruptTable.read(from: root)
+        } catch {
+            issues.append(HostIssue(error))
+            interrupts = InterruptTable(cpus: [], lines: [])
+        }
+        issues.append(contentsOf: interrupts.issues)
+        let topology = CPUTopology.read(from: root, fallbackOnline: CPUSet(interrupts.cpus), issues: &issues)
+
+        var names: [String] = []
+        do {
+            names = try NetworkInterface.names(from: root)
+        } catch {
+            issues.append(HostIssue(error))
+        }
+        var identities = names.map { NetworkInterface.read(named: $0, from: root, detail: .identity, issues: &issues) }
+
+        let wanted: [String]
+        switch selection {
+        case .all: wanted = names
+        case .named(let requested): wanted = requested
+        case .withQueues:
+            wanted = identities.filter { !$0.isLoopback && ($0.device != nil || $0.rxQueues.count > 1 || $0.txQueues.count > 1) }.map(\.name)
+        }
+
+        var facts: [String: DeviceFacts] = [:]
+        for index in identities.indices where wanted.contains(identities[index].name) {
+            identities[index] = NetworkInterface.read(named: identities[index].name, from: root, detail: .full, issues: &issues)
+            if let factsSource {
+                let interface = identities[index]
+                facts[interface.name] = factsSource.facts(interface: interface.name, ifindex: interface.ifindex ?? 0)
+            }
+        }
+
+        let ownership = IRQOwnership(
+            interrupts: interrupts, interfaces: identities, facts: facts, virtioDeviceTypes: virtioDeviceTypes(root: root, interrupts: interrupts))
+
+        // Devices only IRQ names know about: a snapshot of /proc/interrupts alone, or names
+        // that refer to a PCI function or virtio device with no netdev on this host.
+        var inferred: [String] = []
+        for irq in ownership.owners.keys.sorted() {
+            for owner in ownership.owners(of: irq) where owner.interface == nil {
+                let name = owner.reference.description
+                if !inferred.contains(name) && !names.contains(name) { inferred.append(name) }
+            }
+        }
+        var inferredOwnership = ownership
+        if !inferred.isEmpty { inferredOwnership = ownership.assigningUnresolvedToReferences() }
+
+        var selected: [(NetworkInterface, Bool)] = []
+        switch selection {
+        case .named(let requested):
+            for name in requested {
+                if let interface = identities.first(where: { $0.name == name }) {
+                    selected.append((interface, false))
+                } else if inferred.contains(name) {
+                    selected.append((NetworkInterface(name: name), true))
+                } else {
+                    issues.append(HostIssue(path: root.absolute("sys/class/net/\(name)"), message: "no interface named '\(name)' (known: \(names.joined(separator: ", ")))"))
+                }
+            }
+        case .all, .withQueues:
+            selected = identities.filter { wanted.contains($0.name) }.map { ($0, false) }
+            let inferredWithQueues = inferred.filter { name in
+                inferredOwnership.owners.values.contains { $0.contains { $0.interface == name && ($0.queue != nil || $0.role == .allQueues) } }
+            }
+            selected += inferredWithQueues.map { (NetworkInterface(name: $0), true) }
+        }
+
+        var settingsIRQs: [Int]
+        switch irqScope {
+        case .all: settingsIRQs = interrupts.lines.map(\.irq)
+        case .selectedInterfaces: settingsIRQs = selected.flatMap { inferredOwnership.irqs(of: $0.0.name) }
+        }
+        settingsIRQs = Array(Set(settingsIRQs)).sorted()
+        var settings: [Int: IRQSettings] = [:]
+        for irq in settingsIRQs {
+            settings[irq] = IRQSettings.read(irq: irq, from: root, issues: &issues)
+        }
+
+        let rpsSockFlowEntries = SysfsReader(root: root).integer("proc/sys/net/core/rps_sock_flow_entries", issues: &issues)
+
+        var reports: [InterfaceReport] = []
+        for (interface, isInferred) in selected {
+            var report = InterfaceReport.build(
+                interface: interface, inferred: isInferred, ownership: inferredOwnership, interrupts: interrupts, settings: settings,
+                facts: facts[interface.name])
+            report.observations = InterfaceChecks.observe(report, topology: topology, rpsSockFlowEntries: rpsSockFlowEntries)
+            reports.append(report)
+        }
+
+        return HostInventory(
+            root: root.path, topology: topology, interrupts: interrupts, ownership: ownership, irqSettings: settings, interfaces: reports,
+            rpsSockFlowEntries: rpsSockFlowEntries, issues: issues)
+    }
+}
+
+/// The virtio device id of each `virtioN` named in /proc/interrupts (1 net, 2 block, 19 vsock),
+/// from /sys/bus/virtio/devices/virtioN/device; absent in trees without sysfs.
+private func virtioDeviceTypes(root: HostRoot, interrupts: InterruptTable) -> [String: Int] {
+    var names = Set<String>()
+    for line in interrupts.lines {
+        for action in line.actions where action.hasPrefix("virtio") {
+            let digits = action.dropFirst(6).prefix { $0.isASCII && $0.isNumber }
+            if !digits.isEmpty { names.insert("virtio" + digits) }
+        }
+    }
+    var types: [String: Int] = [:]
+    for name in names {
+        guard let text = try? root.readIfPresent("sys/bus/virtio/devices/\(name)/device") else { continue }
+        let hex = text.hasPrefix("0x") ? String(text.dropFirst(2)) : text
+        if let type = Int(hex, radix: 16) { types[name] = type }
+    }
+    return types
+}
+
+extension IRQOwnership {
+    /// The same ownership with each unresolved owner assigned to a pseudo-interface named
+    /// after its reference, so devices known only from IRQ names can be reported like NICs.
+    func assigningUnresolvedToReferences() -> IRQOwnership {
+        var copy = self
+        copy.mapOwners { owner in
+            guard owner.interface == nil else { return owner }
+            var assigned = owner
+            assigned.interface = owner.reference.description
+            return assigned
+        }
+        return copy
+    }
+}

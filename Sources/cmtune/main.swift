@@ -1,0 +1,2 @@
+import CMTuneCLI
+CMTune.main()

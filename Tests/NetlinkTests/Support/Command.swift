@@ -1,0 +1,52 @@
+import Foundation
+
+/// Runs a system tool (ip, ethtool) the way a person would, so tests compare what the Netlink
+/// target reads with what the standard tools print.
+struct CommandResult {
+    var status: Int32
+    var output: String
+    var error: String
+}
+
+struct CommandFailure: Error, CustomStringConvertible {
+    var arguments: [String]
+    var result: CommandResult
+
+    var description: String {
+        "`\(arguments.joined(separator: " "))` exited \(result.status): \(result.error)\(result.output)"
+    }
+}
+
+/// Runs `arguments[0]` found on PATH (or /usr/sbin, /sbin, where ip and ethtool live) and
+/// returns its output, whatever its exit status.
+func runCommand(_ arguments: [String]) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    environment["PATH"] = (environment["PATH"].map { $0 + ":" } ?? "") + "/usr/sbin:/sbin:/usr/bin:/bin"
+    environment["LC_ALL"] = "C"
+    process.environment = environment
+    let output = Pipe()
+    let error = Pipe()
+    process.standardOutput = output
+    process.standardError = error
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    // Read before waiting so a chatty tool cannot fill the pipe and block.
+    let outputData = output.fileHandleForReading.readDataToEndOfFile()
+    let errorData = error.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CommandResult(
+        status: process.terminationStatus,
+        output: String(decoding: outputData, as: UTF8.self),
+        error: String(decoding: errorData, as: UTF8.self))
+}
+
+/// Runs a command that must succeed and returns its standard output.
+@discardableResult
+func runChecked(_ arguments: [String]) throws -> String {
+    let result = try runCommand(arguments)
+    guard result.status == 0 else { throw CommandFailure(arguments: arguments, result: result) }
+    return result.output
+}

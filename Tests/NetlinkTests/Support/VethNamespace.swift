@@ -1,0 +1,72 @@
+import Foundation
+
+/// A throw-away network namespace holding a veth pair `v0`/`v1` with several queues: a real
+/// multi-queue device on any machine, which `ethtool -L` can reshape.
+struct VethNamespace {
+    /// Queues per direction unless a test asks for more.
+    static let queueCount = 4
+
+    let name: String
+    let queues: Int
+    let device = "v0"
+    let peer = "v1"
+
+    /// Creates the namespace and pair, runs `body`, and deletes the namespace (and with it the
+    /// pair) whatever happens, so a failing test leaves nothing behind.
+    static func with<T>(queues: Int = queueCount, _ body: (VethNamespace) throws -> T) throws -> T {
+        let namespace = VethNamespace(
+            name: "cmtnl-\(getpid())-\(UInt32.random(in: 0...UInt32.max))", queues: queues)
+        defer { _ = try? runCommand(["ip", "netns", "delete", namespace.name]) }
+        try namespace.create()
+        return try body(namespace)
+    }
+
+    private func create() throws {
+        let queues = String(queues)
+        try runChecked(["ip", "netns", "add", name])
+        try runChecked([
+            "ip", "-n", name, "link", "add", device, "numrxqueues", queues, "numtxqueues", queues,
+            "type", "veth", "peer", "name", peer, "numrxqueues", queues, "numtxqueues", queues,
+        ])
+        // The netdev family lists only the queues of a device that is up.
+        try runChecked(["ip", "-n", name, "link", "set", device, "up"])
+        try runChecked(["ip", "-n", name, "link", "set", peer, "up"])
+    }
+
+    /// Runs a command inside the namespace (`ip netns exec`, which also mounts the namespace's
+    /// own /sys).
+    func exec(_ arguments: [String]) throws -> CommandResult {
+        try runCommand(["ip", "netns", "exec", name] + arguments)
+    }
+
+    @discardableResult
+    func execChecked(_ arguments: [String]) throws -> String {
+        try runChecked(["ip", "netns", "exec", name] + arguments)
+    }
+
+    /// The device's ifindex as the namespace's sysfs reports it.
+    func ifindex(of interface: String) throws -> Int {
+        let text = try execChecked(["cat", "/sys/class/net/\(interface)/ifindex"])
+        guard let index = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw CommandFailure(
+                arguments: ["cat", "ifindex"], result: CommandResult(status: 0, output: text, error: "not a number"))
+        }
+        return index
+    }
+
+    /// An ifindex no device in the namespace has: one past the largest that `ip link` lists.
+    func unusedIfindex() throws -> Int {
+        let listing = try runChecked(["ip", "-n", name, "-o", "link", "show"])
+        let indexes = listing.split(separator: "\n").compactMap { line in
+            line.split(separator: ":").first.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        }
+        return (indexes.max() ?? 0) + 1
+    }
+
+    /// rx-N and tx-N entries of /sys/class/net/DEV/queues, counted per kind.
+    func sysfsQueueCounts(of interface: String) throws -> (rx: Int, tx: Int) {
+        let listing = try execChecked(["ls", "/sys/class/net/\(interface)/queues"])
+        let names = listing.split(whereSeparator: \.isWhitespace)
+        return (names.filter { $0.hasPrefix("rx-") }.count, names.filter { $0.hasPrefix("tx-") }.count)
+    }
+}
