@@ -51,10 +51,12 @@ let package = Package(
             dependencies: ["HostKit"],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HostKit"]),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HostKit", "CMTuneTestSupport"]),
         .testTarget(
             name: "CMTuneCLITests",
-            dependencies: ["cmtune", "CMTuneCLI", "HostKit"]
+            dependencies: ["cmtune", "CMTuneCLI", "HostKit", "CMTuneTestSupport"]
         ),
+        // Helpers the integration tests share: running tools, veth namespaces, ethtool's output.
+        .target(name: "CMTuneTestSupport", dependencies: ["HostKit"], path: "Tests/Support"),
     ]
 )

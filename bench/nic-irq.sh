@@ -3,10 +3,13 @@
 # 64-queue host, against the issue's 50 ms budget. See bench/README.md.
 #
 #   bench/nic-irq.sh [--record] [-n RUNS] [--no-build] [--cpus 256] [--queues 64] [--nodes 2]
+#                    [-- SWIFT-BUILD-ARGS...]
 #
 #   --record     also append the table, date, machine and command to bench/RESULTS.md
 #   -n RUNS      timed runs per command (default 20), after 2 untimed warm-ups
 #   --no-build   skip `swift build`; use .build/release/cmtune, or $CMTUNE if set
+#   -- ARGS      extra arguments for `swift build`, e.g. a compiler workaround:
+#                -- -Xswiftc -Xllvm -Xswiftc -sil-disable-pass=copy-propagation
 #
 # The commands run interleaved (one of each per round) so drift hits all of them alike.
 # For reference the table also times `cat` of exactly the files each command opened under
@@ -16,7 +19,7 @@ set -euo pipefail
 
 die() { printf 'nic-irq: %s\n' "$*" >&2; exit 1; }
 
-runs=20 record=0 build=1 cpus=256 queues=64 nodes=2
+runs=20 record=0 build=1 cpus=256 queues=64 nodes=2 build_args=()
 invocation="bench/nic-irq.sh${*:+$(printf ' %q' "$@")}"
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -26,7 +29,8 @@ while [ $# -gt 0 ]; do
         --cpus) cpus=${2:?}; shift ;;
         --queues) queues=${2:?}; shift ;;
         --nodes) nodes=${2:?}; shift ;;
-        -h|--help) sed -n '2,15s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        --) shift; build_args=("$@"); break ;;
+        -h|--help) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 0 ;;
         *) die "unknown argument: $1 (try --help)" ;;
     esac
     shift
@@ -37,8 +41,9 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 
 if [ "$build" = 1 ]; then
-    echo "nic-irq: swift build -c release --product cmtune" >&2
-    swift build -c release --product cmtune >&2 || die "swift build -c release --product cmtune failed"
+    build_cmd=(swift build -c release --product cmtune "${build_args[@]}")
+    echo "nic-irq: ${build_cmd[*]}" >&2
+    "${build_cmd[@]}" >&2 || die "${build_cmd[*]} failed"
 fi
 cmtune=${CMTUNE:-$repo/.build/release/cmtune}
 [ -x "$cmtune" ] || die "cmtune not found at $cmtune (run: swift build -c release --product cmtune)"

@@ -16,7 +16,7 @@ struct NICText {
         if let entries = inventory.rpsSockFlowEntries { summary += ", rps_sock_flow_entries \(entries)" }
         if !inventory.root.isEmpty && inventory.root != "/" { summary += "  (root \(inventory.root))" }
         lines.append(console.paint(summary, .dim))
-        if inventory.interfaces.isEmpty {
+        if inventory.interfaces.isEmpty && inventory.issues.isEmpty {
             lines.append("no interfaces with queues found (use --all to list every interface)")
         }
         for report in inventory.interfaces {

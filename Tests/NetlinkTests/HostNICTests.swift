@@ -1,3 +1,4 @@
+import CMTuneTestSupport
 import Foundation
 import HostKit
 import Netlink

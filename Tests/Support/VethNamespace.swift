@@ -2,18 +2,18 @@ import Foundation
 
 /// A throw-away network namespace holding a veth pair `v0`/`v1` with several queues: a real
 /// multi-queue device on any machine, which `ethtool -L` can reshape.
-struct VethNamespace {
+public struct VethNamespace {
     /// Queues per direction unless a test asks for more.
-    static let queueCount = 4
+    public static let queueCount = 4
 
-    let name: String
-    let queues: Int
-    let device = "v0"
-    let peer = "v1"
+    public let name: String
+    public let queues: Int
+    public let device = "v0"
+    public let peer = "v1"
 
     /// Creates the namespace and pair, runs `body`, and deletes the namespace (and with it the
     /// pair) whatever happens, so a failing test leaves nothing behind.
-    static func with<T>(queues: Int = queueCount, _ body: (VethNamespace) throws -> T) throws -> T {
+    public static func with<T>(queues: Int = queueCount, _ body: (VethNamespace) throws -> T) throws -> T {
         let namespace = VethNamespace(
             name: "cmtnl-\(getpid())-\(UInt32.random(in: 0...UInt32.max))", queues: queues)
         defer { _ = try? runCommand(["ip", "netns", "delete", namespace.name]) }
@@ -35,17 +35,17 @@ struct VethNamespace {
 
     /// Runs a command inside the namespace (`ip netns exec`, which also mounts the namespace's
     /// own /sys).
-    func exec(_ arguments: [String]) throws -> CommandResult {
+    public func exec(_ arguments: [String]) throws -> CommandResult {
         try runCommand(["ip", "netns", "exec", name] + arguments)
     }
 
     @discardableResult
-    func execChecked(_ arguments: [String]) throws -> String {
+    public func execChecked(_ arguments: [String]) throws -> String {
         try runChecked(["ip", "netns", "exec", name] + arguments)
     }
 
     /// The device's ifindex as the namespace's sysfs reports it.
-    func ifindex(of interface: String) throws -> Int {
+    public func ifindex(of interface: String) throws -> Int {
         let text = try execChecked(["cat", "/sys/class/net/\(interface)/ifindex"])
         guard let index = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw CommandFailure(
@@ -55,7 +55,7 @@ struct VethNamespace {
     }
 
     /// An ifindex no device in the namespace has: one past the largest that `ip link` lists.
-    func unusedIfindex() throws -> Int {
+    public func unusedIfindex() throws -> Int {
         let listing = try runChecked(["ip", "-n", name, "-o", "link", "show"])
         let indexes = listing.split(separator: "\n").compactMap { line in
             line.split(separator: ":").first.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -64,7 +64,7 @@ struct VethNamespace {
     }
 
     /// rx-N and tx-N entries of /sys/class/net/DEV/queues, counted per kind.
-    func sysfsQueueCounts(of interface: String) throws -> (rx: Int, tx: Int) {
+    public func sysfsQueueCounts(of interface: String) throws -> (rx: Int, tx: Int) {
         let listing = try execChecked(["ls", "/sys/class/net/\(interface)/queues"])
         let names = listing.split(whereSeparator: \.isWhitespace)
         return (names.filter { $0.hasPrefix("rx-") }.count, names.filter { $0.hasPrefix("tx-") }.count)

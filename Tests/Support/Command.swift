@@ -2,24 +2,35 @@ import Foundation
 
 /// Runs a system tool (ip, ethtool) the way a person would, so tests compare what the Netlink
 /// target reads with what the standard tools print.
-struct CommandResult {
-    var status: Int32
-    var output: String
-    var error: String
+public struct CommandResult {
+    public var status: Int32
+    public var output: String
+    public var error: String
+
+    public init(status: Int32, output: String, error: String) {
+        self.status = status
+        self.output = output
+        self.error = error
+    }
 }
 
-struct CommandFailure: Error, CustomStringConvertible {
-    var arguments: [String]
-    var result: CommandResult
+public struct CommandFailure: Error, CustomStringConvertible {
+    public var arguments: [String]
+    public var result: CommandResult
 
-    var description: String {
+    public init(arguments: [String], result: CommandResult) {
+        self.arguments = arguments
+        self.result = result
+    }
+
+    public var description: String {
         "`\(arguments.joined(separator: " "))` exited \(result.status): \(result.error)\(result.output)"
     }
 }
 
 /// Runs `arguments[0]` found on PATH (or /usr/sbin, /sbin, where ip and ethtool live) and
 /// returns its output, whatever its exit status.
-func runCommand(_ arguments: [String]) throws -> CommandResult {
+public func runCommand(_ arguments: [String]) throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
@@ -45,7 +56,7 @@ func runCommand(_ arguments: [String]) throws -> CommandResult {
 
 /// Runs a command that must succeed and returns its standard output.
 @discardableResult
-func runChecked(_ arguments: [String]) throws -> String {
+public func runChecked(_ arguments: [String]) throws -> String {
     let result = try runCommand(arguments)
     guard result.status == 0 else { throw CommandFailure(arguments: arguments, result: result) }
     return result.output

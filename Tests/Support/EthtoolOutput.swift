@@ -3,10 +3,10 @@ import HostKit
 
 /// Parsers for what ethtool 6.x prints, to hold the Netlink target's answers against the
 /// standard tool's. "n/a" becomes nil, as the model means "not reported".
-enum EthtoolOutput {
+public enum EthtoolOutput {
     /// Lines "Key:<tabs>value" grouped by the "Pre-set maximums:" / "Current hardware settings:"
     /// sections of `ethtool -l` and `ethtool -g`.
-    static func sections(_ text: String) -> (maximums: [String: String], current: [String: String]) {
+    public static func sections(_ text: String) -> (maximums: [String: String], current: [String: String]) {
         var maximums: [String: String] = [:]
         var current: [String: String] = [:]
         var inCurrent: Bool? = nil
@@ -20,7 +20,7 @@ enum EthtoolOutput {
         return (maximums, current)
     }
 
-    static func keyValue(_ line: String) -> (String, String)? {
+    public static func keyValue(_ line: String) -> (String, String)? {
         guard let colon = line.firstIndex(of: ":") else { return nil }
         let key = line[..<colon].trimmingCharacters(in: .whitespaces)
         let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
@@ -28,13 +28,13 @@ enum EthtoolOutput {
         return (key, value)
     }
 
-    static func number(_ value: String?) -> UInt32? {
+    public static func number(_ value: String?) -> UInt32? {
         guard let value, value != "n/a" else { return nil }
         return UInt32(value)
     }
 
     /// `ethtool -l`.
-    static func channels(_ text: String) -> ChannelCounts {
+    public static func channels(_ text: String) -> ChannelCounts {
         let (maximums, current) = sections(text)
         return ChannelCounts(
             maxRx: number(maximums["RX"]), maxTx: number(maximums["TX"]), maxOther: number(maximums["Other"]),
@@ -43,7 +43,7 @@ enum EthtoolOutput {
     }
 
     /// `ethtool -g`.
-    static func rings(_ text: String) -> RingSizes {
+    public static func rings(_ text: String) -> RingSizes {
         let (maximums, current) = sections(text)
         return RingSizes(
             maxRx: number(maximums["RX"]), maxRxMini: number(maximums["RX Mini"]),
@@ -53,7 +53,7 @@ enum EthtoolOutput {
     }
 
     /// `ethtool -c`, the fields the model keeps.
-    static func coalescing(_ text: String) -> Coalescing {
+    public static func coalescing(_ text: String) -> Coalescing {
         var values: [String: String] = [:]
         var adaptive: (rx: Bool?, tx: Bool?) = (nil, nil)
         for line in text.split(separator: "\n") {
@@ -95,7 +95,7 @@ enum EthtoolOutput {
     }
 
     /// ethtool's message when the driver lacks the operation (ioctl or netlink path).
-    static func saysNotSupported(_ result: CommandResult) -> Bool {
+    public static func saysNotSupported(_ result: CommandResult) -> Bool {
         result.status != 0 && (result.error + result.output).contains("Operation not supported")
     }
 }

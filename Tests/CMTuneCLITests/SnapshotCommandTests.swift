@@ -1,0 +1,34 @@
+import CMTuneTestSupport
+import Foundation
+import Testing
+
+@Suite("cmtune snapshot")
+struct SnapshotCommandTests {
+    @Test("a snapshot of this host analysed with --root shows the same NICs, queues, IRQs and channels")
+    func liveRoundTrip() throws {
+        try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
+        let directory = try TemporaryDirectory()
+        let target = directory.path + "/snap"
+        let snapshot = try CMTuneBinary.run(["snapshot", "-o", target])
+        #expect(snapshot.status == 0, "\(snapshot.error)")
+        #expect(FileManager.default.fileExists(atPath: target + "/proc/interrupts"))
+        #expect(FileManager.default.fileExists(atPath: target + "/cmtune/device-facts.json"))
+
+        let (_, live) = try CMTuneBinary.json(["nic"])
+        let (offlineResult, offline) = try CMTuneBinary.json(["nic", "--root", target])
+        #expect(offlineResult.status == 0, "\(offlineResult.error)")
+        #expect(live.interfaces().map { $0["name"] as? String } == offline.interfaces().map { $0["name"] as? String })
+        for (a, b) in zip(live.interfaces(), offline.interfaces()) {
+            for key in ["driver", "busID", "pciAddress", "rxQueueCount", "txQueueCount"] {
+                #expect(String(describing: a[key]) == String(describing: b[key]), "\(key)")
+            }
+            let liveQueues = (a["queues"] as? [[String: Any]] ?? []).map { "\($0["kind"]!)-\($0["index"]!) irq \($0["irq"]!) \($0["irqName"]!) \($0["affinity"]!)" }
+            let offlineQueues = (b["queues"] as? [[String: Any]] ?? []).map { "\($0["kind"]!)-\($0["index"]!) irq \($0["irq"]!) \($0["irqName"]!) \($0["affinity"]!)" }
+            #expect(liveQueues == offlineQueues)
+            #expect((a["channels"] as? NSDictionary) == (b["channels"] as? NSDictionary))
+        }
+        let again = try CMTuneBinary.run(["snapshot", "-o", target])
+        #expect(again.status != 0)
+        #expect(again.error.contains("not empty"))
+    }
+}
