@@ -16,7 +16,12 @@ enum IRQJSON {
         let owners = inventory.ownership.owners(of: line.irq)
         let owner = owners.first
         let settings = inventory.irqSettings[line.irq]
-        let queue: JSONValue = owner?.queue.map { .object([("kind", .string($0.kind.rawValue)), ("index", .int($0.index))]) } ?? .null
+        // Spelled out rather than `map ?? .null`: Swift 6.3.1's optimizer (CopyPropagation)
+        // crashes on that form here in release builds.
+        var queue = JSONValue.null
+        if let served = owner?.queue {
+            queue = .object([("kind", .string(served.kind.rawValue)), ("index", .int(served.index))])
+        }
         return .object([
             ("irq", .int(line.irq)),
             ("name", .string(line.name)),

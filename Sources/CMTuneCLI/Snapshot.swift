@@ -24,8 +24,19 @@ extension CMTune {
 
         func run() throws {
             let source = HostRoot(rootOptions.root, recorder: AccessRecorder())
-            if let existing = try? HostRoot(output).list(""), !existing.isEmpty {
-                throw ValidationError("-o \(output): directory is not empty; a snapshot needs an empty or new directory")
+            let snapshot = HostSnapshot(source: source, destination: output)
+            switch snapshot.destinationState {
+            case .empty: break
+            case .previousSnapshot:
+                do {
+                    try snapshot.removePreviousSnapshot()
+                } catch {
+                    Console.error("cannot replace the earlier snapshot: \(error)")
+                    throw ExitCode(2)
+                }
+            case .occupied:
+                Console.error("-o \(output): directory is not empty and is not a cmtune snapshot; give an empty or new directory")
+                throw ExitCode(2)
             }
             var issues: [HostIssue] = []
             let facts = FactsSource.forRoot(source, issues: &issues)
@@ -34,10 +45,10 @@ extension CMTune {
             for path in HostSnapshot.additionalFiles { _ = try? source.readIfPresent(path) }
             issues += inventory.issues
 
-            let snapshot = HostSnapshot(source: source, destination: output)
             let summary: HostSnapshot.Summary
             do {
                 summary = try snapshot.copy(source.recorder!.accesses)
+                try snapshot.store(SnapshotMetadata.current(root: source).rendered(pretty: true).utf8Array, at: HostSnapshot.metadataPath)
                 if facts != nil {
                     try snapshot.store(StoredDeviceFacts.encode(inventory.interfaces.compactMap(\.facts)), at: StoredDeviceFacts.path)
                 }

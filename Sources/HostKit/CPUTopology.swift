@@ -93,6 +93,8 @@ extension CPUTopology {
         func cpuList(_ path: String) -> CPUSet? {
             do {
                 guard let text = try root.readIfPresent(path) else { return nil }
+                // Kernels built with NO_HZ_FULL but booted without `nohz_full=` print "(null)".
+                if text == "(null)" { return [] }
                 return try CPUSet(parsingList: text)
             } catch let error as HostError {
                 issues.append(HostIssue(error))

@@ -25,23 +25,20 @@ enum FileSystemCalls {
         var bytes: [UInt8] = []
         var capacity = 4096
         while true {
-            let chunk = capacity - bytes.count
             var failure: Errno?
-            var readCount = 0
-            bytes.reserveCapacity(capacity)
-            let before = bytes.count
-            bytes.append(contentsOf: repeatElement(0, count: chunk))
-            bytes.withUnsafeMutableBytes { buffer in
-                let target = UnsafeMutableRawBufferPointer(rebasing: buffer[before...])
+            // Read straight into spare capacity: filling it first (append of zeros) costs a
+            // loop per byte in debug builds, which the tests run.
+            let chunk = try? [UInt8](unsafeUninitializedCapacity: capacity - bytes.count) { buffer, initialized in
                 do {
-                    readCount = try descriptor.read(into: target, retryOnInterrupt: true)
+                    initialized = try descriptor.read(into: UnsafeMutableRawBufferPointer(buffer), retryOnInterrupt: true)
                 } catch {
                     failure = error as? Errno ?? .ioError
+                    initialized = 0
                 }
             }
-            bytes.removeLast(chunk - readCount)
             if let failure { return .failure(failure) }
-            if readCount == 0 { return .success(bytes) }
+            guard let chunk, !chunk.isEmpty else { return .success(bytes) }
+            bytes.append(contentsOf: chunk)
             if bytes.count == capacity { capacity *= 2 }
         }
     }
@@ -113,5 +110,21 @@ enum FileSystemCalls {
     static func makeSymbolicLink(atPath path: String, target: String) -> Result<Void, Errno> {
         if symlink(target, path) == 0 || errno == EEXIST { return .success(()) }
         return .failure(Errno(rawValue: errno))
+    }
+
+    /// Removes a directory tree without following links out of it (a snapshot holds sysfs-style
+    /// links that point all over the copy; unlinking them must not touch their targets).
+    static func removeTree(atPath path: String) -> Result<Void, Errno> {
+        switch entryKind(atPath: path) {
+        case .failure(let errno): return errno == .noSuchFileOrDirectory ? .success(()) : .failure(errno)
+        case .success(.directory):
+            guard case .success(let names) = listDirectory(atPath: path) else { return .failure(Errno(rawValue: errno)) }
+            for name in names {
+                if case .failure(let errno) = removeTree(atPath: "\(path)/\(name)") { return .failure(errno) }
+            }
+            return rmdir(path) == 0 ? .success(()) : .failure(Errno(rawValue: errno))
+        case .success:
+            return unlink(path) == 0 ? .success(()) : .failure(Errno(rawValue: errno))
+        }
     }
 }

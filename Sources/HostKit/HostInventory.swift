@@ -141,6 +141,9 @@ public struct HostInventory: Sendable, Equatable {
             reports.append(report)
         }
 
+        issues += InventoryValidation.issues(
+            reports: reports, settings: settings, topology: topology, ownership: ownership, interrupts: interrupts, root: root)
+
         return HostInventory(
             root: root.path, topology: topology, interrupts: interrupts, ownership: ownership, irqSettings: settings, interfaces: reports,
             rpsSockFlowEntries: rpsSockFlowEntries, issues: issues)

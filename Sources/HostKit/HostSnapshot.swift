@@ -29,6 +29,27 @@ public struct HostSnapshot: Sendable {
         "proc/sys/kernel/osrelease",
     ]
 
+    /// Where a snapshot notes when, where and by what it was taken; its presence also marks a
+    /// directory as a cmtune snapshot that a new one may replace.
+    public static let metadataPath = "cmtune/snapshot.json"
+
+    /// What is at the destination now: nothing (absent or empty), an earlier snapshot, or
+    /// something else, which a snapshot must never overwrite.
+    public enum DestinationState: Sendable, Equatable { case empty, previousSnapshot, occupied }
+
+    public var destinationState: DestinationState {
+        guard case .success(let names) = FileSystemCalls.listDirectory(atPath: destination.path), !names.isEmpty else { return .empty }
+        return destination.exists(Self.metadataPath) ? .previousSnapshot : .occupied
+    }
+
+    /// Removes an earlier snapshot at the destination so stale files cannot survive into the new one.
+    public func removePreviousSnapshot() throws(HostError) {
+        guard destinationState == .previousSnapshot else { return }
+        if case .failure(let errno) = FileSystemCalls.removeTree(atPath: destination.path) {
+            throw HostError(.write, path: destination.path, errno: errno)
+        }
+    }
+
     /// Copies what `accesses` lists. Fails only when the destination cannot be written.
     public func copy(_ accesses: AccessRecorder.Accesses) throws(HostError) -> Summary {
         var summary = Summary()
@@ -133,8 +154,12 @@ public struct HostSnapshot: Sendable {
                 summary.files += 1
             }
         case .failure(let errno):
-            // Write-only or unreadable attributes are expected; the copy just lacks them.
-            summary.skipped.append(HostIssue(HostError(.read, path: source.absolute(path), errno: errno)))
+            // Attributes with no value here (`xps_cpus` of a single queue reads ENOENT) read
+            // the same from a copy that lacks them; anything else is worth reporting.
+            let error = HostError(.read, path: source.absolute(path), errno: errno)
+            if !(error.isMissing || errno == .invalidArgument || errno == .notSupported) {
+                summary.skipped.append(HostIssue(error))
+            }
         }
     }
 

@@ -40,10 +40,10 @@ public struct IRQOwner: Sendable, Equatable {
 }
 
 extension IRQRole {
-    /// Short text for tables: `rx-3`, `TxRx-0`, `all queues`, `link`, `fdir-0`.
+    /// Short text for tables: `rx-3`, `rx/tx-0` (one vector for both), `all queues`, `link`, `fdir-0`.
     public var label: String {
         switch self {
-        case .queue(.combined, let index): return "TxRx-\(index)"
+        case .queue(.combined, let index): return "rx/tx-\(index)"
         case .queue(let kind, let index): return "\(kind.rawValue)-\(index)"
         case .device: return "device"
         case .allQueues: return "all queues"

@@ -104,6 +104,24 @@ struct NicCommandTests {
         #expect(!result.output.isEmpty)
     }
 
+    @Test("an unreadable file is named with EACCES, exit status 1, and the rest is shown", .needsRoot)
+    func missingPrivilege() throws {
+        try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
+        let tree = try TemporaryDirectory()
+        try tree.write("proc/interrupts", try String(contentsOfFile: Fixtures.realHosts + "/ixgbe.E5645/interrupts", encoding: .utf8))
+        try tree.write("proc/irq/66/smp_affinity_list", "0-11")
+        try tree.write("proc/irq/67/smp_affinity_list", "3")
+        try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: tree.path + "/proc/irq/66/smp_affinity_list")
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: tree.path)
+        let result = try CMTuneBinary.run(["nic", "--root", tree.path, "eth0", "--json"], user: 65534)
+        #expect(result.status == 1)
+        #expect(result.error.contains("cmtune: \(tree.path)/proc/irq/66/smp_affinity_list: cannot read: Permission denied (EACCES)"))
+        let document = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
+        let queues = try #require(document?.interface("eth0")?["queues"] as? [[String: Any]])
+        #expect(queues.first { $0["irq"] as? Int == 67 }?["affinity"] as? [Int] == [3])
+        #expect(queues.first { $0["irq"] as? Int == 66 }?["affinity"] is NSNull)
+    }
+
     @Test("--root that is not a directory is refused with the path in the message")
     func badRoot() throws {
         try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")

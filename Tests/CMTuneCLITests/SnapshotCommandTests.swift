@@ -27,8 +27,14 @@ struct SnapshotCommandTests {
             #expect(liveQueues == offlineQueues)
             #expect((a["channels"] as? NSDictionary) == (b["channels"] as? NSDictionary))
         }
+        // A second snapshot replaces the first; a directory that is not a snapshot is refused.
         let again = try CMTuneBinary.run(["snapshot", "-o", target])
-        #expect(again.status != 0)
-        #expect(again.error.contains("not empty"))
+        #expect(again.status == 0, "\(again.error)")
+        #expect(FileManager.default.fileExists(atPath: target + "/cmtune/snapshot.json"))
+        try directory.write("other/notes.txt", "keep me")
+        let refused = try CMTuneBinary.run(["snapshot", "-o", directory.path + "/other"])
+        #expect(refused.status == 2)
+        #expect(refused.error.contains("not a cmtune snapshot"))
+        #expect(FileManager.default.fileExists(atPath: directory.path + "/other/notes.txt"))
     }
 }

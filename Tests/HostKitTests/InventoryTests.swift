@@ -115,12 +115,68 @@ struct InventoryTests {
         #expect(inventory.interfaces.first?.queues.count == 4)
     }
 
+    @Test("a mask wider than the CPU count names its file")
+    func maskBeyondCPUs() throws {
+        var host = SyntheticHost.healthy()
+        host.nics[0].affinity = { _ in "0-63" }
+        host.nics[0].rps = { _ in [40] }
+        let tree = FixtureTree()
+        let irqs = host.write(to: tree)
+        let inventory = HostInventory.read(from: tree.root, selection: .named(["eth0"]))
+        let messages = inventory.issues.map(\.description)
+        #expect(messages.contains("\(tree.path)/proc/irq/\(irqs["eth0-TxRx-0"]!)/smp_affinity_list: names CPUs 8-63, beyond this host's CPUs 0-7"))
+        #expect(messages.contains("\(tree.path)/sys/class/net/eth0/queues/rx-3/rps_cpus: names CPUs 40, beyond this host's CPUs 0-7"))
+        #expect(inventory.interfaces[0].queues.count == 4)
+    }
+
+    @Test("a driver whose IRQ names follow no known scheme is reported, not guessed")
+    func unknownDriver() throws {
+        var host = SyntheticHost.healthy()
+        host.nics[0].driver = "frobnic"
+        host.nics[0].vectorNames = ["frob-a", "frob-b", "frob-c", "frob-d"]
+        host.nics[0].extraIRQs = []
+        let tree = FixtureTree()
+        host.write(to: tree)
+        let inventory = HostInventory.read(from: tree.root, selection: .named(["eth0"]))
+        let issue = try #require(inventory.issues.first)
+        #expect(issue.path.hasSuffix("sys/class/net/eth0/device/msi_irqs"))
+        #expect(issue.message.contains("driver frobnic names its IRQs in a way cmtune does not know"))
+        #expect(issue.message.contains("'frob-a'"))
+        #expect(inventory.interfaces[0].queues.allSatisfy { $0.irq == nil })
+        #expect(inventory.interfaces[0].otherIRQs.count == 4)
+    }
+
+    @Test("a failed netlink call is an issue naming the call and its codes; unsupported is not")
+    func netlinkFailure() {
+        let tree = FixtureTree()
+        SyntheticHost.healthy().write(to: tree)
+        let facts = FakeFacts(facts: [
+            "eth0": DeviceFacts(
+                interface: "eth0", ifindex: 3, channels: .notSupported,
+                rss: .failed(DeviceQueryFailure(call: "ethtool RSS_GET eth0", errno: 1, libnlCode: 28, message: "operation not permitted: needs CAP_NET_ADMIN")))
+        ])
+        let inventory = HostInventory.read(from: tree.root, selection: .named(["eth0"]), facts: facts)
+        #expect(inventory.issues.map(\.description) == ["ethtool RSS_GET eth0: operation not permitted: needs CAP_NET_ADMIN (errno 1, libnl 28)"])
+    }
+
     @Test("a tree with no sysfs falls back to the CPUs of the interrupts header")
     func noSysfs() {
         let tree = RealHosts.interruptsOnlyTree("ixgbe.E5645")
         let inventory = HostInventory.read(from: tree.root)
         #expect(inventory.topology.online == CPUSet(0..<12))
         #expect(inventory.issues.isEmpty)
+    }
+
+    @Test("nohz_full reading (null) means none, not a parse error")
+    func nohzFullNull() {
+        let tree = FixtureTree()
+        tree.write("sys/devices/system/cpu/online", "0-3")
+        tree.write("sys/devices/system/cpu/nohz_full", "(null)")
+        var issues: [HostIssue] = []
+        let topology = CPUTopology.read(from: tree.root, issues: &issues)
+        #expect(issues.isEmpty)
+        #expect(topology.nohzFull.isEmpty)
+        #expect(topology.online == CPUSet(0..<4))
     }
 
     @Test("the CPU topology comes from sysfs: siblings, cores, packages, isolated CPUs", arguments: ["igb.E5606", "ixgbe.E5645", "2xI350.i5-6400"])

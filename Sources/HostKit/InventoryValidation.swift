@@ -1,0 +1,76 @@
+/// Problems in what was read that the user must hear about on stderr (and exit status 1),
+/// not only as an observation: values that contradict the machine, devices whose IRQs cmtune
+/// cannot place, netlink calls that failed.
+enum InventoryValidation {
+    static func issues(
+        reports: [InterfaceReport], settings: [Int: IRQSettings], topology: CPUTopology, ownership: IRQOwnership,
+        interrupts: InterruptTable, root: HostRoot
+    ) -> [HostIssue] {
+        var found: [HostIssue] = []
+        let possible = topology.possible.union(topology.online)
+
+        // Masks wider than the machine: a hand-edited snapshot, a tool that wrote the wrong width.
+        if !possible.isEmpty {
+            for irq in settings.keys.sorted() {
+                let irqSettings = settings[irq]!
+                for (file, set) in [("smp_affinity_list", irqSettings.affinity), ("effective_affinity_list", irqSettings.effectiveAffinity)] {
+                    guard let set, !set.isSubset(of: possible) else { continue }
+                    found.append(
+                        HostIssue(
+                            path: root.absolute("proc/irq/\(irq)/\(file)"),
+                            message: "names CPUs \(set.subtracting(possible).listString), beyond this host's CPUs \(possible.listString)"))
+                }
+            }
+            for report in reports where !report.inferredFromIRQNames {
+                for queue in report.interface.rxQueues {
+                    if let rps = queue.rpsCPUs, !rps.isSubset(of: possible) {
+                        found.append(
+                            HostIssue(
+                                path: root.absolute("sys/class/net/\(report.name)/queues/rx-\(queue.index)/rps_cpus"),
+                                message: "names CPUs \(rps.subtracting(possible).listString), beyond this host's CPUs \(possible.listString)"))
+                    }
+                }
+                for queue in report.interface.txQueues {
+                    if let xps = queue.xpsCPUs, !xps.isSubset(of: possible) {
+                        found.append(
+                            HostIssue(
+                                path: root.absolute("sys/class/net/\(report.name)/queues/tx-\(queue.index)/xps_cpus"),
+                                message: "names CPUs \(xps.subtracting(possible).listString), beyond this host's CPUs \(possible.listString)"))
+                    }
+                }
+            }
+        }
+
+        for report in reports {
+            // A driver whose IRQ names follow no scheme cmtune knows: the queues stay unmapped.
+            if let device = report.interface.device, !device.msiIRQs.isEmpty,
+                !report.queues.contains(where: { $0.irq != nil })
+            {
+                let names = device.msiIRQs.prefix(4).map { irq in "\(irq) '\(interrupts.line(irq: irq)?.name ?? "?")'" }
+                found.append(
+                    HostIssue(
+                        path: root.absolute("sys/class/net/\(report.name)/device/msi_irqs"),
+                        message: "driver \(device.driver ?? "unknown") names its IRQs in a way cmtune does not know (\(names.joined(separator: ", "))); queue IRQs of \(report.name) are unknown"))
+            }
+            // Netlink calls that failed (not merely unsupported by the driver).
+            guard let facts = report.facts else { continue }
+            let failures: [DeviceQueryFailure?] = [
+                facts.channels.failure, facts.rings.failure, facts.coalescing.failure, facts.rss.failure, facts.queues.failure, facts.napis.failure,
+            ]
+            for failure in failures.compactMap({ $0 }) {
+                var codes: [String] = []
+                if let errno = failure.errno { codes.append("errno \(errno)") }
+                if let code = failure.libnlCode { codes.append("libnl \(code)") }
+                found.append(HostIssue(path: failure.call, message: failure.message + (codes.isEmpty ? "" : " (\(codes.joined(separator: ", ")))")))
+            }
+        }
+        return found
+    }
+}
+
+extension DeviceQuery {
+    public var failure: DeviceQueryFailure? {
+        if case .failed(let failure) = self { return failure }
+        return nil
+    }
+}
