@@ -35,12 +35,14 @@ public struct DeviceQueryFailure: Error, Sendable, Equatable, Codable, CustomStr
         self.message = message
     }
 
-    public var description: String {
+    public var description: String { "\(call): \(detail)" }
+
+    /// The message with the codes: `operation not permitted (errno 1, libnl 28)`.
+    public var detail: String {
         var codes: [String] = []
         if let errno { codes.append("errno \(errno)") }
         if let libnlCode { codes.append("libnl \(libnlCode)") }
-        let suffix = codes.isEmpty ? "" : " (\(codes.joined(separator: ", ")))"
-        return "\(call): \(message)\(suffix)"
+        return codes.isEmpty ? message : "\(message) (\(codes.joined(separator: ", ")))"
     }
 }
 

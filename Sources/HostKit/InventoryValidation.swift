@@ -10,35 +10,21 @@ enum InventoryValidation {
         let possible = topology.possible.union(topology.online)
 
         // Masks wider than the machine: a hand-edited snapshot, a tool that wrote the wrong width.
-        if !possible.isEmpty {
-            for irq in settings.keys.sorted() {
-                let irqSettings = settings[irq]!
-                for (file, set) in [("smp_affinity_list", irqSettings.affinity), ("effective_affinity_list", irqSettings.effectiveAffinity)] {
-                    guard let set, !set.isSubset(of: possible) else { continue }
-                    found.append(
-                        HostIssue(
-                            path: root.absolute("proc/irq/\(irq)/\(file)"),
-                            message: "names CPUs \(set.subtracting(possible).listString), beyond this host's CPUs \(possible.listString)"))
-                }
-            }
-            for report in reports where !report.inferredFromIRQNames {
-                for queue in report.interface.rxQueues {
-                    if let rps = queue.rpsCPUs, !rps.isSubset(of: possible) {
-                        found.append(
-                            HostIssue(
-                                path: root.absolute("sys/class/net/\(report.name)/queues/rx-\(queue.index)/rps_cpus"),
-                                message: "names CPUs \(rps.subtracting(possible).listString), beyond this host's CPUs \(possible.listString)"))
-                    }
-                }
-                for queue in report.interface.txQueues {
-                    if let xps = queue.xpsCPUs, !xps.isSubset(of: possible) {
-                        found.append(
-                            HostIssue(
-                                path: root.absolute("sys/class/net/\(report.name)/queues/tx-\(queue.index)/xps_cpus"),
-                                message: "names CPUs \(xps.subtracting(possible).listString), beyond this host's CPUs \(possible.listString)"))
-                    }
-                }
-            }
+        func check(_ set: CPUSet?, _ path: String) {
+            guard !possible.isEmpty, let set, !set.isSubset(of: possible) else { return }
+            found.append(
+                HostIssue(
+                    path: root.absolute(path),
+                    message: "names CPUs \(set.subtracting(possible).listString), beyond this host's CPUs \(possible.listString)"))
+        }
+        for irq in settings.keys.sorted() {
+            check(settings[irq]?.affinity, "proc/irq/\(irq)/smp_affinity_list")
+            check(settings[irq]?.effectiveAffinity, "proc/irq/\(irq)/effective_affinity_list")
+        }
+        for report in reports where !report.inferredFromIRQNames {
+            let queues = "sys/class/net/\(report.name)/queues"
+            for queue in report.interface.rxQueues { check(queue.rpsCPUs, "\(queues)/rx-\(queue.index)/rps_cpus") }
+            for queue in report.interface.txQueues { check(queue.xpsCPUs, "\(queues)/tx-\(queue.index)/xps_cpus") }
         }
 
         for report in reports {
@@ -58,10 +44,7 @@ enum InventoryValidation {
                 facts.channels.failure, facts.rings.failure, facts.coalescing.failure, facts.rss.failure, facts.queues.failure, facts.napis.failure,
             ]
             for failure in failures.compactMap({ $0 }) {
-                var codes: [String] = []
-                if let errno = failure.errno { codes.append("errno \(errno)") }
-                if let code = failure.libnlCode { codes.append("libnl \(code)") }
-                found.append(HostIssue(path: failure.call, message: failure.message + (codes.isEmpty ? "" : " (\(codes.joined(separator: ", ")))")))
+                found.append(HostIssue(path: failure.call, message: failure.detail))
             }
         }
         return found
