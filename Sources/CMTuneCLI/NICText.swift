@@ -75,7 +75,12 @@ struct NICText {
             case .info: marker = console.paint("i  \(observation.code)", .cyan)
             }
             var line = "  \(marker): \(observation.evidence)"
-            if let fix = observation.fix { line += " -> \(fix)" }
+            if let fix = observation.fix, !fix.isEmpty {
+                // Long per-queue command lists: the first few here, all of them in --json.
+                let commands = fix.split(separator: "; ")
+                let shown = commands.prefix(3).joined(separator: "; ")
+                line += "\n     fix: \(shown)" + (commands.count > 3 ? "; ... (\(commands.count - 3) more, see --json)" : "")
+            }
             lines.append(line)
         }
         return lines

@@ -43,6 +43,7 @@ enum InterfaceChecks {
         let withIRQ = receive.filter { $0.irq != nil }
         let firing = withIRQ.compactMap(\.firingCPUs)
         let online = topology.online
+        let fixes = ManualFix(report: report, topology: topology)
 
         if withIRQ.count >= 2, firing.count == withIRQ.count, online.count > 1 {
             let cpus = firing.reduce(CPUSet()) { $0.union($1) }
@@ -52,7 +53,7 @@ enum InterfaceChecks {
                     Observation(
                         code: "irqs-on-one-cpu", severity: .critical, subject: name,
                         evidence: "all \(distinct) receive queue IRQs fire on CPU \(cpus.listString) while \(online.count) CPUs are online",
-                        fix: "cmtune spread \(name)"))
+                        fix: fixes.spreadReceiveIRQs()))
             }
         }
 
@@ -61,7 +62,7 @@ enum InterfaceChecks {
                 Observation(
                     code: "single-queue-no-rps", severity: .warning, subject: name,
                     evidence: "1 receive queue and RPS off: all receive processing for \(name) runs on one CPU of \(online.count)",
-                    fix: "cmtune spread \(name) --rps on"))
+                    fix: fixes.enableRPS()))
         }
 
         if let channels = report.facts?.channels.value {
@@ -76,7 +77,7 @@ enum InterfaceChecks {
                     Observation(
                         code: "fewer-channels-than-supported", severity: .warning, subject: name,
                         evidence: "\(current) \(kind) channels in use, the NIC supports \(maximum) and \(online.count) CPUs are online",
-                        fix: "cmtune spread \(name) --channels max"))
+                        fix: "ethtool -L \(name) \(kind) \(useful)"))
                 break
             }
         }
@@ -88,7 +89,7 @@ enum InterfaceChecks {
                     Observation(
                         code: "remote-numa-irq", severity: .warning, subject: name,
                         evidence: "\(remote.count) of \(withIRQ.count) receive queue IRQs fire outside NUMA node \(node) (CPUs \(nodeCPUs.listString)) where \(name) is attached",
-                        fix: "cmtune spread \(name)"))
+                        fix: fixes.spreadReceiveIRQs()))
             }
         }
 
@@ -100,7 +101,7 @@ enum InterfaceChecks {
                     Observation(
                         code: "irq-on-isolated-cpu", severity: .warning, subject: name,
                         evidence: "\(onReserved.count) queue IRQs fire on isolated or nohz_full CPUs \(reserved.listString)",
-                        fix: "cmtune spread \(name)"))
+                        fix: fixes.spreadReceiveIRQs()))
             }
         }
 
@@ -123,13 +124,13 @@ enum InterfaceChecks {
                     Observation(
                         code: "rfs-inconsistent", severity: .warning, subject: name,
                         evidence: "\(rfsQueues) rx queues have rps_flow_cnt set but net.core.rps_sock_flow_entries is 0, so RFS does nothing",
-                        fix: "cmtune spread \(name) --rfs auto"))
+                        fix: "sysctl -w net.core.rps_sock_flow_entries=\(ManualFix.sockFlowEntries)"))
             } else if rfsQueues == 0 && entries > 0 && !report.interface.isLoopback {
                 found.append(
                     Observation(
                         code: "rfs-inconsistent", severity: .warning, subject: name,
                         evidence: "net.core.rps_sock_flow_entries is \(entries) but no rx queue of \(name) has rps_flow_cnt, so RFS is off for it",
-                        fix: "cmtune spread \(name) --rfs auto"))
+                        fix: fixes.enableRFS(entries: entries)))
             }
         }
 

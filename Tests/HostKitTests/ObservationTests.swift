@@ -27,7 +27,8 @@ struct ObservationTests {
         let observation = try #require(inventory.interfaces[0].observations.first { $0.code == "irqs-on-one-cpu" })
         #expect(observation.severity == .critical)
         #expect(observation.evidence.contains("all 4 receive queue IRQs fire on CPU 3"))
-        #expect(observation.fix == "cmtune spread eth0")
+        let queueIRQs = inventory.interfaces[0].queues.compactMap(\.irq)
+        #expect(observation.fix == queueIRQs.enumerated().map { "echo \($0) > /proc/irq/\($1)/smp_affinity_list" }.joined(separator: "; "))
         #expect(inventory.interfaces[0].observations.contains { $0.code == "wide-mask-one-cpu" })
     }
 
@@ -37,6 +38,10 @@ struct ObservationTests {
         host.nics[0].queues = 1
         host.nics[0].vectorNames = ["eth0-TxRx-0"]
         #expect(Self.codes(host, "eth0").contains("single-queue-no-rps"))
+        let tree = FixtureTree()
+        host.write(to: tree)
+        let fix = HostInventory.read(from: tree.root, selection: .named(["eth0"])).interfaces[0].observations.first { $0.code == "single-queue-no-rps" }?.fix
+        #expect(fix == "echo 0f > /sys/class/net/eth0/queues/rx-0/rps_cpus")
         host.nics[0].rps = { _ in CPUSet(1..<4) }
         #expect(!Self.codes(host, "eth0").contains("single-queue-no-rps"))
     }
