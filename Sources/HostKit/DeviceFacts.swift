@@ -220,3 +220,31 @@ public struct DeviceFacts: Sendable, Equatable, Codable {
 public protocol DeviceFactsSource: Sendable {
     func facts(interface: String, ifindex: Int) -> DeviceFacts
 }
+
+/// Packet counters per queue of one interface, from the best source the driver offers: the
+/// netdev family's per-queue stats (QSTATS_GET), else the driver's `ethtool -S` counters
+/// whose names carry a queue number (`rx_queue_3_packets`, `rx3_packets`, `rx-3.packets`).
+/// Sampled twice, they give packets per second per queue: the evidence for hash imbalance.
+public struct QueuePacketCounters: Sendable, Equatable, Codable {
+    public enum Source: String, Sendable, Equatable, Codable {
+        case netdevQueueStats = "netdev-qstats"
+        case ethtoolStatistics = "ethtool-stats"
+    }
+
+    public var source: Source
+    /// Received packets by rx queue index.
+    public var rx: [Int: UInt64]
+    /// Transmitted packets by tx queue index.
+    public var tx: [Int: UInt64]
+
+    public init(source: Source, rx: [Int: UInt64], tx: [Int: UInt64]) {
+        self.source = source
+        self.rx = rx
+        self.tx = tx
+    }
+}
+
+/// Where per-queue packet counters come from on a live host (the Netlink target).
+public protocol QueueCountersSource: Sendable {
+    func queueCounters(interface: String, ifindex: Int) -> DeviceQuery<QueuePacketCounters>
+}
