@@ -1,8 +1,9 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-/// Layers, lowest first (see docs/architecture.md): the C bridges, HostKit (procfs/sysfs under a
-/// root), Netlink (libnl: ethtool and netdev generic netlink), CMTuneCLI, and the one-line executable.
+/// Layers, lowest first (see ../shared/DESIGN.md): the C bridges, HostKit (procfs/sysfs under a
+/// root), Netlink (libnl: ethtool and netdev generic netlink), Tuning (diagnosis rules, later the
+/// planner and applier), CMTuneCLI, and the one-line executable.
 let package = Package(
     name: "cmtune",
     products: [
@@ -38,19 +39,25 @@ let package = Package(
             dependencies: ["HostKit", "CNetlink"]
         ),
         .target(
+            name: "Tuning",
+            dependencies: ["HostKit"]
+        ),
+        .target(
             name: "CMTuneCLI",
             dependencies: [
                 "HostKit",
                 "Netlink",
+                "Tuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "cmtune", dependencies: ["CMTuneCLI"]),
         .testTarget(
             name: "HostKitTests",
-            dependencies: ["HostKit"],
+            dependencies: ["HostKit", "CMTuneTestSupport"],
             exclude: ["Fixtures"]
         ),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning", "HostKit", "CMTuneTestSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HostKit", "CMTuneTestSupport"]),
         .testTarget(
             name: "CMTuneCLITests",

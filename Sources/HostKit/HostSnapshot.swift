@@ -26,7 +26,7 @@ public struct HostSnapshot: Sendable {
         "proc/stat", "proc/softirqs", "proc/net/softnet_stat", "proc/cmdline", "proc/sys/fs/file-max", "proc/sys/fs/nr_open",
         "proc/sys/net/core/somaxconn", "proc/sys/net/core/netdev_max_backlog", "proc/sys/net/ipv4/tcp_max_syn_backlog",
         "proc/sys/net/ipv4/ip_local_port_range", "proc/sys/net/core/rps_sock_flow_entries", "proc/sys/kernel/hostname",
-        "proc/sys/kernel/osrelease",
+        "proc/sys/kernel/osrelease", "proc/uptime", "proc/sys/net/core/netdev_budget", "proc/sys/net/core/netdev_budget_usecs",
     ]
 
     /// Where a snapshot notes when, where and by what it was taken; its presence also marks a

@@ -86,3 +86,59 @@ enum EthtoolNetlink {
         static let hashFunctionNames = ["toeplitz", "xor", "crc32"]
     }
 }
+
+/// The classic ethtool ioctl, which `ethtool -S` still uses: the ethtool netlink family has no
+/// command for a driver's own statistics (its STATS_GET carries only the standard groups).
+///
+/// Numbers from include/uapi/linux/sockios.h and include/uapi/linux/ethtool.h; they are part of
+/// the kernel ABI and never change. The request structs end in flexible arrays, so their layout
+/// is written here as byte offsets and the buffers are built by hand (EthtoolIoctlClient.swift).
+enum EthtoolIoctl {
+    static let request: UInt = 0x8946  // SIOCETHTOOL
+    static let interfaceNameRequest: UInt = 0x8910  // SIOCGIFNAME: ifindex -> name
+    /// NETLINK_GENERIC (linux/netlink.h), for the fallback socket on a host without IPv4.
+    static let netlinkGenericProtocol: Int32 = 16
+
+    /// An ethtool command (`ethtool_cmd.cmd`), with the name errors show
+    /// (`ethtool ETHTOOL_GSTATS eth0`).
+    struct Command: Sendable, Equatable {
+        var rawValue: UInt32
+        var name: String
+
+        static let getDriverInfo = Command(rawValue: 0x03, name: "ETHTOOL_GDRVINFO")
+        static let getStrings = Command(rawValue: 0x1b, name: "ETHTOOL_GSTRINGS")
+        static let getStatistics = Command(rawValue: 0x1d, name: "ETHTOOL_GSTATS")
+        static let getStringSetInfo = Command(rawValue: 0x37, name: "ETHTOOL_GSSET_INFO")
+    }
+
+    static let statisticsStringSet: UInt32 = 1  // ETH_SS_STATS
+    static let stringLength = 32  // ETH_GSTRING_LEN: each name is a NUL-padded 32-byte field
+    static let interfaceNameSize = 16  // IFNAMSIZ, the NUL included
+
+    /// `struct ethtool_drvinfo`: 196 bytes.
+    enum DriverInfo {
+        static let size = 196
+        static let driver = 4  // char[32]
+        static let statisticsCount = 180  // u32 n_stats
+    }
+
+    /// `struct ethtool_sset_info`: a 16-byte header, then one u32 per bit left set in the mask.
+    enum StringSetInfo {
+        static let headerSize = 16
+        static let mask = 8  // u64 sset_mask: in, the sets asked for; out, the sets the driver has
+        static let data = 16  // u32 data[]
+    }
+
+    /// `struct ethtool_gstrings`: a 12-byte header, then `len` names of 32 bytes.
+    enum Strings {
+        static let headerSize = 12
+        static let stringSet = 4  // u32
+        static let length = 8  // u32, written by the kernel
+    }
+
+    /// `struct ethtool_stats`: an 8-byte header, then `n_stats` u64 values.
+    enum Statistics {
+        static let headerSize = 8
+        static let count = 4  // u32 n_stats, written by the kernel
+    }
+}

@@ -1,3 +1,4 @@
+import CMTuneTestSupport
 import HostKit
 import Testing
 

@@ -3,39 +3,55 @@ import HostKit
 /// Writes a coherent host tree the way the kernel lays it out: CPUs and NUMA nodes, NICs as
 /// PCI or virtio devices with msi_irqs and a netdev, queues with RPS/XPS, /proc/interrupts and
 /// /proc/irq/N. Tests change one thing from healthy and check that exactly that is seen.
-struct SyntheticHost {
-    struct NIC {
-        var name: String
-        var driver: String
-        var pciAddress: String
+public struct SyntheticHost {
+    public struct NIC {
+        public var name: String
+        public var driver: String
+        public var pciAddress: String
         /// `virtioN` when the netdev sits on a virtio device on the PCI function.
-        var virtio: String?
-        var numaNode: Int
-        var queues: Int
+        public var virtio: String?
+        public var numaNode: Int
+        public var queues: Int
         /// Queue vector names, in allocation order; empty = a single-vector NIC (see extraIRQs).
-        var vectorNames: [String]
+        public var vectorNames: [String]
         /// Extra vectors: (name) for link/misc/config.
-        var extraIRQs: [String]
+        public var extraIRQs: [String]
         /// CPUs each queue vector's effective affinity lists; default: vector n on CPU n of the node.
-        var effective: ((Int) -> CPUSet)?
-        var affinity: ((Int) -> String)?
-        var rps: (Int) -> CPUSet = { _ in [] }
-        var rpsFlowCount = 0
-        var xps: (Int) -> CPUSet = { _ in [] }
+        public var effective: ((Int) -> CPUSet)?
+        public var affinity: ((Int) -> String)?
+        public var rps: (Int) -> CPUSet = { _ in [] }
+        public var rpsFlowCount = 0
+        public var xps: (Int) -> CPUSet = { _ in [] }
+
+        public init(
+            name: String, driver: String, pciAddress: String, virtio: String? = nil, numaNode: Int, queues: Int, vectorNames: [String],
+            extraIRQs: [String]
+        ) {
+            self.name = name
+            self.driver = driver
+            self.pciAddress = pciAddress
+            self.virtio = virtio
+            self.numaNode = numaNode
+            self.queues = queues
+            self.vectorNames = vectorNames
+            self.extraIRQs = extraIRQs
+        }
     }
 
-    var cpus = 8
-    var nodes: [CPUSet] = [CPUSet(0..<8)]
-    var isolated: CPUSet = []
-    var rpsSockFlowEntries = 0
-    var nics: [NIC] = []
+    public init() {}
+
+    public var cpus = 8
+    public var nodes: [CPUSet] = [CPUSet(0..<8)]
+    public var isolated: CPUSet = []
+    public var rpsSockFlowEntries = 0
+    public var nics: [NIC] = []
     /// Other virtio devices on the machine: (virtio name, device id, IRQ names).
-    var otherVirtio: [(String, Int, [String])] = []
-    var virtualInterfaces: [(String, Int)] = [("lo", 1)]
+    public var otherVirtio: [(String, Int, [String])] = []
+    public var virtualInterfaces: [(String, Int)] = [("lo", 1)]
 
     /// Writes the tree; returns IRQ numbers by name for assertions.
     @discardableResult
-    func write(to tree: FixtureTree) -> [String: Int] {
+    public func write(to tree: FixtureTree) -> [String: Int] {
         let all = CPUSet(0..<cpus)
         tree.write("sys/devices/system/cpu/online", all.listString)
         tree.write("sys/devices/system/cpu/possible", all.listString)
@@ -136,7 +152,7 @@ struct SyntheticHost {
 
     /// A healthy two-node host: ixgbe eth0 on node 0 with 4 queues spread one per CPU, RPS off
     /// (multi-queue), an mlx5 eth1 on node 1, virtio-net eth2 with 4 queues, a vsock device.
-    static func healthy() -> SyntheticHost {
+    public static func healthy() -> SyntheticHost {
         var host = SyntheticHost()
         host.nodes = [CPUSet(0..<4), CPUSet(4..<8)]
         host.nics = [
@@ -156,6 +172,6 @@ struct SyntheticHost {
 }
 
 extension String {
-    func leftPadding(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
-    func padding(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
+    public func leftPadding(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+    public func padding(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
 }

@@ -4,10 +4,10 @@ import Glibc
 import HostKit
 
 /// A throwaway root directory that tests fill with /proc and /sys files, removed on deinit.
-final class FixtureTree {
-    let path: String
+public final class FixtureTree {
+    public let path: String
 
-    init() {
+    public init() {
         var template = Array("/tmp/cmtune-fixture-XXXXXX".utf8CString)
         let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(created != nil, "mkdtemp failed: errno \(errno)")
@@ -18,10 +18,10 @@ final class FixtureTree {
         _ = system("rm -rf '\(path)'")
     }
 
-    var root: HostRoot { HostRoot(path) }
+    public var root: HostRoot { HostRoot(path) }
 
     /// Writes `content` at `relativePath`, creating directories; sysfs style newline added.
-    func write(_ relativePath: String, _ content: String, newline: Bool = true) {
+    public func write(_ relativePath: String, _ content: String, newline: Bool = true) {
         makeDirectories(parent(relativePath))
         let file = fopen("\(path)/\(relativePath)", "w")
         precondition(file != nil, "cannot create \(relativePath)")
@@ -29,12 +29,12 @@ final class FixtureTree {
         fclose(file)
     }
 
-    func link(_ relativePath: String, to target: String) {
+    public func link(_ relativePath: String, to target: String) {
         makeDirectories(parent(relativePath))
         precondition(symlink(target, "\(path)/\(relativePath)") == 0, "symlink \(relativePath) failed")
     }
 
-    func makeDirectories(_ relativePath: String) {
+    public func makeDirectories(_ relativePath: String) {
         var current = path
         for part in relativePath.split(separator: "/") {
             current += "/\(part)"
@@ -51,20 +51,20 @@ final class FixtureTree {
 
 /// The fixtures copied from real servers (Tests/HostKitTests/Fixtures/real-hosts, MIT licence
 /// beside them), located from this source file so tests need no bundle.
-enum RealHosts {
-    static let directory: String = {
+public enum RealHosts {
+    public static let directory: String = {
         var parts = String(#filePath).split(separator: "/", omittingEmptySubsequences: false)
         parts.removeLast(2)  // Support/FixtureTree.swift
-        return parts.joined(separator: "/") + "/Fixtures/real-hosts"
+        return parts.joined(separator: "/") + "/HostKitTests/Fixtures/real-hosts"
     }()
 
-    static let names = [
+    public static let names = [
         "1xE3-1271.I217_and_X710.L2_mixed.masterconf", "1xi3.single_i350.l2_mixed.manual",
         "2xE5-2640.i350_and_82599ES.l2_mixed.masterconf", "2xE5530.82576_and_82574L.l2_mixed.manual", "2xI350.i5-6400",
         "2xX5650.BCM5709_and_MT27520.L2.manual", "igb.E5606", "ixgbe.E5645", "kvm.l3.masterconf", "vscale-vm",
     ]
 
-    static func file(_ host: String, _ name: String) -> String? {
+    public static func file(_ host: String, _ name: String) -> String? {
         guard let handle = fopen("\(directory)/\(host)/\(name)", "r") else { return nil }
         defer { fclose(handle) }
         var bytes: [UInt8] = []
@@ -78,7 +78,7 @@ enum RealHosts {
     }
 
     /// A root tree holding only the host's /proc/interrupts.
-    static func interruptsOnlyTree(_ host: String) -> FixtureTree {
+    public static func interruptsOnlyTree(_ host: String) -> FixtureTree {
         let tree = FixtureTree()
         tree.write("proc/interrupts", file(host, "interrupts")!, newline: false)
         return tree

@@ -1,0 +1,24 @@
+/// Numbers as evidence lines print them: `12,345`, `97 %`, `0.4`.
+public enum NumberText {
+    /// A whole number with thousands separators; fractions below 10 keep one decimal.
+    public static func grouped(_ value: Double) -> String {
+        guard value.isFinite else { return "?" }
+        if value < 10 && value != value.rounded() {
+            return String((value * 10).rounded() / 10)
+        }
+        let whole = Int(value.rounded())
+        let digits = String(abs(whole))
+        var out = ""
+        for (position, digit) in digits.enumerated() {
+            if position > 0 && (digits.count - position) % 3 == 0 { out.append(",") }
+            out.append(digit)
+        }
+        return whole < 0 ? "-" + out : out
+    }
+
+    /// A percentage rounded to a whole number: `97 %`.
+    public static func percent(_ value: Double) -> String {
+        guard value.isFinite else { return "? %" }
+        return "\(Int(value.rounded())) %"
+    }
+}
