@@ -34,7 +34,9 @@ extension CMTune {
             let root = rootOptions.hostRoot
             var issues: [HostIssue] = []
             let facts = FactsSource.forRoot(root, issues: &issues)
-            let selection: HostInventory.Selection = interfaces.isEmpty ? .withQueues : .named(interfaces)
+            // Every interface: a virtual one matters when it carries traffic, which only the
+            // samples tell (see Diagnosis.relevant).
+            let selection: HostInventory.Selection = interfaces.isEmpty ? .all : .named(interfaces)
             let inventory = HostInventory.read(from: root, selection: selection, facts: facts)
             issues += inventory.issues
 

@@ -16,8 +16,8 @@ struct DiagnoseText {
         if !parts.isEmpty { summary += ": " + parts.joined(separator: ", ") }
         if let rates = diagnosis.rates {
             summary += diagnosis.ratesSinceBoot
-                ? " (averages since boot, \(NumberText.grouped(rates.seconds)) s, from \(diagnosis.inventory.root))"
-                : " (sampled \(NumberText.grouped(rates.seconds)) s, \(rates.cpus.count) CPUs)"
+                ? " (averages since boot, \(NumberText.seconds(rates.seconds)) s, from \(diagnosis.inventory.root))"
+                : " (sampled \(NumberText.seconds(rates.seconds)) s, \(rates.cpus.count) CPUs)"
         }
         let style: Console.Style = diagnosis.verdict == .critical ? .red : diagnosis.verdict == .warning ? .yellow : .bold
         lines.append(console.paint(summary, style))

@@ -13,7 +13,7 @@ struct Sampler {
         requests = inventory.interfaces.compactMap { report in
             report.interface.ifindex.map { CounterSample.QueueRequest(interface: report.name, ifindex: $0) }
         }
-        queueSource = nil  // wired to LiveQueueCounters when the Netlink side lands
+        queueSource = root.isLiveSystem ? LiveQueueCounters() : nil
     }
 
     func sample() -> CounterSample {

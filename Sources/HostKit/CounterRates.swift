@@ -13,6 +13,8 @@ public struct CounterRates: Sendable, Equatable {
     public var irqsPerCPU: [Int: [Int: Double]]
     /// Packets per second per queue, by interface.
     public var queues: [String: QueueRates]
+    /// Packets per second per interface (rx, tx).
+    public var interfaces: [String: InterfaceRates]
     /// What changed between the samples that limits the rates (CPUs going offline...).
     public var notes: [String]
 
@@ -57,12 +59,26 @@ public struct CounterRates: Sendable, Equatable {
         }
     }
 
-    public init(seconds: Double, cpus: [CPURate], irqs: [Int: Double] = [:], irqsPerCPU: [Int: [Int: Double]] = [:], queues: [String: QueueRates] = [:], notes: [String] = []) {
+    public struct InterfaceRates: Sendable, Equatable {
+        public var rx: Double
+        public var tx: Double
+
+        public init(rx: Double, tx: Double) {
+            self.rx = rx
+            self.tx = tx
+        }
+    }
+
+    public init(
+        seconds: Double, cpus: [CPURate], irqs: [Int: Double] = [:], irqsPerCPU: [Int: [Int: Double]] = [:], queues: [String: QueueRates] = [:],
+        interfaces: [String: InterfaceRates] = [:], notes: [String] = []
+    ) {
         self.seconds = seconds
         self.cpus = cpus
         self.irqs = irqs
         self.irqsPerCPU = irqsPerCPU
         self.queues = queues
+        self.interfaces = interfaces
         self.notes = notes
     }
 
@@ -143,6 +159,12 @@ public struct CounterRates: Sendable, Equatable {
         }
         cpus.sort { $0.cpu < $1.cpu }
 
+        for (interface, new) in second.interfaces {
+            guard let old = first.interfaces[interface], let rx = perSecond(old.rx, new.rx, wraps32: false),
+                let tx = perSecond(old.tx, new.tx, wraps32: false)
+            else { continue }
+            interfaces[interface] = InterfaceRates(rx: rx, tx: tx)
+        }
         for (interface, new) in second.queues {
             guard let old = first.queues[interface], old.source == new.source else { continue }
             var rates = QueueRates(source: new.source, rx: [:], tx: [:])

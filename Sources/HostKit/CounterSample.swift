@@ -11,12 +11,15 @@ public struct CounterSample: Sendable, Equatable {
     public var softnet: SoftnetStat?
     /// Per-queue packet counters by interface, where a source answered.
     public var queues: [String: QueuePacketCounters]
+    /// Packets received and sent per interface (sysfs `statistics/rx_packets`, `tx_packets`).
+    public var interfaces: [String: InterfacePackets]
     /// What could not be read; the rest of the sample is still good.
     public var issues: [HostIssue]
 
     public init(
         time: Double, online: CPUSet, cpuTimes: CPUTimes? = nil, softirqs: SoftIRQCounters? = nil, interrupts: InterruptTable? = nil,
-        softnet: SoftnetStat? = nil, queues: [String: QueuePacketCounters] = [:], issues: [HostIssue] = []
+        softnet: SoftnetStat? = nil, queues: [String: QueuePacketCounters] = [:], interfaces: [String: InterfacePackets] = [:],
+        issues: [HostIssue] = []
     ) {
         self.time = time
         self.online = online
@@ -25,7 +28,18 @@ public struct CounterSample: Sendable, Equatable {
         self.interrupts = interrupts
         self.softnet = softnet
         self.queues = queues
+        self.interfaces = interfaces
         self.issues = issues
+    }
+
+    public struct InterfacePackets: Sendable, Equatable {
+        public var rx: UInt64
+        public var tx: UInt64
+
+        public init(rx: UInt64, tx: UInt64) {
+            self.rx = rx
+            self.tx = tx
+        }
     }
 
     /// The interfaces whose queue counters to read, by name and ifindex.
@@ -81,6 +95,14 @@ public struct CounterSample: Sendable, Equatable {
         for part in [sample.cpuTimes?.issues, sample.softirqs?.issues, interrupts?.issues, sample.softnet?.issues] {
             issues.append(contentsOf: part ?? [])
         }
+        for request in queueRequests {
+            let statistics = "sys/class/net/\(request.interface)/statistics"
+            if let rx = (try? root.readIfPresent("\(statistics)/rx_packets")).flatMap({ $0.flatMap { UInt64($0) } }),
+                let tx = (try? root.readIfPresent("\(statistics)/tx_packets")).flatMap({ $0.flatMap { UInt64($0) } })
+            {
+                sample.interfaces[request.interface] = InterfacePackets(rx: rx, tx: tx)
+            }
+        }
         if let queueSource {
             for request in queueRequests {
                 switch queueSource.queueCounters(interface: request.interface, ifindex: request.ifindex) {
@@ -120,6 +142,7 @@ extension CounterSample {
                     return zero
                 })
         }
+        baseline.interfaces = sample.interfaces.mapValues { _ in InterfacePackets(rx: 0, tx: 0) }
         baseline.queues = sample.queues.mapValues { counters in
             QueuePacketCounters(source: counters.source, rx: counters.rx.mapValues { _ in 0 }, tx: counters.tx.mapValues { _ in 0 })
         }

@@ -48,7 +48,7 @@ public final class EthtoolIoctlClient: Sendable {
     public func statistics(interface: String) throws(NetlinkError) -> [(name: String, value: UInt64)] {
         let raw = try rawStatistics(interface: interface)
         let names = EthtoolStatisticNames.decode(raw.nameBlock)
-        return Array(zip(names, raw.values)).map { (name: $0.0, value: $0.1) }
+        return zip(names, raw.values).map { (name: $0, value: $1) }
     }
 
     /// The names of `ethtool -S IFACE` as the kernel hands them over: `count` NUL-padded 32-byte
@@ -117,7 +117,7 @@ public final class EthtoolIoctlClient: Sendable {
         let statisticsBit = UInt64(1) << UInt64(EthtoolIoctl.statisticsStringSet)
         request.storeHostInteger(statisticsBit, at: EthtoolIoctl.StringSetInfo.mask)
         let count: Int
-        do {
+        do throws(NetlinkError) {
             try ethtool(.getStringSetInfo, interface: interface, buffer: &request)
             // The kernel clears the bit of every set the driver does not have.
             let mask = request.loadHostInteger(UInt64.self, at: EthtoolIoctl.StringSetInfo.mask)

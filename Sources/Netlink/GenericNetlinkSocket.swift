@@ -1,5 +1,5 @@
 internal import CNetlink
-import Glibc
+internal import Glibc
 
 /// A generic-netlink family as this kernel numbers it (`genl_ctrl_resolve`); the id differs from
 /// boot to boot, so it is always looked up by name.

@@ -1,4 +1,4 @@
-import Glibc
+internal import Glibc
 import HostKit
 
 /// A client of the kernel's "netdev" generic-netlink family: which NAPI instance serves each

@@ -1,4 +1,4 @@
-import Glibc
+internal import Glibc
 
 /// Which network device an ethtool request is about.
 ///

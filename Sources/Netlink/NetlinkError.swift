@@ -1,5 +1,5 @@
 internal import CNetlink
-import Glibc
+internal import Glibc
 
 /// A libnl error code (`NLE_*`), as a typed wrapper in the manner of swift-system's `Errno`.
 ///

@@ -1,4 +1,4 @@
-import Glibc
+internal import Glibc
 
 /// Runs a closure with the calling thread inside a named network namespace (`ip netns add NAME`).
 ///

@@ -39,7 +39,7 @@ public struct Diagnosis: Sendable, Equatable {
         self.ratesSinceBoot = ratesSinceBoot
         self.sysctls = sysctls
         self.issues = issues
-        let staticFindings = inventory.interfaces.flatMap(\.observations)
+        let staticFindings = Self.relevant(inventory.interfaces, rates: rates)
         var findings: [Observation] = []
         if let rates {
             findings += RateRules.findings(rates: rates, inventory: inventory, sysctls: sysctls, related: staticFindings, sinceBoot: ratesSinceBoot)
@@ -57,6 +57,26 @@ public struct Diagnosis: Sendable, Equatable {
         } else {
             verdict = .ok
         }
+    }
+
+    /// Virtual interfaces (veth, bridges, tunnels) matter when they carry traffic: a container
+    /// host has hundreds, and a single-queue veth that receives nothing is not a problem. With
+    /// rates, the ones receiving at least `RateRules.meaningfulNetRX` packets/s keep their
+    /// findings, with their packet rate as evidence; without rates, hardware NICs only.
+    static func relevant(_ reports: [InterfaceReport], rates: CounterRates?) -> [Observation] {
+        var findings: [Observation] = []
+        for report in reports where !report.interface.isLoopback {
+            let received = rates?.interfaces[report.name]?.rx
+            let isHardware = report.interface.device != nil || report.inferredFromIRQNames
+            if !isHardware && (received ?? 0) < RateRules.meaningfulNetRX { continue }
+            for var observation in report.observations {
+                if let received, received >= RateRules.meaningfulNetRX, observation.code == "single-queue-no-rps" {
+                    observation.evidence += "; it receives \(NumberText.grouped(received)) packets/s"
+                }
+                findings.append(observation)
+            }
+        }
+        return findings
     }
 
     /// Severity first; a rule that names a cause (a queue layout) after the symptom it explains.

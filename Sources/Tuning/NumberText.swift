@@ -21,4 +21,11 @@ public enum NumberText {
         guard value.isFinite else { return "? %" }
         return "\(Int(value.rounded())) %"
     }
+
+    /// A duration in seconds: whole when within a twentieth of a whole number (`5`), else one decimal.
+    public static func seconds(_ value: Double) -> String {
+        let whole = value.rounded()
+        if abs(value - whole) < 0.05 { return String(Int(whole)) }
+        return String((value * 10).rounded() / 10)
+    }
 }

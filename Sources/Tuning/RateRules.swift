@@ -23,7 +23,7 @@ enum RateRules {
         rates: CounterRates, inventory: HostInventory, sysctls: [String: String], related: [Observation], sinceBoot: Bool
     ) -> [Observation] {
         var found: [Observation] = []
-        let window = sinceBoot ? "since boot" : "over \(NumberText.grouped(rates.seconds)) s"
+        let window = sinceBoot ? "since boot" : "over \(NumberText.seconds(rates.seconds)) s"
         let cpus = rates.cpus
 
         func spare(otherThan cpu: Int) -> CounterRates.CPURate? {

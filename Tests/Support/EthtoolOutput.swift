@@ -94,6 +94,18 @@ public enum EthtoolOutput {
         }
     }
 
+    /// `ethtool -S`: "NIC statistics:", then one "     NAME: VALUE" line per statistic, in the
+    /// driver's order. ethtool prints each name after five spaces, as the driver wrote it (bnxt's
+    /// names hold ": ", vmxnet3's start with spaces), so the name runs to the last ": ".
+    public static func statistics(_ text: String) -> [(name: String, value: UInt64)] {
+        text.split(separator: "\n").compactMap { line in
+            guard line.hasPrefix("     "), let colon = line.range(of: ": ", options: .backwards),
+                let value = UInt64(line[colon.upperBound...].trimmingCharacters(in: .whitespaces))
+            else { return nil }
+            return (name: String(line[line.index(line.startIndex, offsetBy: 5)..<colon.lowerBound]), value: value)
+        }
+    }
+
     /// ethtool's message when the driver lacks the operation (ioctl or netlink path).
     public static func saysNotSupported(_ result: CommandResult) -> Bool {
         result.status != 0 && (result.error + result.output).contains("Operation not supported")

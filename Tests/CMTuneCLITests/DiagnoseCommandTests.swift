@@ -1,0 +1,114 @@
+import CMTuneTestSupport
+import Foundation
+import Testing
+
+@Suite("cmtune diagnose", .serialized)
+struct DiagnoseCommandTests {
+    /// Two namespaces joined by a single-queue veth pair: `va` in the sender's, `vb` in the
+    /// receiver's. A UDP flood from a sender pinned to CPU 0 makes CPU 0 run every receive
+    /// softirq of `vb`, as a single-queue NIC with its IRQ on CPU 0 would.
+    struct FloodBed {
+        let sender: String
+        let receiver: String
+
+        static func with(_ body: (FloodBed) throws -> Void) throws {
+            let tag = "\(getpid() % 10000)-\(UInt16.random(in: 0...UInt16.max))"
+            let bed = FloodBed(sender: "cmtdg-s-\(tag)", receiver: "cmtdg-r-\(tag)")
+            defer {
+                _ = try? runCommand(["ip", "netns", "delete", bed.sender])
+                _ = try? runCommand(["ip", "netns", "delete", bed.receiver])
+            }
+            for command in [
+                ["ip", "netns", "add", bed.sender], ["ip", "netns", "add", bed.receiver],
+                ["ip", "link", "add", "va", "netns", bed.sender, "numrxqueues", "1", "numtxqueues", "1", "type", "veth",
+                 "peer", "name", "vb", "netns", bed.receiver, "numrxqueues", "1", "numtxqueues", "1"],
+                ["ip", "-n", bed.sender, "addr", "add", "10.213.7.1/30", "dev", "va"],
+                ["ip", "-n", bed.receiver, "addr", "add", "10.213.7.2/30", "dev", "vb"],
+                ["ip", "-n", bed.sender, "link", "set", "va", "up"], ["ip", "-n", bed.receiver, "link", "set", "vb", "up"],
+            ] {
+                try runChecked(command)
+            }
+            try body(bed)
+        }
+
+        /// Floods the receiver from CPU 0 for `seconds`, in the background.
+        func flood(seconds: Int) throws -> Process {
+            let script = """
+                import socket, time
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                end = time.monotonic() + \(seconds)
+                payload = b'x' * 64
+                while time.monotonic() < end:
+                    for _ in range(1000):
+                        s.sendto(payload, ('10.213.7.2', 9))
+                """
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["ip", "netns", "exec", sender, "taskset", "-c", "0", "python3", "-c", script]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+    }
+
+    static func findings(_ document: [String: Any]) -> [[String: Any]] {
+        document["findings"] as? [[String: Any]] ?? []
+    }
+
+    @Test("a flood into a single-queue veth: receive softirq on CPU 0, caused by no RPS on vb; enabling RPS clears the cause", .needsRoot)
+    func singleQueueFlood() throws {
+        try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
+        let online = try String(contentsOfFile: "/sys/devices/system/cpu/online", encoding: .utf8)
+        try #require(online.trimmingCharacters(in: .whitespacesAndNewlines) != "0", "needs at least 2 CPUs to show concentration")
+        try FloodBed.with { bed in
+            let flood = try bed.flood(seconds: 30)
+            defer { flood.terminate(); flood.waitUntilExit() }
+            Thread.sleep(forTimeInterval: 1)
+
+            let (result, document) = try CMTuneBinary.json(["diagnose", "--duration", "3s"], namespace: bed.receiver)
+            #expect([1, 2].contains(result.status), "warning or critical expected, got \(result.status): \(result.error)")
+            let findings = Self.findings(document)
+            let concentration = findings.first { ["net-rx-concentrated", "softirq-saturated-cpu"].contains($0["code"] as? String ?? "") }
+            #expect(concentration?["subject"] as? String == "CPU 0", "\(findings)")
+            #expect((concentration?["evidence"] as? String)?.contains("likely cause: single-queue-no-rps on vb") == true)
+            let cause = try #require(findings.first { $0["code"] as? String == "single-queue-no-rps" && $0["subject"] as? String == "vb" })
+            let fix = try #require(cause["fix"] as? String)
+            #expect(fix.hasSuffix("> /sys/class/net/vb/queues/rx-0/rps_cpus"))
+            #expect(concentration?["fix"] as? String == fix)
+            let cpus = try #require(document["cpus"] as? [[String: Any]])
+            let cpu0 = try #require(cpus.first { $0["cpu"] as? Int == 0 })
+            let others = cpus.filter { $0["cpu"] as? Int != 0 }.compactMap { $0["netRXPerSecond"] as? Double }
+            #expect((cpu0["netRXPerSecond"] as? Double ?? 0) > 10 * (others.max() ?? 0))
+
+            // Apply the fix diagnose gave, then the cause is gone.
+            try runChecked(["ip", "netns", "exec", bed.receiver, "sh", "-c", fix])
+            let (_, after) = try CMTuneBinary.json(["diagnose", "--duration", "2s"], namespace: bed.receiver)
+            #expect(!Self.findings(after).contains { $0["code"] as? String == "single-queue-no-rps" && $0["subject"] as? String == "vb" })
+        }
+    }
+
+    @Test("--root on a snapshot gives the static findings and averages since boot, with the Nagios exit status")
+    func snapshot() throws {
+        try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
+        let directory = try TemporaryDirectory()
+        let target = directory.path + "/snap"
+        #expect(try CMTuneBinary.run(["snapshot", "-o", target]).status == 0)
+        let (result, document) = try CMTuneBinary.json(["diagnose", "--root", target])
+        #expect(document["sinceBoot"] as? Bool == true)
+        let verdict = try #require(document["verdict"] as? String)
+        #expect(result.status == ["ok": 0, "warning": 1, "critical": 2, "unknown": 3][verdict])
+        #expect(!(document["cpus"] as? [[String: Any]] ?? []).isEmpty)
+    }
+
+    @Test("a snapshot without counters still gives the static findings and says what it lacks")
+    func noCounters() throws {
+        try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
+        let tree = try TemporaryDirectory()
+        try tree.write("proc/interrupts", try String(contentsOfFile: Fixtures.realHosts + "/2xI350.i5-6400/interrupts", encoding: .utf8))
+        let result = try CMTuneBinary.run(["diagnose", "--root", tree.path])
+        #expect(result.error.contains("proc/stat: missing: CPU utilisation unknown"))
+        #expect(result.output.hasPrefix("OK") || result.output.hasPrefix("WARNING") || result.output.hasPrefix("CRITICAL"))
+        #expect(result.status <= 2)
+    }
+}
