@@ -10,8 +10,11 @@ TEST_PACKAGES = iproute2 ethtool procps
 
 .PHONY: run test deps build release install bench clean
 
+# The main job: the NIC layout, then the diagnosis. diagnose exits 1 or 2 for a warning or
+# critical verdict (the Nagios convention); that is an answer, not a failed run.
 run: deps release
 	.build/release/cmtune nic
+	.build/release/cmtune diagnose; status=$$?; [ $$status -le 2 ]
 
 test: deps
 	$(SWIFT) build --build-tests

@@ -153,6 +153,9 @@ class Host:
             raise SystemExit("--queues must be at least 1")
         self.cpus, self.queues, self.nodes = cpus, queues, nodes
         self.rng = random.Random(seed)
+        # The counter files (/proc/stat, softnet_stat, uptime) draw from their own generator so
+        # adding them left every other file byte-for-byte as before.
+        self.counter_rng = random.Random(f"{seed}/counters")
         self.all = list(range(cpus))
         half = cpus // 2                      # SMT-2: cpu N and N + half are siblings
         per = half // nodes                   # physical cores per package (= node)
@@ -165,6 +168,8 @@ class Host:
         self.irqs: list[Irq] = []
         self.devs: dict[str, PciDev] = {}
         self.next_irq = self.gsi_top          # dynamic IRQs start above the GSIs
+        self.arch_counts: dict[str, list[int]] = {}   # /proc/interrupts arch rows, filled by write_proc
+        self.softirqs: dict[str, list[int]] = {}      # /proc/softirqs rows, filled by write_proc
 
     def node_of_cpu(self, c: int) -> int:
         return (c % self.half) // self.cores_per_pkg
@@ -372,6 +377,7 @@ def write_proc(t: Tree, h: Host):
         ("MCP", per_cpu(500, 3000), "Machine check polls"),
     ]:
         lines.append(stat_row(prec, name, counts, desc))
+        h.arch_counts[name] = counts                 # kept for the "intr" total of /proc/stat
     lines.append(stat_row(prec, "ERR", [0]))
     lines.append(stat_row(prec, "MIS", [0]))
     for name, desc in [("PIN", "Posted-interrupt notification event"),
@@ -386,8 +392,10 @@ def write_proc(t: Tree, h: Host):
     for name, lo, hi in [("HI", 0, 10), ("TIMER", 10**5, 10**7), ("NET_TX", 0, 10**5), ("NET_RX", 10**3, 10**5),
                          ("BLOCK", 0, 10**5), ("IRQ_POLL", 0, 0), ("TASKLET", 0, 100), ("SCHED", 10**5, 10**7),
                          ("HRTIMER", 0, 100), ("RCU", 10**5, 10**7)]:
-        counts = [r.randint(lo, hi) * (1000 if name == "NET_RX" and c in nic_cpus else 1) for c in range(n)]
-        rows.append(f"{name:>12s}:" + "".join(f" {min(v, 2**32 - 1):>10d}" for v in counts))
+        counts = [min(r.randint(lo, hi) * (1000 if name == "NET_RX" and c in nic_cpus else 1), 2**32 - 1)
+                  for c in range(n)]
+        h.softirqs[name] = counts                    # kept for the "softirq" line of /proc/stat
+        rows.append(f"{name:>12s}:" + "".join(f" {v:>10d}" for v in counts))
     t.raw("proc/softirqs", "\n".join(rows) + "\n")
 
     t.put("proc/irq/default_smp_affinity", cpumask(h.all, n))
@@ -403,6 +411,68 @@ def write_proc(t: Tree, h: Host):
         for action in irq.actions:                       # one directory per handler, '/' -> '!'
             t.mkdir(f"{d}/{action.replace('/', '!')}")
     t.put("proc/sys/net/core/rps_sock_flow_entries", 0)
+
+
+USER_HZ = 100
+SOFTIRQ_NAMES = ["HI", "TIMER", "NET_TX", "NET_RX", "BLOCK", "IRQ_POLL", "TASKLET", "SCHED", "HRTIMER", "RCU"]
+BTIME = 1761955200                                   # 2025-11-01 00:00 UTC; fixed so the tree is reproducible
+
+
+def write_counters(t: Tree, h: Host):
+    """The files a sampler rereads every interval, beside /proc/interrupts and /proc/softirqs
+    (written by write_proc): /proc/stat, /proc/uptime and /proc/net/softnet_stat. Every CPU is
+    online, so "possible" and "online" rows are the same ones. The per-interface statistics
+    (rx_packets, tx_packets, ...) are written by write_netdev."""
+    r, n = h.counter_rng, h.cpus
+    nic_cpus = {i.effective[0] for i in h.nic0 + h.nic1}
+    uptime_cs = r.randint(10 * 86400, 60 * 86400) * 100 + r.randrange(100)   # centiseconds, 10-60 days
+
+    # fs/proc/stat.c show_stat(): USER_HZ ticks, user nice system idle iowait irq softirq steal
+    # guest guest_nice; guest time is already inside user. CPU 0 counts from boot, the others
+    # from when they came up a little later.
+    ticks = []
+    for c in range(n):
+        total = uptime_cs * USER_HZ // 100 - (0 if c == 0 else r.randint(50, 300))
+        share = {"user": r.uniform(0.05, 0.25), "nice": r.uniform(0, 0.005), "system": r.uniform(0.02, 0.08),
+                 "iowait": r.uniform(0, 0.01), "irq": r.uniform(0.001, 0.01),
+                 "softirq": r.uniform(0.02, 0.08) if c in nic_cpus else r.uniform(0.001, 0.005)}
+        row = {k: int(total * v) for k, v in share.items()}
+        row["idle"] = total - sum(row.values())
+        ticks.append([row["user"], row["nice"], row["system"], row["idle"], row["iowait"], row["irq"],
+                      row["softirq"], 0, 0, 0])
+    lines = ["cpu  " + " ".join(str(sum(col)) for col in zip(*ticks))]
+    lines += [f"cpu{c} " + " ".join(map(str, ticks[c])) for c in range(n)]
+    # "intr": the grand total (every IRQ on every CPU plus the arch counters, x86 adds ERR),
+    # then kstat_irqs_usr() (an unsigned int) for each IRQ number below nr_irqs.
+    per_irq = [0] * h.nr_irqs
+    for irq in h.irqs:
+        per_irq[irq.number] = sum(irq.counts)
+    grand = sum(per_irq) + sum(sum(v) for v in h.arch_counts.values())
+    lines.append(f"intr {grand} " + " ".join(str(v % 2**32) for v in per_irq))
+    busy = sum(sum(row) - row[3] for row in ticks) // USER_HZ               # busy CPU-seconds
+    lines += [f"ctxt {busy * r.randint(2000, 20000)}", f"btime {BTIME}",
+              f"processes {uptime_cs // 100 * r.randint(5, 50)}", f"procs_running {r.randint(1, 8)}",
+              "procs_blocked 0"]
+    sums = [sum(h.softirqs[name]) for name in SOFTIRQ_NAMES]
+    lines.append(f"softirq {sum(sums)} " + " ".join(map(str, sums)))
+    t.raw("proc/stat", "\n".join(lines) + "\n")
+
+    # fs/proc/uptime.c: "%lu.%02lu %lu.%02lu", idle summed over possible CPUs.
+    idle_cs = sum(row[3] for row in ticks) * 100 // USER_HZ
+    t.put("proc/uptime", f"{uptime_cs // 100}.{uptime_cs % 100:02d} {idle_cs // 100}.{idle_cs % 100:02d}")
+
+    # net/core/net-procfs.c softnet_seq_show(), 6.x: 15 "%08x" columns per online CPU:
+    # processed dropped time_squeeze 0 0 0 0 0 0(cpu_collision) received_rps flow_limit_count
+    # backlog_len cpu input_qlen process_qlen. No RPS and no flow limit here, queues empty.
+    rows = []
+    for c in range(n):
+        if c in nic_cpus:
+            processed, dropped, squeeze = r.randint(10**8, 10**10), r.choice([0, 0, 0, r.randint(1, 10**4)]), r.randint(0, 5000)
+        else:
+            processed, dropped, squeeze = r.randint(10**3, 10**6), 0, 0
+        cols = [processed % 2**32, dropped, squeeze, 0, 0, 0, 0, 0, 0, 0, 0, 0, c, 0, 0]
+        rows.append(" ".join(f"{v:08x}" for v in cols))
+    t.raw("proc/net/softnet_stat", "\n".join(rows) + "\n")
 
 
 def write_cpus(t: Tree, h: Host):
@@ -615,6 +685,60 @@ def verify(root: str, h: Host) -> list[str]:
     groups = mask.split(",")
     if len(groups) != (h.cpus + 31) // 32 or int(mask.replace(",", ""), 16) != (1 << h.cpus) - 1:
         bad.append(f"default_smp_affinity {mask!r} is not a full {h.cpus}-bit mask")
+
+    bad += verify_counters(root, h)
+    return bad
+
+
+def verify_counters(root: str, h: Host) -> list[str]:
+    """The counter files against the kernel's formats and against each other."""
+    bad: list[str] = []
+    def read(rel):
+        with open(os.path.join(root, rel)) as f:
+            return f.read()
+    stat = read("proc/stat").split("\n")
+    if not stat[0].startswith("cpu  ") or len(stat[0].split()) != 11:
+        bad.append("proc/stat: first line is not 'cpu  ' and 10 tick counts")
+    cpu_rows = [line.split() for line in stat[1:] if re.match(r"cpu\d+ ", line)]
+    if [row[0] for row in cpu_rows] != [f"cpu{c}" for c in range(h.cpus)]:
+        bad.append(f"proc/stat: cpuN rows are not cpu0..cpu{h.cpus - 1}")
+    if any(len(row) != 11 or not all(v.isdigit() for v in row[1:]) for row in cpu_rows):
+        bad.append("proc/stat: a cpuN row has not 10 tick counts")
+    elif [int(v) for v in stat[0].split()[1:]] != [sum(int(row[k]) for row in cpu_rows) for k in range(1, 11)]:
+        bad.append("proc/stat: the cpu line is not the sum of the cpuN rows")
+    keys = [line.split(" ", 1)[0] for line in stat[1 + h.cpus:] if line]
+    if keys != ["intr", "ctxt", "btime", "processes", "procs_running", "procs_blocked", "softirq"]:
+        bad.append(f"proc/stat: lines after the cpuN rows are {keys}")
+    intr = next((line.split()[1:] for line in stat if line.startswith("intr ")), [])
+    if len(intr) != h.nr_irqs + 1:
+        bad.append(f"proc/stat: intr has {len(intr) - 1} IRQ counts, nr_irqs is {h.nr_irqs}")
+    for irq in h.irqs:
+        if len(intr) > irq.number + 1 and int(intr[irq.number + 1]) != sum(irq.counts) % 2**32:
+            bad.append(f"proc/stat: intr count of IRQ {irq.number} differs from /proc/interrupts")
+            break
+    soft = next((line.split()[1:] for line in stat if line.startswith("softirq ")), [])
+    if len(soft) != 11 or int(soft[0]) != sum(map(int, soft[1:])):
+        bad.append("proc/stat: softirq line is not a total and 10 counts")
+    names = [line.split(":")[0].strip() for line in read("proc/softirqs").split("\n")[1:] if line]
+    if names != SOFTIRQ_NAMES:
+        bad.append(f"proc/softirqs rows are {names}")
+
+    softnet = read("proc/net/softnet_stat").split("\n")
+    if softnet[-1] != "" or len(softnet) - 1 != h.cpus:
+        bad.append(f"proc/net/softnet_stat has {len(softnet) - 1} rows for {h.cpus} online CPUs")
+    for c, line in enumerate(softnet[:-1]):
+        cols = line.split(" ")
+        if len(cols) != 15 or not all(re.fullmatch(r"[0-9a-f]{8}", v) for v in cols) or int(cols[12], 16) != c:
+            bad.append(f"proc/net/softnet_stat row {c} is not 15 x %08x with its CPU id in column 13")
+            break
+
+    up = read("proc/uptime")
+    if not re.fullmatch(r"\d+\.\d\d \d+\.\d\d\n", up):
+        bad.append(f"proc/uptime {up!r} is not '%lu.%02lu %lu.%02lu'")
+    for nic in ["lo"] + [nic["name"] for nic in h.nics]:
+        for stat_name in ("rx_packets", "tx_packets"):
+            if not read(f"sys/class/net/{nic}/statistics/{stat_name}").strip().isdigit():
+                bad.append(f"sys/class/net/{nic}/statistics/{stat_name} is not a number")
     return bad
 
 
@@ -647,6 +771,7 @@ def main(argv=None) -> int:
     try:
         tree = Tree(tmp)
         write_proc(tree, host)
+        write_counters(tree, host)
         write_cpus(tree, host)
         write_pci(tree, host)
         write_net(tree, host)

@@ -43,6 +43,10 @@ extension CMTune {
             let inventory = HostInventory.read(from: source, selection: .all, irqScope: .all, facts: facts)
             _ = CPUTopology.read(from: source, detail: .full, issues: &issues)
             for path in HostSnapshot.additionalFiles { _ = try? source.readIfPresent(path) }
+            // What `diagnose --root` reads: counters, tunables, and whether irqbalance runs.
+            _ = Sampler(root: source, inventory: inventory).sample()
+            _ = Sysctl.read(DiagnoseSysctls.names, from: source, issues: &issues)
+            _ = ProcessScan.find(["irqbalance"], from: source)
             issues += inventory.issues
 
             let summary: HostSnapshot.Summary

@@ -21,7 +21,7 @@ public struct HostSnapshot: Sendable {
         self.destination = HostRoot(destination)
     }
 
-    /// Files the later commands read (`top`, `diagnose`) that `nic` and `irq` do not.
+    /// Files worth having in every snapshot beyond what the commands' readers touch.
     public static let additionalFiles = [
         "proc/stat", "proc/softirqs", "proc/net/softnet_stat", "proc/cmdline", "proc/sys/fs/file-max", "proc/sys/fs/nr_open",
         "proc/sys/net/core/somaxconn", "proc/sys/net/core/netdev_max_backlog", "proc/sys/net/ipv4/tcp_max_syn_backlog",
@@ -137,7 +137,9 @@ public struct HostSnapshot: Sendable {
             case .success(.directory):
                 try makeDirectories(entry, summary: &summary)
             case .success(.file):
-                copyFile(entry, summary: &summary)
+                // sysfs entries of a listed directory are small attributes (msi_irqs/N); procfs
+                // ones can be anything (/proc/kcore), and are copied only when read.
+                if !directory.hasPrefix("proc") { copyFile(entry, summary: &summary) }
             default:
                 continue
             }

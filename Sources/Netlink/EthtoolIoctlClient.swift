@@ -61,7 +61,8 @@ public final class EthtoolIoctlClient: Sendable {
         for _ in 0..<Self.attempts {
             let count = try statisticsCount(interface: interface)
             let capacity = Self.capacity(for: count)
-            var request = [UInt8](repeating: 0, count: EthtoolIoctl.Strings.headerSize + capacity * EthtoolIoctl.stringLength)
+            var request = [UInt8](
+                repeating: 0, count: EthtoolIoctl.Strings.headerSize + capacity * EthtoolIoctl.stringLength)
             request.storeHostInteger(EthtoolIoctl.Command.getStrings.rawValue, at: 0)
             request.storeHostInteger(EthtoolIoctl.statisticsStringSet, at: EthtoolIoctl.Strings.stringSet)
             request.storeHostInteger(UInt32(count), at: EthtoolIoctl.Strings.length)

@@ -11,7 +11,7 @@ import HostKit
 /// | `rx_queue_N_packets`, `tx_queue_N_packets` | virtio_net before 6.10, igb, igc, ixgbe, ixgbevf, ice, hv_netvsc, txgbe, ifb |
 /// | `rx-N.packets`, `tx-N.packets`             | i40e, iavf |
 /// | `rx-N.rx_packets`, `tx-N.tx_packets`       | sfc (Solarflare) |
-/// | `rxN_packets`, `txN_packets`               | mlx5, mlx4 |
+/// | `rxN_packets`, `txN_packets`               | mlx5, mlx4, ibmvnic, ibmveth |
 /// | `queue_N_rx_cnt`, `queue_N_tx_cnt`         | ena (`queue_N_xdp_tx_cnt` is an XDP ring, not counted) |
 /// | `[N]: rx_ucast_packets` + `mcast` + `bcast` | bnxt_en (ring N; summed per ring) |
 /// | `rxqN_packets`, `txqN_packets`             | hns3 |

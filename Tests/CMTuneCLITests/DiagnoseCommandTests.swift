@@ -62,8 +62,12 @@ struct DiagnoseCommandTests {
         let online = try String(contentsOfFile: "/sys/devices/system/cpu/online", encoding: .utf8)
         try #require(online.trimmingCharacters(in: .whitespacesAndNewlines) != "0", "needs at least 2 CPUs to show concentration")
         try FloodBed.with { bed in
-            let flood = try bed.flood(seconds: 30)
-            defer { flood.terminate(); flood.waitUntilExit() }
+            let flood = try bed.flood(seconds: 15)
+            // SIGKILL: the test runner's children may inherit SIGTERM blocked.
+            defer {
+                kill(flood.processIdentifier, SIGKILL)
+                flood.waitUntilExit()
+            }
             Thread.sleep(forTimeInterval: 1)
 
             let (result, document) = try CMTuneBinary.json(["diagnose", "--duration", "3s"], namespace: bed.receiver)

@@ -40,8 +40,14 @@ import Testing
         }
         let counters = try Self.counters(names)
         #expect(counters.source == .ethtoolStatistics)
-        #expect(counters.rx == [0: Self.value(of: "rx_queue_0_packets", in: names), 1: Self.value(of: "rx_queue_1_packets", in: names)])
-        #expect(counters.tx == [0: Self.value(of: "tx_queue_0_packets", in: names), 1: Self.value(of: "tx_queue_1_packets", in: names)])
+        #expect(
+            counters.rx == [
+                0: Self.value(of: "rx_queue_0_packets", in: names), 1: Self.value(of: "rx_queue_1_packets", in: names),
+            ])
+        #expect(
+            counters.tx == [
+                0: Self.value(of: "tx_queue_0_packets", in: names), 1: Self.value(of: "tx_queue_1_packets", in: names),
+            ])
         #expect(Self.scheme(names) == .queueUnderscore)
     }
 
@@ -86,12 +92,17 @@ import Testing
         let names =
             ["tx_scattered", "tx_no_memory", "vf_rx_packets", "vf_rx_bytes", "vf_tx_packets", "vf_tx_bytes"]
             + (0..<2).flatMap { queue in
-                ["tx_queue_\(queue)_packets", "tx_queue_\(queue)_bytes", "tx_queue_\(queue)_xdp_xmit",
-                 "rx_queue_\(queue)_packets", "rx_queue_\(queue)_bytes", "rx_queue_\(queue)_xdp_drop"]
+                [
+                    "tx_queue_\(queue)_packets", "tx_queue_\(queue)_bytes", "tx_queue_\(queue)_xdp_xmit",
+                    "rx_queue_\(queue)_packets", "rx_queue_\(queue)_bytes", "rx_queue_\(queue)_xdp_drop",
+                ]
             }
             + ["cpu0_rx_packets", "cpu0_rx_bytes", "cpu0_tx_packets", "cpu0_tx_bytes", "cpu0_vf_rx_packets"]
         let counters = try Self.counters(names)
-        #expect(counters.rx == [0: Self.value(of: "rx_queue_0_packets", in: names), 1: Self.value(of: "rx_queue_1_packets", in: names)])
+        #expect(
+            counters.rx == [
+                0: Self.value(of: "rx_queue_0_packets", in: names), 1: Self.value(of: "rx_queue_1_packets", in: names),
+            ])
         #expect(counters.tx.count == 2)
     }
 
@@ -102,7 +113,10 @@ import Testing
             + ["veb.rx_bytes", "port.rx_bytes", "port.tx_priority_0_xon_tx", "port.rx_priority_0_xon_rx"]
         let counters = try Self.counters(names)
         #expect(Self.scheme(names) == .dashDot)
-        #expect(counters.rx == Dictionary(uniqueKeysWithValues: (0..<3).map { ($0, Self.value(of: "rx-\($0).packets", in: names)) }))
+        #expect(
+            counters.rx
+                == Dictionary(uniqueKeysWithValues: (0..<3).map { ($0, Self.value(of: "rx-\($0).packets", in: names)) })
+        )
         #expect(counters.tx[2] == Self.value(of: "tx-2.packets", in: names))
     }
 
@@ -120,33 +134,47 @@ import Testing
         let names =
             ["rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "tx_tso_packets", "rx_xdp_drop", "rx_xsk_packets"]
             + (0..<2).flatMap { channel in
-                ["packets", "bytes", "csum_complete", "csum_unnecessary", "xdp_drop", "xdp_redirect",
-                 "xdp_tx_xmit", "xdp_tx_full", "xsk_packets"].map { "rx\(channel)_\($0)" }
+                [
+                    "packets", "bytes", "csum_complete", "csum_unnecessary", "xdp_drop", "xdp_redirect",
+                    "xdp_tx_xmit", "xdp_tx_full", "xsk_packets",
+                ].map { "rx\(channel)_\($0)" }
             }
             + (0..<2).flatMap { queue in
-                ["packets", "bytes", "tso_packets", "tso_bytes", "xdp_xmit", "stopped", "wake"].map { "tx\(queue)_\($0)" }
+                ["packets", "bytes", "tso_packets", "tso_bytes", "xdp_xmit", "stopped", "wake"].map {
+                    "tx\(queue)_\($0)"
+                }
             }
             + ["ch0_events", "ch0_poll", "ch1_events", "ptp_cq0_abort"]
         let counters = try Self.counters(names)
         #expect(Self.scheme(names) == .compact)
-        #expect(counters.rx == [0: Self.value(of: "rx0_packets", in: names), 1: Self.value(of: "rx1_packets", in: names)])
-        #expect(counters.tx == [0: Self.value(of: "tx0_packets", in: names), 1: Self.value(of: "tx1_packets", in: names)])
+        #expect(
+            counters.rx == [0: Self.value(of: "rx0_packets", in: names), 1: Self.value(of: "rx1_packets", in: names)])
+        #expect(
+            counters.tx == [0: Self.value(of: "tx0_packets", in: names), 1: Self.value(of: "tx1_packets", in: names)])
     }
 
     @Test func enaCountsCntAndLeavesXDPRingsOut() throws {
         let tx = ["cnt", "bytes", "queue_stop", "queue_wakeup", "dma_mapping_err", "linearize", "napi_comp", "tx_poll"]
         let rx = ["cnt", "bytes", "rx_copybreak_pkt", "csum_good", "refil_partial", "bad_csum", "page_alloc_fail"]
         let names =
-            ["tx_timeout", "suspend", "resume", "wd_expired", "interface_up", "interface_down", "admin_q_pause",
-             "bw_in_allowance_exceeded", "pps_allowance_exceeded"]
+            [
+                "tx_timeout", "suspend", "resume", "wd_expired", "interface_up", "interface_down", "admin_q_pause",
+                "bw_in_allowance_exceeded", "pps_allowance_exceeded",
+            ]
             + (0..<2).flatMap { queue in tx.map { "queue_\(queue)_tx_\($0)" } + rx.map { "queue_\(queue)_rx_\($0)" } }
             // An XDP TX ring follows the I/O queues and has no rx side.
             + tx.map { "queue_2_xdp_tx_\($0)" }
             + ["ena_admin_q_aborted_cmd", "ena_admin_q_submitted_cmd", "ena_admin_q_completed_cmd"]
         let counters = try Self.counters(names)
         #expect(Self.scheme(names) == .ena)
-        #expect(counters.rx == [0: Self.value(of: "queue_0_rx_cnt", in: names), 1: Self.value(of: "queue_1_rx_cnt", in: names)])
-        #expect(counters.tx == [0: Self.value(of: "queue_0_tx_cnt", in: names), 1: Self.value(of: "queue_1_tx_cnt", in: names)])
+        #expect(
+            counters.rx == [
+                0: Self.value(of: "queue_0_rx_cnt", in: names), 1: Self.value(of: "queue_1_rx_cnt", in: names),
+            ])
+        #expect(
+            counters.tx == [
+                0: Self.value(of: "queue_0_tx_cnt", in: names), 1: Self.value(of: "queue_1_tx_cnt", in: names),
+            ])
     }
 
     static let bnxtRx = [
@@ -163,7 +191,9 @@ import Testing
         // Combined channels: every ring carries one rx and one tx queue.
         let names =
             (0..<2).flatMap { ring in
-                (Self.bnxtRx + Self.bnxtTx + ["tpa_packets", "tpa_bytes", "rx_l4_csum_errors"]).map { "[\(ring)]: \($0)" }
+                (Self.bnxtRx + Self.bnxtTx + ["tpa_packets", "tpa_bytes", "rx_l4_csum_errors"]).map {
+                    "[\(ring)]: \($0)"
+                }
             } + Self.bnxtPort
         let counters = try Self.counters(names)
         #expect(Self.scheme(names) == .bnxt)
@@ -193,13 +223,17 @@ import Testing
     @Test func hns3CountsTxqNPacketsNotTheFirmwareRecordCounters() throws {
         let names =
             (0..<2).flatMap { queue in
-                ["dropped", "seg_pkt_cnt", "packets", "bytes", "more", "push", "wake", "busy"].map { "txq\(queue)_\($0)" }
+                ["dropped", "seg_pkt_cnt", "packets", "bytes", "more", "push", "wake", "busy"].map {
+                    "txq\(queue)_\($0)"
+                }
             }
             + (0..<2).flatMap { queue in
                 ["dropped", "lro_pkt_cnt", "packets", "bytes", "errors", "csum_err"].map { "rxq\(queue)_\($0)" }
             }
-            + ["mac_tx_mac_pause_num", "mac_rx_mac_pause_num", "txq0_pktnum_rcd", "txq1_pktnum_rcd",
-               "rxq0_pktnum_rcd", "rxq1_pktnum_rcd"]
+            + [
+                "mac_tx_mac_pause_num", "mac_rx_mac_pause_num", "txq0_pktnum_rcd", "txq1_pktnum_rcd",
+                "rxq0_pktnum_rcd", "rxq1_pktnum_rcd",
+            ]
         let counters = try Self.counters(names)
         #expect(Self.scheme(names) == .hns3)
         #expect(counters.rx[1] == Self.value(of: "rxq1_packets", in: names))
@@ -259,7 +293,8 @@ import Testing
     }
 
     @Test func ifbCountsBothDirectionsPerQueue() throws {
-        let names = (0..<2).flatMap { ["rx_queue_\($0)_packets", "rx_queue_\($0)_bytes"] }
+        let names =
+            (0..<2).flatMap { ["rx_queue_\($0)_packets", "rx_queue_\($0)_bytes"] }
             + (0..<2).flatMap { ["tx_queue_\($0)_packets", "tx_queue_\($0)_bytes"] }
         let counters = try Self.counters(names)
         #expect(counters.rx == [0: 1, 1: 3])
