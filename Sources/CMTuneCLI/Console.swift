@@ -21,9 +21,17 @@ struct Console {
 
     /// `cmtune: <message>` on stderr, the way command-line tools report problems.
     static func error(_ message: String) {
-        var line = "cmtune: \(message)\n"
-        line.withUTF8 { buffer in _ = write(STDERR_FILENO, buffer.baseAddress, buffer.count) }
+        writeStandardError("cmtune: \(message)\n")
     }
+
+    /// Unbuffered, so progress and errors appear in order with what stdout printed.
+    static func writeStandardError(_ text: String) {
+        var copy = text
+        copy.withUTF8 { buffer in _ = write(STDERR_FILENO, buffer.baseAddress, buffer.count) }
+    }
+
+    /// True when a person watches stderr (progress goes there).
+    static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
     /// Reports the issues met while reading on stderr; returns the exit code they imply.
     static func report(_ issues: [HostIssue]) -> Int32 {
