@@ -185,3 +185,21 @@ extension UInt8 {
     var isASCIIWhitespace: Bool { self == 0x20 || self == 0x0A || self == 0x09 || self == 0x0D }
     var isASCIIDigit: Bool { self >= 0x30 && self <= 0x39 }
 }
+
+extension CPUSet: Codable {
+    /// Encoded as the list form (`"0-3,8"`), which people read in saved policies and snapshots.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        do {
+            self = try CPUSet(parsingList: text)
+        } catch {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(listString)
+    }
+}

@@ -42,6 +42,8 @@ public struct SyntheticHost {
 
     public var cpus = 8
     public var nodes: [CPUSet] = [CPUSet(0..<8)]
+    /// 2 for SMT: CPU n and n + cpus/2 share a core (the usual Intel enumeration).
+    public var threadsPerCore = 1
     public var isolated: CPUSet = []
     public var rpsSockFlowEntries = 0
     public var nics: [NIC] = []
@@ -62,6 +64,15 @@ public struct SyntheticHost {
             tree.write("sys/devices/system/node/node\(id)/cpulist", cpus.listString)
         }
         tree.write("proc/sys/net/core/rps_sock_flow_entries", String(rpsSockFlowEntries))
+        let cores = cpus / max(threadsPerCore, 1)
+        for cpu in 0..<cpus {
+            let core = cpu % cores
+            let siblings = CPUSet(stride(from: core, to: cpus, by: cores))
+            let package = nodes.firstIndex { $0.contains(cpu) } ?? 0
+            tree.write("sys/devices/system/cpu/cpu\(cpu)/topology/core_id", String(core))
+            tree.write("sys/devices/system/cpu/cpu\(cpu)/topology/physical_package_id", String(package))
+            tree.write("sys/devices/system/cpu/cpu\(cpu)/topology/thread_siblings_list", siblings.listString)
+        }
 
         var irqs: [(Int, String, CPUSet, String)] = []  // irq, name, effective, affinity list
         var irqByName: [String: Int] = [:]

@@ -1,0 +1,53 @@
+import HostKit
+
+/// What the user asked `spread` to do. Every field has the default an operator of a CM host
+/// wants; the CLI flags override them one by one.
+public struct SpreadPolicy: Sendable, Equatable, Codable {
+    public enum Channels: Sendable, Equatable, Codable {
+        /// Raise to what the NIC supports, but not beyond the CPUs that can take its IRQs.
+        case max
+        /// Leave the channel count alone.
+        case keep
+        /// Set exactly this many (combined, or rx and tx when the NIC has no combined channels).
+        case count(UInt32)
+    }
+
+    public enum Switch: String, Sendable, Equatable, Codable {
+        /// On where it helps (RPS: fewer receive queues than CPUs; XPS: several tx queues).
+        case auto
+        case on
+        case off
+    }
+
+    public enum RFS: Sendable, Equatable, Codable {
+        /// On wherever RPS is, with the scaling guide's sizes.
+        case auto
+        case off
+        /// This many global socket-flow entries (rounded up to a power of two by the kernel).
+        case entries(Int)
+    }
+
+    /// Interfaces to spread; empty means every interface with queues.
+    public var interfaces: [String]
+    /// The CPUs that may take network work; nil means every online CPU.
+    public var cpus: CPUSet?
+    /// CPUs never to use, on top of isolated and nohz_full ones.
+    public var excludedCPUs: CPUSet
+    public var channels: Channels
+    public var rps: Switch
+    public var rfs: RFS
+    public var xps: Switch
+
+    public init(
+        interfaces: [String] = [], cpus: CPUSet? = nil, excludedCPUs: CPUSet = [], channels: Channels = .max, rps: Switch = .auto,
+        rfs: RFS = .auto, xps: Switch = .auto
+    ) {
+        self.interfaces = interfaces
+        self.cpus = cpus
+        self.excludedCPUs = excludedCPUs
+        self.channels = channels
+        self.rps = rps
+        self.rfs = rfs
+        self.xps = xps
+    }
+}
