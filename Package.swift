@@ -40,7 +40,7 @@ let package = Package(
         ),
         .target(
             name: "Tuning",
-            dependencies: ["HostKit"]
+            dependencies: ["HostKit", .product(name: "SystemPackage", package: "swift-system")]
         ),
         .target(
             name: "CMTuneCLI",

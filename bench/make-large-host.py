@@ -16,7 +16,10 @@ NIC queue IRQs are pinned one per CPU of the NIC's node (physical cores first).
 Formats follow the kernel: /proc/interrupts as kernel/irq/proc.c and
 arch/x86/kernel/irq.c print it (column width from nr_irqs), masks as "%*pb"
 (32-bit comma groups, width = possible CPUs), lists as "%*pbl", every sysfs file
-ends in "\\n", symlinks are relative exactly as sysfs makes them. Attributes whose
+ends in "\\n", symlinks are relative exactly as sysfs makes them. The counters a sampler
+rereads are there too: /proc/stat (cpu and cpuN tick lines, intr, ctxt, btime, processes,
+procs_running, procs_blocked, softirq), /proc/softirqs, /proc/net/softnet_stat (15 hex
+columns, 6.x), /proc/uptime and every interface's statistics/. Attributes whose
 read fails on a real kernel (lo's speed, a single-queue device's xps_cpus, ...)
 are left out, so reading them fails with ENOENT here too.
 

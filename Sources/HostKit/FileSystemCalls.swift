@@ -48,8 +48,10 @@ enum FileSystemCalls {
     static func writeFile(atPath path: String, bytes: [UInt8], create: Bool = false) -> Result<Void, Errno> {
         let descriptor: FileDescriptor
         do {
-            var options: FileDescriptor.OpenOptions = [.closeOnExec]
-            if create { options.formUnion([.create, .truncate]) }
+            // Truncate like the shell's `>`: sysfs and procfs ignore it, a plain file (a fake
+            // root, a snapshot) would otherwise keep the tail of a longer old value.
+            var options: FileDescriptor.OpenOptions = [.closeOnExec, .truncate]
+            if create { options.formUnion([.create]) }
             descriptor = try FileDescriptor.open(
                 FilePath(path), .writeOnly, options: options, permissions: create ? [.ownerReadWrite, .groupRead, .otherRead] : nil)
         } catch {

@@ -25,7 +25,8 @@ public final class FixtureTree {
         makeDirectories(parent(relativePath))
         let file = fopen("\(path)/\(relativePath)", "w")
         precondition(file != nil, "cannot create \(relativePath)")
-        fputs(newline && !content.hasSuffix("\n") ? content + "\n" : content, file)
+        let bytes = Array((newline && !content.hasSuffix("\n") ? content + "\n" : content).utf8)
+        fwrite(bytes, 1, bytes.count, file)
         fclose(file)
     }
 

@@ -1,0 +1,43 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import SystemPackage
+
+/// cmtune's own files (snapshots, saved policies, systemd units): created with their parent
+/// directories, replaced atomically, removed quietly. Paths are absolute.
+public enum StateFiles {
+    public static func makeDirectories(_ path: String) throws(HostError) {
+        var current = ""
+        for part in path.split(separator: "/") {
+            current += "/\(part)"
+            if case .failure(let errno) = FileSystemCalls.makeDirectory(atPath: current) {
+                throw HostError(.create, path: current, errno: errno)
+            }
+        }
+    }
+
+    /// Writes to `path.tmp` then renames over `path`: readers see the old file or the new one.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(HostError) {
+        let temporary = path + ".tmp"
+        if case .failure(let errno) = FileSystemCalls.writeFile(atPath: temporary, bytes: bytes, create: true) {
+            throw HostError(.write, path: temporary, errno: errno)
+        }
+        guard rename(temporary, path) == 0 else {
+            let failure = Errno(rawValue: errno)
+            unlink(temporary)
+            throw HostError(.write, path: path, errno: failure)
+        }
+    }
+
+    /// Removes a file; absent is fine.
+    @discardableResult
+    public static func remove(_ path: String) -> Bool {
+        unlink(path) == 0 || errno == ENOENT
+    }
+
+    public static func exists(_ path: String) -> Bool {
+        (try? FileSystemCalls.entryKind(atPath: path).get()) != nil
+    }
+}
