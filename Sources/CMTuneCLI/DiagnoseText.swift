@@ -36,6 +36,10 @@ struct DiagnoseText {
                     lines.append("   \(position == 0 ? "fix:" : "    ") \(command)")
                 }
             }
+            if let manual = finding.manualFix, !manual.isEmpty {
+                let commands = manual.split(separator: "; ")
+                lines.append("   by hand: " + commands.prefix(3).joined(separator: "; ") + (commands.count > 3 ? "; ... (\(commands.count - 3) more in --json)" : ""))
+            }
         }
         if let rates = diagnosis.rates, !rates.cpus.isEmpty {
             lines.append("")

@@ -135,6 +135,7 @@ enum HostJSON {
             ("subject", .string(observation.subject)),
             ("evidence", .string(observation.evidence)),
             ("fix", .string(observation.fix)),
+            ("manualFix", .string(observation.manualFix)),
         ])
     }
 

@@ -75,11 +75,12 @@ struct NICText {
             case .info: marker = console.paint("i  \(observation.code)", .cyan)
             }
             var line = "  \(marker): \(observation.evidence)"
-            if let fix = observation.fix, !fix.isEmpty {
+            if let fix = observation.fix, !fix.isEmpty { line += "\n     fix: \(fix)" }
+            if let manual = observation.manualFix, !manual.isEmpty {
                 // Long per-queue command lists: the first few here, all of them in --json.
-                let commands = fix.split(separator: "; ")
+                let commands = manual.split(separator: "; ")
                 let shown = commands.prefix(3).joined(separator: "; ")
-                line += "\n     fix: \(shown)" + (commands.count > 3 ? "; ... (\(commands.count - 3) more, see --json)" : "")
+                line += "\n     by hand: \(shown)" + (commands.count > 3 ? "; ... (\(commands.count - 3) more, see --json)" : "")
             }
             lines.append(line)
         }

@@ -75,7 +75,7 @@ extension CMTune {
             }
             return SpreadPolicy(
                 interfaces: interfaces, cpus: try cpus.map { try CPUSet(parsingList: $0) }, excludedCPUs: try excludeCPUs.map { try CPUSet(parsingList: $0) } ?? [],
-                channels: channels, rps: rps, rfs: rfs, xps: xps)
+                channels: channels, rps: rps, rfs: rfs, xps: xps, irqbalance: irqbalance)
         }
 
         func run() throws {
@@ -124,7 +124,7 @@ extension CMTune {
             let irqbalanceState = IRQBalanceState.read(from: root, services: services)
 
             var refusals = plan.refusals
-            if irqbalanceState.isRunning && irqbalance == .refuse && !dryRun {
+            if irqbalanceState.isRunning && policy.irqbalance == .refuse && !dryRun {
                 refusals.append(
                     "irqbalance is running (pid \(irqbalanceState.pids.map(String.init).joined(separator: ", "))): it would undo this placement within 10 s; re-run with --irqbalance ban, stop or ignore")
             }
@@ -152,12 +152,12 @@ extension CMTune {
             var irqbalanceNote: String?
             if transaction.status == .applied, irqbalanceState.isRunning {
                 let placed = finalPlan.placements.compactMap(\.irq)
-                switch IRQBalanceCoordinator(root: root, services: services).apply(irqbalance, state: irqbalanceState, irqs: placed) {
+                switch IRQBalanceCoordinator(root: root, services: services).apply(policy.irqbalance, state: irqbalanceState, irqs: placed) {
                 case .success(let saved?):
                     _ = transaction.record(irqbalance: saved)
                     irqbalanceNote = saved.action == "stop" ? "irqbalance stopped and disabled (restore starts it again)" : "irqbalance now bans IRQs \(placed.map(String.init).joined(separator: ","))"
                 case .success(nil):
-                    irqbalanceNote = irqbalance == .ignore ? "irqbalance is running and will move these IRQs again (--irqbalance ignore)" : nil
+                    irqbalanceNote = policy.irqbalance == .ignore ? "irqbalance is running and will move these IRQs again (--irqbalance ignore)" : nil
                 case .failure(let problem):
                     return try refuse(["\(problem)"], console: console)
                 }

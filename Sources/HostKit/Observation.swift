@@ -22,15 +22,19 @@ public struct Observation: Sendable, Equatable, Codable {
     public var subject: String
     /// The numbers that show it.
     public var evidence: String
-    /// The command that fixes it, when there is one.
+    /// The command that fixes it, when there is one: a `cmtune spread` where that can do it
+    /// (planned, transactional, undone with `cmtune restore`).
     public var fix: String?
+    /// The same fix as plain shell commands, for hosts without cmtune or for a playbook.
+    public var manualFix: String?
 
-    public init(code: String, severity: Severity, subject: String, evidence: String, fix: String? = nil) {
+    public init(code: String, severity: Severity, subject: String, evidence: String, fix: String? = nil, manualFix: String? = nil) {
         self.code = code
         self.severity = severity
         self.subject = subject
         self.evidence = evidence
         self.fix = fix
+        self.manualFix = manualFix
     }
 }
 
@@ -53,7 +57,7 @@ enum InterfaceChecks {
                     Observation(
                         code: "irqs-on-one-cpu", severity: .critical, subject: name,
                         evidence: "all \(distinct) receive queue IRQs fire on CPU \(cpus.listString) while \(online.count) CPUs are online",
-                        fix: fixes.spreadReceiveIRQs()))
+                        fix: "cmtune spread \(name)", manualFix: fixes.spreadReceiveIRQs()))
             }
         }
 
@@ -62,7 +66,7 @@ enum InterfaceChecks {
                 Observation(
                     code: "single-queue-no-rps", severity: .warning, subject: name,
                     evidence: "1 receive queue and RPS off: all receive processing for \(name) runs on one CPU of \(online.count)",
-                    fix: fixes.enableRPS()))
+                    fix: "cmtune spread \(name) --rps on", manualFix: fixes.enableRPS()))
         }
 
         if let channels = report.facts?.channels.value {
@@ -77,7 +81,7 @@ enum InterfaceChecks {
                     Observation(
                         code: "fewer-channels-than-supported", severity: .warning, subject: name,
                         evidence: "\(current) \(kind) channels in use, the NIC supports \(maximum) and \(online.count) CPUs are online",
-                        fix: "ethtool -L \(name) \(kind) \(useful)"))
+                        fix: "cmtune spread \(name) --channels max", manualFix: "ethtool -L \(name) \(kind) \(useful)"))
                 break
             }
         }
@@ -89,7 +93,7 @@ enum InterfaceChecks {
                     Observation(
                         code: "remote-numa-irq", severity: .warning, subject: name,
                         evidence: "\(remote.count) of \(withIRQ.count) receive queue IRQs fire outside NUMA node \(node) (CPUs \(nodeCPUs.listString)) where \(name) is attached",
-                        fix: fixes.spreadReceiveIRQs()))
+                        fix: "cmtune spread \(name)", manualFix: fixes.spreadReceiveIRQs()))
             }
         }
 
@@ -101,7 +105,7 @@ enum InterfaceChecks {
                     Observation(
                         code: "irq-on-isolated-cpu", severity: .warning, subject: name,
                         evidence: "\(onReserved.count) queue IRQs fire on isolated or nohz_full CPUs \(reserved.listString)",
-                        fix: fixes.spreadReceiveIRQs()))
+                        fix: "cmtune spread \(name)", manualFix: fixes.spreadReceiveIRQs()))
             }
         }
 
@@ -124,13 +128,13 @@ enum InterfaceChecks {
                     Observation(
                         code: "rfs-inconsistent", severity: .warning, subject: name,
                         evidence: "\(rfsQueues) rx queues have rps_flow_cnt set but net.core.rps_sock_flow_entries is 0, so RFS does nothing",
-                        fix: "sysctl -w net.core.rps_sock_flow_entries=\(ManualFix.sockFlowEntries)"))
+                        fix: "cmtune spread \(name) --rfs auto", manualFix: "sysctl -w net.core.rps_sock_flow_entries=\(ManualFix.sockFlowEntries)"))
             } else if rfsQueues == 0 && entries > 0 && !report.interface.isLoopback {
                 found.append(
                     Observation(
                         code: "rfs-inconsistent", severity: .warning, subject: name,
                         evidence: "net.core.rps_sock_flow_entries is \(entries) but no rx queue of \(name) has rps_flow_cnt, so RFS is off for it",
-                        fix: fixes.enableRFS(entries: entries)))
+                        fix: "cmtune spread \(name) --rfs auto", manualFix: fixes.enableRFS(entries: entries)))
             }
         }
 

@@ -41,14 +41,14 @@ enum RateRules {
                 }
                 evidence += " while CPU \(idle.cpu) is \(NumberText.percent(idleBusy)) busy"
                 if let cause { evidence += "; likely cause: \(cause.code) on \(cause.subject)" }
-                found.append(Observation(code: "softirq-saturated-cpu", severity: .critical, subject: "CPU \(rate.cpu)", evidence: evidence, fix: cause?.fix))
+                found.append(Observation(code: "softirq-saturated-cpu", severity: .critical, subject: "CPU \(rate.cpu)", evidence: evidence, fix: cause?.fix, manualFix: cause?.manualFix))
             }
             if let irq = rate.irq, irq >= saturatedPercent {
                 var evidence = "CPU \(rate.cpu) spends \(NumberText.percent(irq)) in hard interrupts \(window)"
                 if let interrupts = rate.interrupts { evidence += " (\(NumberText.grouped(interrupts)) interrupts/s)" }
                 evidence += " while CPU \(idle.cpu) is \(NumberText.percent(idleBusy)) busy"
                 if let cause { evidence += "; likely cause: \(cause.code) on \(cause.subject)" }
-                found.append(Observation(code: "hardirq-saturated-cpu", severity: .critical, subject: "CPU \(rate.cpu)", evidence: evidence, fix: cause?.fix))
+                found.append(Observation(code: "hardirq-saturated-cpu", severity: .critical, subject: "CPU \(rate.cpu)", evidence: evidence, fix: cause?.fix, manualFix: cause?.manualFix))
             }
             if let user = rate.user, let system = rate.system, user + system >= saturatedPercent + 5 {
                 found.append(
@@ -69,7 +69,7 @@ enum RateRules {
             var evidence = "CPU \(top.cpu) ran \(NumberText.percent(netRX * 100 / totalNetRX)) of all receive softirqs \(window) (NET_RX \(NumberText.grouped(netRX))/s of \(NumberText.grouped(totalNetRX))/s) on a host with \(cpus.count) CPUs"
             if let softirq = top.softirq { evidence += "; it is \(NumberText.percent(softirq)) in softirq" }
             if let cause { evidence += "; likely cause: \(cause.code) on \(cause.subject)" }
-            found.append(Observation(code: "net-rx-concentrated", severity: .warning, subject: "CPU \(top.cpu)", evidence: evidence, fix: cause?.fix))
+            found.append(Observation(code: "net-rx-concentrated", severity: .warning, subject: "CPU \(top.cpu)", evidence: evidence, fix: cause?.fix, manualFix: cause?.manualFix))
         }
 
         // The backlog: drops and squeezes.

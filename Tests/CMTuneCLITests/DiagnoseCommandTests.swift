@@ -78,15 +78,20 @@ struct DiagnoseCommandTests {
             #expect((concentration?["evidence"] as? String)?.contains("likely cause: single-queue-no-rps on vb") == true)
             let cause = try #require(findings.first { $0["code"] as? String == "single-queue-no-rps" && $0["subject"] as? String == "vb" })
             let fix = try #require(cause["fix"] as? String)
-            #expect(fix.hasSuffix("> /sys/class/net/vb/queues/rx-0/rps_cpus"))
+            #expect(fix == "cmtune spread vb --rps on")
+            #expect((cause["manualFix"] as? String)?.hasSuffix("> /sys/class/net/vb/queues/rx-0/rps_cpus") == true)
             #expect(concentration?["fix"] as? String == fix)
             let cpus = try #require(document["cpus"] as? [[String: Any]])
             let cpu0 = try #require(cpus.first { $0["cpu"] as? Int == 0 })
             let others = cpus.filter { $0["cpu"] as? Int != 0 }.compactMap { $0["netRXPerSecond"] as? Double }
             #expect((cpu0["netRXPerSecond"] as? Double ?? 0) > 10 * (others.max() ?? 0))
 
-            // Apply the fix diagnose gave, then the cause is gone.
-            try runChecked(["ip", "netns", "exec", bed.receiver, "sh", "-c", fix])
+            // Apply the fix diagnose gave (cmtune spread, with a throw-away snapshot directory),
+            // then the cause is gone.
+            let state = try TemporaryDirectory()
+            let arguments = Array(fix.split(separator: " ").dropFirst().map(String.init)) + ["--state-dir", state.path, "--irqbalance", "ignore"]
+            let applied = try CMTuneBinary.run(arguments, namespace: bed.receiver)
+            #expect(applied.status == 0, "\(applied.error)")
             let (_, after) = try CMTuneBinary.json(["diagnose", "--duration", "2s"], namespace: bed.receiver)
             #expect(!Self.findings(after).contains { $0["code"] as? String == "single-queue-no-rps" && $0["subject"] as? String == "vb" })
         }

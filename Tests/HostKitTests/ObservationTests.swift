@@ -29,7 +29,8 @@ struct ObservationTests {
         #expect(observation.severity == .critical)
         #expect(observation.evidence.contains("all 4 receive queue IRQs fire on CPU 3"))
         let queueIRQs = inventory.interfaces[0].queues.compactMap(\.irq)
-        #expect(observation.fix == queueIRQs.enumerated().map { "echo \($0) > /proc/irq/\($1)/smp_affinity_list" }.joined(separator: "; "))
+        #expect(observation.fix == "cmtune spread eth0")
+        #expect(observation.manualFix == queueIRQs.enumerated().map { "echo \($0) > /proc/irq/\($1)/smp_affinity_list" }.joined(separator: "; "))
         #expect(inventory.interfaces[0].observations.contains { $0.code == "wide-mask-one-cpu" })
     }
 
@@ -41,8 +42,9 @@ struct ObservationTests {
         #expect(Self.codes(host, "eth0").contains("single-queue-no-rps"))
         let tree = FixtureTree()
         host.write(to: tree)
-        let fix = HostInventory.read(from: tree.root, selection: .named(["eth0"])).interfaces[0].observations.first { $0.code == "single-queue-no-rps" }?.fix
-        #expect(fix == "echo 0f > /sys/class/net/eth0/queues/rx-0/rps_cpus")
+        let observation = HostInventory.read(from: tree.root, selection: .named(["eth0"])).interfaces[0].observations.first { $0.code == "single-queue-no-rps" }
+        #expect(observation?.fix == "cmtune spread eth0 --rps on")
+        #expect(observation?.manualFix == "echo 0f > /sys/class/net/eth0/queues/rx-0/rps_cpus")
         host.nics[0].rps = { _ in CPUSet(1..<4) }
         #expect(!Self.codes(host, "eth0").contains("single-queue-no-rps"))
     }

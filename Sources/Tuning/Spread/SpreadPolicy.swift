@@ -37,10 +37,13 @@ public struct SpreadPolicy: Sendable, Equatable, Codable {
     public var rps: Switch
     public var rfs: RFS
     public var xps: Switch
+    /// What to do about a running irqbalance; saved with the policy so a boot-time re-apply
+    /// makes the same choice.
+    public var irqbalance: IRQBalancePolicy
 
     public init(
         interfaces: [String] = [], cpus: CPUSet? = nil, excludedCPUs: CPUSet = [], channels: Channels = .max, rps: Switch = .auto,
-        rfs: RFS = .auto, xps: Switch = .auto
+        rfs: RFS = .auto, xps: Switch = .auto, irqbalance: IRQBalancePolicy = .refuse
     ) {
         self.interfaces = interfaces
         self.cpus = cpus
@@ -49,5 +52,22 @@ public struct SpreadPolicy: Sendable, Equatable, Codable {
         self.rps = rps
         self.rfs = rfs
         self.xps = xps
+        self.irqbalance = irqbalance
+    }
+
+    private enum CodingKeys: String, CodingKey { case interfaces, cpus, excludedCPUs, channels, rps, rfs, xps, irqbalance }
+
+    /// Missing keys take their defaults, so a policy file written by an older cmtune still loads.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            interfaces: try container.decodeIfPresent([String].self, forKey: .interfaces) ?? [],
+            cpus: try container.decodeIfPresent(CPUSet.self, forKey: .cpus),
+            excludedCPUs: try container.decodeIfPresent(CPUSet.self, forKey: .excludedCPUs) ?? [],
+            channels: try container.decodeIfPresent(Channels.self, forKey: .channels) ?? .max,
+            rps: try container.decodeIfPresent(Switch.self, forKey: .rps) ?? .auto,
+            rfs: try container.decodeIfPresent(RFS.self, forKey: .rfs) ?? .auto,
+            xps: try container.decodeIfPresent(Switch.self, forKey: .xps) ?? .auto,
+            irqbalance: try container.decodeIfPresent(IRQBalancePolicy.self, forKey: .irqbalance) ?? .refuse)
     }
 }
