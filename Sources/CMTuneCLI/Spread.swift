@@ -166,7 +166,11 @@ extension CMTune {
             var persisted: [String] = []
             if persist && transaction.status == .applied {
                 switch persistence.install(policy) {
-                case .success(let files): persisted = files
+                case .success(let files):
+                    persisted = files
+                    if let services, !services.hasSystemd {
+                        Console.error("note: systemd is not running here; where it runs, enable the unit with: systemctl enable \(SpreadPersistence.unitName)")
+                    }
                 case .failure(let problem): Console.error("applied, but --persist failed: \(problem)")
                 }
             }
