@@ -34,8 +34,10 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# A static Swift runtime: a few milliseconds less start-up per command (no dynamic linking of
+# the Swift libraries), which is a sixth of `cmtune irq` on a 256-CPU host.
 release: deps
-	$(SWIFT) build -c release --product cmtune
+	$(SWIFT) build -c release --product cmtune --static-swift-stdlib
 
 install: release
 	install -m 0755 .build/release/cmtune $(PREFIX)/bin/cmtune

@@ -119,13 +119,13 @@ def cmtune_binary(opts, wait_for_builds=False):
             while builds_running():
                 log("another swift-build is running; waiting for it")
                 time.sleep(10)
-        cmd = ["swift", "build", "-c", "release", "--product", "cmtune"] + opts.build_args
+        cmd = ["swift", "build", "-c", "release", "--product", "cmtune", "--static-swift-stdlib"] + opts.build_args
         log(" ".join(cmd))
         if subprocess.run(cmd, stdout=sys.stderr).returncode != 0:
             fail(f"{' '.join(cmd)} failed")
     cmtune = os.environ.get("CMTUNE") or os.path.join(os.getcwd(), ".build/release/cmtune")
     if not os.access(cmtune, os.X_OK):
-        fail(f"cmtune not found at {cmtune} (run: swift build -c release --product cmtune)")
+        fail(f"cmtune not found at {cmtune} (run: make release)")
     return cmtune
 
 
