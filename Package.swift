@@ -57,7 +57,10 @@ let package = Package(
             dependencies: ["HostKit", "CMTuneTestSupport"],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "TuningTests", dependencies: ["Tuning", "HostKit", "CMTuneTestSupport"]),
+        .testTarget(
+            name: "TuningTests",
+            dependencies: ["Tuning", "HostKit", "CMTuneTestSupport", .product(name: "SystemPackage", package: "swift-system")]
+        ),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HostKit", "CMTuneTestSupport"]),
         .testTarget(
             name: "CMTuneCLITests",
