@@ -1,9 +1,9 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-/// Layers, lowest first (see ../shared/DESIGN.md): the C bridges, HostKit (procfs/sysfs under a
-/// root), Netlink (libnl: ethtool and netdev generic netlink), Tuning (diagnosis rules, later the
-/// planner and applier), CMTuneCLI, and the one-line executable.
+/// Layers, lowest first (see ../shared/DESIGN.md): the C bridges; HostKit (procfs/sysfs under a
+/// root); Netlink (libnl: ethtool and netdev generic netlink); Tuning (diagnosis, spread, restore);
+/// Wire (protocol codecs); Capture (libpcap, reassembly, decoding); CMTuneCLI; the executable.
 let package = Package(
     name: "cmtune",
     products: [
@@ -13,6 +13,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .systemLibrary(
@@ -38,6 +40,21 @@ let package = Package(
             name: "Netlink",
             dependencies: ["HostKit", "CNetlink"]
         ),
+        // Pure, incremental protocol codecs (MQTT, later XMPP framing, WebSocket, CMP), shared by
+        // the decoder and the reference CM.
+        .target(
+            name: "Wire",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+        // libpcap sources, link layers, IP, TCP reassembly, protocol detection, the decode pipeline.
+        .target(
+            name: "Capture",
+            dependencies: [
+                "Wire", "CPcap", "HostKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
         .target(
             name: "Tuning",
             dependencies: ["HostKit", .product(name: "SystemPackage", package: "swift-system")]
@@ -48,6 +65,8 @@ let package = Package(
                 "HostKit",
                 "Netlink",
                 "Tuning",
+                "Capture",
+                "Wire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -60,6 +79,12 @@ let package = Package(
         .testTarget(
             name: "TuningTests",
             dependencies: ["Tuning", "HostKit", "CMTuneTestSupport", .product(name: "SystemPackage", package: "swift-system")]
+        ),
+        .testTarget(name: "WireTests", dependencies: ["Wire", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(
+            name: "CaptureTests",
+            dependencies: ["Capture", "Wire", "CMTuneTestSupport", .product(name: "NIOCore", package: "swift-nio")],
+            exclude: ["Fixtures"]
         ),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HostKit", "CMTuneTestSupport"]),
         .testTarget(
