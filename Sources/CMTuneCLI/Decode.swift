@@ -1,0 +1,88 @@
+import ArgumentParser
+import Capture
+import HostKit
+
+extension CMTune {
+    /// `cmtune decode FILE...`: read the IM conversation in pcap and pcapng files.
+    struct Decode: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "decode",
+            abstract: "Decode MQTT (3.1, 3.1.1, 5.0) conversations in pcap/pcapng files: one line per message, JSON lines, or a summary.",
+            discussion: """
+                TCP is reassembled per direction (out-of-order, retransmitted and overlapping segments handled; holes
+                reported as gaps, decoding resumes at the next message boundary). MQTT is recognised on ports 1883 and
+                8883, on any port given with --port, and on any port where a stream starts with a CONNECT. Files are read
+                in the order given as one capture (rotated files continue each other's connections).
+                A file that is corrupt or cut short is reported on stderr (exit status 1) and read up to that point.
+                """
+        )
+
+        @Argument(help: "pcap or pcapng files.")
+        var files: [String]
+
+        @Flag(name: .long, help: "JSON lines, one object per message (schema in docs/json.md).")
+        var json = false
+
+        @Flag(name: .long, help: "A summary instead of messages: types, clients, topics, QoS flows with ack latency, gaps.")
+        var stats = false
+
+        @Option(name: .customLong("port"), help: ArgumentHelp("Decode this server port as PROTOCOL (e.g. 8884=mqtt); repeatable.", valueName: "PORT=PROTOCOL"))
+        var ports: [String] = []
+
+        @Option(name: .long, help: ArgumentHelp("Largest MQTT message accepted, in bytes; larger ones are reported and skipped.", valueName: "BYTES"))
+        var maxMessageSize = 16 << 20
+
+        func validate() throws {
+            var hints = ProtocolHints.defaults
+            for port in ports {
+                if let problem = hints.add(port) { throw ValidationError(problem) }
+            }
+            guard maxMessageSize >= 2, maxMessageSize <= 268_435_460 else {
+                throw ValidationError("--max-message-size \(maxMessageSize): between 2 and 268435460 (MQTT's own limit)")
+            }
+        }
+
+        func run() throws {
+            var hints = ProtocolHints.defaults
+            for port in ports { _ = hints.add(port) }
+            let output = DecodeOutput(format: stats ? .none : json ? .json : .text, quiet: false)
+            let pipeline = DecodePipeline(options: .init(hints: hints, maximumMessageSize: maxMessageSize)) { output.emit($0) }
+            var failed = false
+            files: for file in files {
+                let reader: PcapFileReader
+                do {
+                    reader = try PcapFileReader(path: file)
+                } catch {
+                    Console.error("\(error)")
+                    failed = true
+                    continue
+                }
+                defer { reader.close() }
+                while true {
+                    do {
+                        guard let packet = try reader.next() else { break }
+                        pipeline.process(packet)
+                        output.progress(file, packets: reader.packetsRead)
+                        if output.stream.isClosed { break files }
+                    } catch {
+                        Console.error("\(error) (after \(reader.packetsRead) packets; the rest of the file is unreadable)")
+                        failed = true
+                        break
+                    }
+                }
+            }
+            pipeline.finish()
+            output.finish()
+            if stats {
+                let report = StatisticsReport(pipeline: pipeline)
+                if json {
+                    output.stream.write(report.json())
+                } else {
+                    output.stream.write(report.text() + "\n")
+                }
+                output.stream.flush()
+            }
+            if failed { throw ExitCode(1) }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Capture
+import HostKit
+
+/// Where decode events go: text lines, JSON lines, or nowhere (statistics only), through one
+/// buffered stream; progress on a terminal's stderr for long runs.
+final class DecodeOutput {
+    enum Format { case text, json, none }
+
+    let format: Format
+    let stream = Capture.OutputStream()
+    private var json = JSONLineBuilder()
+    private var text = EventText()
+    private let showProgress: Bool
+    private var lastProgress = 0.0
+    private var progressShown = false
+
+    init(format: Format, quiet: Bool) {
+        self.format = format
+        let console = Console()
+        // Progress goes to stderr, and only when it cannot mix with lines on the same terminal.
+        showProgress = !quiet && Console.standardErrorIsTerminal && (format == .none || !console.isTerminal)
+    }
+
+    func emit(_ event: DecodeEvent) {
+        switch format {
+        case .json:
+            json.removeAll()
+            EventJSON.write(event, into: &json)
+            stream.write(json.bytes)
+        case .text:
+            stream.write(text.line(event))
+            stream.write(CollectionOfOne(UInt8(ascii: "\n")))
+        case .none:
+            break
+        }
+    }
+
+    /// `label: N packets` every half second on a terminal.
+    func progress(_ label: String, packets: Int) {
+        guard showProgress, packets % 1024 == 0 else { return }
+        let now = MonotonicClock.now()
+        guard now - lastProgress >= 0.5 else { return }
+        lastProgress = now
+        progressShown = true
+        Console.writeStandardError("\r\(label): \(packets) packets\u{1B}[K")
+    }
+
+    func finish() {
+        if progressShown { Console.writeStandardError("\r\u{1B}[K") }
+        stream.flush()
+    }
+}

@@ -1,0 +1,170 @@
+import NIOCore
+import Wire
+
+/// Decodes both directions of one MQTT connection: carries the version from CONNECT to the
+/// server's direction, resolves topic aliases per direction, pairs QoS flows, and after a gap
+/// or a broken message finds the next message boundary instead of giving up on the stream.
+final class MQTTConnectionDecoder {
+    let connection: TCPConnection
+    private var decoders: [MQTTDecoder]
+    private var buffers: [ByteBuffer]
+    /// True while a direction lost its place (after a gap or a fatal error): bytes are kept
+    /// until `MQTTFraming.resynchronize` finds a boundary.
+    private var resyncing = [false, false]
+    /// Topic aliases, per direction (each side assigns its own).
+    private var aliases: [[UInt16: MQTTString]] = [[:], [:]]
+    private var flows = QoSFlowTracker()
+    private(set) var clientID: String?
+    /// Whether the capture saw the CONNECT (else acks may answer requests sent before it).
+    private(set) var sawConnect = false
+    let maximumPacketSize: Int
+    /// Bytes kept while looking for a boundary before the oldest are dropped.
+    static let resyncWindow = 256 << 10
+
+    init(connection: TCPConnection, maximumPacketSize: Int) {
+        self.connection = connection
+        self.maximumPacketSize = maximumPacketSize
+        decoders = [MQTTDecoder(maximumPacketSize: maximumPacketSize), MQTTDecoder(maximumPacketSize: maximumPacketSize)]
+        buffers = [ByteBuffer(), ByteBuffer()]
+    }
+
+    private static func index(_ direction: TCPDirection) -> Int { direction == .clientToServer ? 0 : 1 }
+
+    func receive(_ bytes: ArraySlice<UInt8>, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
+        let side = Self.index(direction)
+        buffers[side].writeBytes(bytes)
+        if resyncing[side] && !resynchronize(side, direction, at: time, emit) { return }
+        drain(side, direction, at: time, emit)
+        // Keep the buffer from growing with consumed bytes.
+        if buffers[side].readerIndex > 64 << 10 { buffers[side].discardReadBytes() }
+    }
+
+    private func drain(_ side: Int, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
+        while buffers[side].readableBytes > 0 {
+            let packet: MQTTPacket?
+            do {
+                packet = try decoders[side].decode(buffer: &buffers[side])
+            } catch {
+                if let length = error.packetLength {
+                    // The framing held: skip just this message and go on.
+                    decoders[side].discard(length, from: &buffers[side])
+                    emit(.streamError(connection, direction, time, message: error.description, skippedBytes: length))
+                    continue
+                }
+                emit(.streamError(connection, direction, time, message: error.description + "; looking for the next message", skippedBytes: nil))
+                resyncing[side] = true
+                if !resynchronize(side, direction, at: time, emit) { return }
+                continue
+            }
+            guard let packet else { return }
+            emit(.message(describe(packet, direction, at: time)))
+        }
+    }
+
+    /// Looks for the next believable message boundary; true when found (decoding resumes).
+    private func resynchronize(_ side: Int, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) -> Bool {
+        let version = decoders[side].version
+        if let offset = MQTTFraming.resynchronize(buffers[side], version: version, maximumPacketSize: maximumPacketSize) {
+            if offset > 0 {
+                decoders[side].discard(offset, from: &buffers[side])
+                emit(.streamError(connection, direction, time, message: "resynchronised after skipping bytes", skippedBytes: offset))
+            }
+            resyncing[side] = false
+            return true
+        }
+        if buffers[side].readableBytes > Self.resyncWindow {
+            let dropped = buffers[side].readableBytes - Self.resyncWindow / 2
+            decoders[side].discard(dropped, from: &buffers[side])
+            buffers[side].discardReadBytes()
+        }
+        return false
+    }
+
+    /// Bytes the capture never saw: what is buffered of a message is reported as truncated,
+    /// and the direction looks for the next boundary.
+    func gap(_ missing: Int, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
+        let side = Self.index(direction)
+        if !resyncing[side], buffers[side].readableBytes > 0 { reportPartial(side, direction, at: time, emit) }
+        decoders[side].discard(buffers[side].readableBytes, from: &buffers[side])
+        buffers[side].discardReadBytes()
+        resyncing[side] = true
+        emit(.gap(connection, direction, missingBytes: missing, time))
+    }
+
+    /// The connection ended: a partial message left over is truncated; open flows unanswered.
+    func close(at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
+        for direction in [TCPDirection.clientToServer, .serverToClient] {
+            let side = Self.index(direction)
+            if !resyncing[side], buffers[side].readableBytes > 0 { reportPartial(side, direction, at: time, emit) }
+        }
+        for flow in flows.unanswered() { emit(.unanswered(connection, flow)) }
+    }
+
+    /// What can be read of a message cut short: its type, declared length, and a PUBLISH's topic.
+    private func reportPartial(_ side: Int, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
+        let buffer = buffers[side]
+        guard let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self),
+            let type = MQTTPacketType(rawValue: first >> 4),
+            let length = try? MQTTFraming.remainingLength(in: buffer)
+        else { return }
+        let declared = 1 + length.byteCount + length.value
+        var topic: String?
+        if type == .publish, let topicLength = buffer.getInteger(at: buffer.readerIndex + 1 + length.byteCount, as: UInt16.self),
+            let bytes = buffer.getBytes(at: buffer.readerIndex + 3 + length.byteCount, length: Int(topicLength))
+        {
+            topic = String(decoding: bytes, as: UTF8.self)
+        }
+        emit(.truncated(connection, direction, time, type: type.name, declaredLength: declared, capturedLength: buffer.readableBytes, topic: topic))
+    }
+
+    /// Adds the connection's context to a decoded packet.
+    private func describe(_ packet: MQTTPacket, _ direction: TCPDirection, at time: CaptureTimestamp) -> DecodedMessage {
+        let side = Self.index(direction)
+        var notes: [String] = []
+        if case .connect(let connect) = packet.body {
+            sawConnect = true
+            clientID = connect.clientID.text
+            // The server answers in the version the client asked for.
+            if let version = connect.version ?? decoders[side].version {
+                decoders[1 - side].version = version
+            }
+        }
+        var topic: MQTTString?
+        var alias: UInt16?
+        if case .publish(let publish) = packet.body {
+            topic = publish.topic
+            if case .twoByteInteger(let value)? = publish.properties[.topicAlias] {
+                alias = value
+                if publish.topic.isEmpty {
+                    if let known = aliases[side][value] {
+                        topic = known
+                    } else {
+                        notes.append("topic alias \(value) was never set on this connection")
+                    }
+                } else {
+                    aliases[side][value] = publish.topic
+                }
+            }
+        }
+        let (completion, unmatched) = flows.observe(packet, direction: direction, at: time)
+        if let unmatched, sawConnect { notes.append(unmatched) }
+        let decoder = decoders[side]
+        return DecodedMessage(
+            timestamp: time, connection: connection, direction: direction, packet: packet, clientID: clientID,
+            version: decoder.effectiveVersion, versionAssumed: decoder.isVersionAssumed, topic: topic, topicAlias: alias,
+            latency: completion?.latency, notes: notes)
+    }
+
+    /// The flow kind a message completed, for statistics.
+    func completedKind(of message: DecodedMessage) -> QoSFlowTracker.Kind? {
+        guard message.latency != nil else { return nil }
+        switch message.packet.body {
+        case .pubAck: return .publishQoS1
+        case .pubComp: return .publishQoS2
+        case .subAck: return .subscribe
+        case .unsubAck: return .unsubscribe
+        case .pingResponse: return .ping
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Wire
+
+/// One JSON line per decode event (`decode --json`), schema in docs/json.md.
+public enum EventJSON {
+    public static func write(_ event: DecodeEvent, into json: inout JSONLineBuilder) {
+        json.beginObject()
+        switch event {
+        case .message(let message):
+            header(message.timestamp, message.source, message.destination, proto: "mqtt", type: message.packet.type.name, &json)
+            context(message.connection, message.direction, &json)
+            json.key("client")
+            if let client = message.clientID { json.string(client) } else { json.null() }
+            json.key("version")
+            json.string(message.version.description)
+            json.key("versionAssumed")
+            json.bool(message.versionAssumed)
+            json.key("length")
+            json.int(message.packet.wireLength)
+            json.key("fields")
+            MQTTFieldsJSON.write(message, into: &json)
+            if let latency = message.latency {
+                json.key("latencyMs")
+                json.number(latency * 1000, decimals: 3)
+            }
+            json.key("problems")
+            json.beginArray()
+            for problem in message.packet.problems { json.string(problem) }
+            for note in message.notes { json.string(note) }
+            json.endArray()
+        case .gap(let connection, let direction, let missing, let time):
+            streamHeader(connection, direction, time, type: "GAP", &json)
+            json.key("fields")
+            json.beginObject()
+            json.key("missingBytes")
+            json.int(missing)
+            json.endObject()
+        case .streamError(let connection, let direction, let time, let text, let skipped):
+            streamHeader(connection, direction, time, type: "DECODE_ERROR", &json)
+            json.key("fields")
+            json.beginObject()
+            json.key("message")
+            json.string(text)
+            json.key("skippedBytes")
+            if let skipped { json.int(skipped) } else { json.null() }
+            json.endObject()
+        case .truncated(let connection, let direction, let time, let type, let declared, let captured, let topic):
+            streamHeader(connection, direction, time, type: "TRUNCATED", &json)
+            json.key("fields")
+            json.beginObject()
+            json.key("messageType")
+            json.string(type)
+            json.key("declaredLength")
+            json.int(declared)
+            json.key("capturedLength")
+            json.int(captured)
+            json.key("topic")
+            if let topic { json.string(topic) } else { json.null() }
+            json.endObject()
+        case .unanswered(let connection, let flow):
+            streamHeader(connection, flow.direction, flow.since, type: "UNANSWERED", &json)
+            json.key("fields")
+            json.beginObject()
+            json.key("request")
+            json.string(flow.request)
+            json.key("packetId")
+            if let id = flow.packetID { json.int(id) } else { json.null() }
+            json.key("qos")
+            if let qos = flow.qos { json.int(qos) } else { json.null() }
+            json.key("awaiting")
+            json.string(flow.awaiting)
+            json.endObject()
+        }
+        json.endObject()
+        json.endLine()
+    }
+
+    private static func header(_ time: CaptureTimestamp, _ source: Endpoint, _ destination: Endpoint, proto: StaticString, type: String, _ json: inout JSONLineBuilder) {
+        json.key("ts")
+        json.number(time.timeInterval, decimals: 6)
+        json.key("src")
+        json.string(source.description)
+        json.key("dst")
+        json.string(destination.description)
+        json.key("proto")
+        json.string(proto)
+        json.key("type")
+        json.string(type)
+    }
+
+    private static func context(_ connection: TCPConnection, _ direction: TCPDirection, _ json: inout JSONLineBuilder) {
+        json.key("connection")
+        json.int(connection.id)
+        json.key("direction")
+        json.string(direction == .clientToServer ? "client-to-server" : "server-to-client")
+    }
+
+    private static func streamHeader(_ connection: TCPConnection, _ direction: TCPDirection, _ time: CaptureTimestamp, type: String, _ json: inout JSONLineBuilder) {
+        let source = direction == .clientToServer ? connection.client : connection.server
+        let destination = direction == .clientToServer ? connection.server : connection.client
+        header(time, source, destination, proto: "mqtt", type: type, &json)
+        context(connection, direction, &json)
+    }
+}

@@ -1,0 +1,116 @@
+import NIOCore
+import Wire
+
+/// One aligned line per decode event: time since the first packet, client, direction, type,
+/// and the fields that matter for that type.
+public struct EventText {
+    public var start: CaptureTimestamp?
+    /// Payload bytes shown before the line is cut (`…` marks the cut).
+    public var payloadPreview = 48
+
+    public init() {}
+
+    public mutating func line(_ event: DecodeEvent) -> String {
+        switch event {
+        case .message(let message):
+            let client = message.clientID ?? message.connection.client.description
+            let arrow = message.direction == .clientToServer ? "->" : "<-"
+            var text = "\(time(message.timestamp)) \(pad(client, 24)) \(arrow) \(pad(message.packet.type.name, 11)) \(fields(message))"
+            while text.hasSuffix(" ") { text.removeLast() }
+            if let latency = message.latency { text += "  (\(millis(latency)) after request)" }
+            let problems = message.packet.problems + message.notes
+            if !problems.isEmpty { text += "  !! " + problems.joined(separator: "; ") }
+            if message.versionAssumed { text += assumptionNote(message) }
+            return text
+        case .gap(let connection, let direction, let missing, let timestamp):
+            return "\(time(timestamp)) \(pad(connection.client.description, 24)) \(direction == .clientToServer ? "->" : "<-") GAP         \(missing) bytes not captured; decoding resumes at the next message boundary"
+        case .streamError(let connection, let direction, let timestamp, let message, let skipped):
+            let skippedText = skipped.map { "; skipped \($0) bytes" } ?? ""
+            return "\(time(timestamp)) \(pad(connection.client.description, 24)) \(direction == .clientToServer ? "->" : "<-") ERROR       \(message)\(skippedText)"
+        case .truncated(let connection, let direction, let timestamp, let type, let declared, let captured, let topic):
+            return "\(time(timestamp)) \(pad(connection.client.description, 24)) \(direction == .clientToServer ? "->" : "<-") TRUNCATED   \(type) of \(declared) bytes, \(captured) captured" + (topic.map { " topic=\($0)" } ?? "")
+        case .unanswered(let connection, let flow):
+            return "\(time(flow.since)) \(pad(connection.client.description, 24)) \(flow.direction == .clientToServer ? "->" : "<-") UNANSWERED  \(flow.request)\(flow.qos.map { " QoS \($0)" } ?? "")\(flow.packetID.map { " id=\($0)" } ?? ""): no \(flow.awaiting) by the end of the capture"
+        }
+    }
+
+    private var assumptionShown = Set<UInt64>()
+
+    private mutating func assumptionNote(_ message: DecodedMessage) -> String {
+        guard assumptionShown.insert(message.connection.id).inserted else { return "" }
+        return "  (capture started after CONNECT: decoded as MQTT \(message.version))"
+    }
+
+    private mutating func time(_ timestamp: CaptureTimestamp) -> String {
+        if start == nil { start = timestamp }
+        let seconds = timestamp.seconds(since: start!)
+        let micro = Int((seconds * 1_000_000).rounded())
+        let whole = String(micro / 1_000_000)
+        let fraction = String(micro % 1_000_000)
+        return pad(whole + "." + String(repeating: "0", count: 6 - fraction.count) + fraction, 11, right: true)
+    }
+
+    private func fields(_ message: DecodedMessage) -> String {
+        switch message.packet.body {
+        case .connect(let connect):
+            var parts = ["clientId=\(connect.clientID.text)", "v=\(connect.version?.description ?? "level \(connect.protocolLevel)")", "keepAlive=\(connect.keepAlive)"]
+            if connect.cleanStart { parts.append("clean") }
+            if let user = connect.username { parts.append("user=\(user.text)") }
+            if let password = connect.password { parts.append("password=(\(password.count) bytes)") }
+            if let will = connect.will { parts.append("will=\(will.topic.text) q\(will.qos.rawValue)\(will.retain ? " retain" : "")") }
+            return parts.joined(separator: " ") + properties(connect.properties)
+        case .connAck(let ack):
+            return "\(ack.reasonCode.name(in: .connAck, version: message.version))\(ack.sessionPresent ? " sessionPresent" : "")" + properties(ack.properties)
+        case .publish(let publish):
+            var parts = ["topic=\((message.topic ?? publish.topic).text)", "q\(publish.qos.rawValue)"]
+            if let alias = message.topicAlias { parts.append("alias=\(alias)") }
+            if let id = publish.packetID { parts.append("id=\(id)") }
+            if publish.retain { parts.append("retain") }
+            if publish.dup { parts.append("dup") }
+            parts.append("len=\(publish.payload.readableBytes)")
+            return parts.joined(separator: " ") + " " + preview(publish.payload) + properties(publish.properties)
+        case .pubAck(let ack), .pubRec(let ack), .pubRel(let ack), .pubComp(let ack):
+            return "id=\(ack.packetID)" + (ack.reasonCode.map { " \($0.name(in: message.packet.type, version: message.version))" } ?? "")
+        case .subscribe(let subscribe):
+            return "id=\(subscribe.packetID) " + subscribe.subscriptions.map { "\($0.filter.text) q\($0.qos.rawValue)" }.joined(separator: ", ")
+        case .subAck(let ack):
+            return "id=\(ack.packetID) " + ack.reasonCodes.map { $0.name(in: .subAck, version: message.version) }.joined(separator: ", ")
+        case .unsubscribe(let unsubscribe):
+            return "id=\(unsubscribe.packetID) " + unsubscribe.filters.map(\.text).joined(separator: ", ")
+        case .unsubAck(let ack):
+            return "id=\(ack.packetID)" + (ack.reasonCodes.isEmpty ? "" : " " + ack.reasonCodes.map { $0.name(in: .unsubAck, version: message.version) }.joined(separator: ", "))
+        case .pingRequest, .pingResponse:
+            return ""
+        case .disconnect(let disconnect):
+            return disconnect.reasonCode.map { $0.name(in: .disconnect, version: message.version) } ?? ""
+        case .auth(let auth):
+            return auth.reasonCode.name(in: .auth, version: message.version) + properties(auth.properties)
+        }
+    }
+
+    private func properties(_ properties: MQTTProperties) -> String {
+        properties.isEmpty ? "" : " props=" + properties.map(\.description).joined(separator: ",")
+    }
+
+    private func preview(_ payload: ByteBuffer) -> String {
+        let bytes = payload.getBytes(at: payload.readerIndex, length: min(payload.readableBytes, payloadPreview)) ?? []
+        let cut = payload.readableBytes > payloadPreview ? "…" : ""
+        if UTF8Check.isValid(bytes) || cut == "…" && UTF8Check.isValid(bytes.dropLast(3)) {
+            let text = String(decoding: bytes, as: UTF8.self).map { $0.isNewline ? " " : $0 }
+            return "\"" + String(text) + cut + "\""
+        }
+        return "0x" + bytes.prefix(payloadPreview / 2).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() + cut
+    }
+
+    private func millis(_ seconds: Double) -> String {
+        let tenths = Int((seconds * 10_000).rounded())
+        return "\(tenths / 10).\(tenths % 10) ms"
+    }
+
+    private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+        let count = text.count
+        if count >= width { return text }
+        let spaces = String(repeating: " ", count: width - count)
+        return right ? spaces + text : text + spaces
+    }
+}

@@ -1,0 +1,243 @@
+import NIOCore
+import Wire
+
+/// The `fields` object of an MQTT message in `decode --json` (schema in docs/json.md).
+enum MQTTFieldsJSON {
+    static func write(_ message: DecodedMessage, into json: inout JSONLineBuilder) {
+        json.beginObject()
+        switch message.packet.body {
+        case .connect(let connect):
+            json.key("clientId")
+            string(connect.clientID, &json)
+            json.key("protocolName")
+            string(connect.protocolName, &json)
+            json.key("protocolLevel")
+            json.int(connect.protocolLevel)
+            json.key("version")
+            if let version = connect.version { json.string(version.description) } else { json.null() }
+            json.key("keepAlive")
+            json.int(connect.keepAlive)
+            json.key("cleanStart")
+            json.bool(connect.cleanStart)
+            json.key("username")
+            if let username = connect.username { string(username, &json) } else { json.null() }
+            // Never the password itself: its length says whether one was sent.
+            json.key("passwordLength")
+            if let password = connect.password { json.int(password.count) } else { json.null() }
+            json.key("will")
+            if let will = connect.will {
+                json.beginObject()
+                json.key("topic")
+                string(will.topic, &json)
+                json.key("qos")
+                json.int(will.qos.rawValue)
+                json.key("retain")
+                json.bool(will.retain)
+                json.key("payloadLength")
+                json.int(will.payload.count)
+                payload(will.payload, &json)
+                json.key("properties")
+                properties(will.properties, &json)
+                json.endObject()
+            } else {
+                json.null()
+            }
+            json.key("properties")
+            properties(connect.properties, &json)
+        case .connAck(let ack):
+            json.key("sessionPresent")
+            json.bool(ack.sessionPresent)
+            reason(ack.reasonCode, message, &json)
+            json.key("properties")
+            properties(ack.properties, &json)
+        case .publish(let publish):
+            json.key("topic")
+            string(message.topic ?? publish.topic, &json)
+            if let alias = message.topicAlias {
+                json.key("topicAlias")
+                json.int(alias)
+            }
+            json.key("qos")
+            json.int(publish.qos.rawValue)
+            json.key("retain")
+            json.bool(publish.retain)
+            json.key("dup")
+            json.bool(publish.dup)
+            json.key("packetId")
+            if let id = publish.packetID { json.int(id) } else { json.null() }
+            json.key("payloadLength")
+            json.int(publish.payload.readableBytes)
+            publish.payload.withUnsafeReadableBytes { payload($0, &json) }
+            json.key("properties")
+            properties(publish.properties, &json)
+        case .pubAck(let ack), .pubRec(let ack), .pubRel(let ack), .pubComp(let ack):
+            json.key("packetId")
+            json.int(ack.packetID)
+            if let code = ack.reasonCode { reason(code, message, &json) }
+            json.key("properties")
+            properties(ack.properties, &json)
+        case .subscribe(let subscribe):
+            json.key("packetId")
+            json.int(subscribe.packetID)
+            json.key("subscriptions")
+            json.beginArray()
+            for subscription in subscribe.subscriptions {
+                json.beginObject()
+                json.key("filter")
+                string(subscription.filter, &json)
+                json.key("qos")
+                json.int(subscription.qos.rawValue)
+                if message.version == .v5 {
+                    json.key("noLocal")
+                    json.bool(subscription.noLocal)
+                    json.key("retainAsPublished")
+                    json.bool(subscription.retainAsPublished)
+                    json.key("retainHandling")
+                    json.int(subscription.retainHandling.rawValue)
+                }
+                json.endObject()
+            }
+            json.endArray()
+            json.key("properties")
+            properties(subscribe.properties, &json)
+        case .subAck(let ack):
+            json.key("packetId")
+            json.int(ack.packetID)
+            reasons(ack.reasonCodes, message, &json)
+            json.key("properties")
+            properties(ack.properties, &json)
+        case .unsubscribe(let unsubscribe):
+            json.key("packetId")
+            json.int(unsubscribe.packetID)
+            json.key("filters")
+            json.beginArray()
+            for filter in unsubscribe.filters { string(filter, &json) }
+            json.endArray()
+            json.key("properties")
+            properties(unsubscribe.properties, &json)
+        case .unsubAck(let ack):
+            json.key("packetId")
+            json.int(ack.packetID)
+            reasons(ack.reasonCodes, message, &json)
+            json.key("properties")
+            properties(ack.properties, &json)
+        case .pingRequest, .pingResponse:
+            break
+        case .disconnect(let disconnect):
+            if let code = disconnect.reasonCode { reason(code, message, &json) }
+            json.key("properties")
+            properties(disconnect.properties, &json)
+        case .auth(let auth):
+            reason(auth.reasonCode, message, &json)
+            json.key("properties")
+            properties(auth.properties, &json)
+        }
+        json.endObject()
+    }
+
+    /// A string field: text when valid UTF-8, else the bytes in base64 under `<key>Base64`
+    /// would break the schema, so invalid text is shown with replacement characters and the
+    /// problem is listed in `problems`.
+    static func string(_ value: MQTTString, _ json: inout JSONLineBuilder) {
+        if value.isValidUTF8 {
+            json.string(utf8: value.bytes)
+        } else {
+            json.string(value.text)
+        }
+    }
+
+    /// `payload` as UTF-8 text when it is, else base64 with `payloadEncoding: "base64"`.
+    static func payload<C: Collection>(_ bytes: C, _ json: inout JSONLineBuilder) where C.Element == UInt8 {
+        json.key("payload")
+        if UTF8Check.isValid(bytes) {
+            json.string(utf8: bytes)
+        } else {
+            json.base64(bytes)
+            json.key("payloadEncoding")
+            json.string("base64")
+        }
+    }
+
+    static func reason(_ code: MQTTReasonCode, _ message: DecodedMessage, _ json: inout JSONLineBuilder) {
+        json.key("reasonCode")
+        json.int(code.rawValue)
+        json.key("reason")
+        json.string(code.name(in: message.packet.type, version: message.version))
+    }
+
+    static func reasons(_ codes: [MQTTReasonCode], _ message: DecodedMessage, _ json: inout JSONLineBuilder) {
+        json.key("reasonCodes")
+        json.beginArray()
+        for code in codes { json.int(code.rawValue) }
+        json.endArray()
+        json.key("reasons")
+        json.beginArray()
+        for code in codes { json.string(code.name(in: message.packet.type, version: message.version)) }
+        json.endArray()
+    }
+
+    /// Properties as an object by their camelCase names; user properties as a list of pairs.
+    static func properties(_ properties: MQTTProperties, _ json: inout JSONLineBuilder) {
+        json.beginObject()
+        var users: [(name: MQTTString, value: MQTTString)] = []
+        for property in properties {
+            if case .utf8StringPair(let name, let value) = property.value, property.id == .userProperty {
+                users.append((name, value))
+                continue
+            }
+            json.key(dynamic: property.id.key)
+            switch property.value {
+            case .byte(let value): json.int(value)
+            case .twoByteInteger(let value): json.int(value)
+            case .fourByteInteger(let value): json.int(value)
+            case .variableByteInteger(let value): json.int(value)
+            case .utf8String(let value): string(value, &json)
+            case .binaryData(let value): json.base64(value)
+            case .utf8StringPair(let name, let value):
+                json.beginArray()
+                string(name, &json)
+                string(value, &json)
+                json.endArray()
+            }
+        }
+        if !users.isEmpty {
+            json.key("userProperties")
+            json.beginArray()
+            for pair in users {
+                json.beginObject()
+                json.key("name")
+                string(pair.name, &json)
+                json.key("value")
+                string(pair.value, &json)
+                json.endObject()
+            }
+            json.endArray()
+        }
+        json.endObject()
+    }
+}
+
+/// UTF-8 validation without allocating a String.
+enum UTF8Check {
+    static func isValid<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
+        var iterator = bytes.makeIterator()
+        while let first = iterator.next() {
+            if first < 0x80 { continue }
+            let extra: Int
+            var minimum: UInt32
+            var scalar: UInt32
+            switch first {
+            case 0xC2...0xDF: extra = 1; minimum = 0x80; scalar = UInt32(first & 0x1F)
+            case 0xE0...0xEF: extra = 2; minimum = 0x800; scalar = UInt32(first & 0x0F)
+            case 0xF0...0xF4: extra = 3; minimum = 0x10000; scalar = UInt32(first & 0x07)
+            default: return false
+            }
+            for _ in 0..<extra {
+                guard let next = iterator.next(), next & 0xC0 == 0x80 else { return false }
+                scalar = scalar << 6 | UInt32(next & 0x3F)
+            }
+            if scalar < minimum || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) { return false }
+        }
+        return true
+    }
+}

@@ -1,0 +1,52 @@
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Musl)
+internal import Musl
+#endif
+
+/// Buffered writes to a file descriptor (stdout), in large chunks: a decode of a big capture
+/// writes hundreds of megabytes, and a write(2) per line would dominate.
+public final class OutputStream {
+    private let descriptor: Int32
+    private var buffer: [UInt8] = []
+    private let flushThreshold: Int
+    /// Set when a write fails (EPIPE: `| head` closed the pipe); the caller stops decoding.
+    public private(set) var isClosed = false
+
+    public init(descriptor: Int32 = 1, flushThreshold: Int = 1 << 16) {
+        self.descriptor = descriptor
+        self.flushThreshold = flushThreshold
+        buffer.reserveCapacity(flushThreshold * 2)
+    }
+
+    deinit { flush() }
+
+    public func write<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= flushThreshold { flush() }
+    }
+
+    public func write(_ text: String) {
+        write(text.utf8)
+    }
+
+    public func flush() {
+        guard !buffer.isEmpty, !isClosed else {
+            buffer.removeAll(keepingCapacity: true)
+            return
+        }
+        var offset = 0
+        buffer.withUnsafeBytes { raw in
+            while offset < raw.count {
+                let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    isClosed = true
+                    return
+                }
+                offset += written
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,178 @@
+import Histogram
+
+/// `decode --stats` and `capture --stats`: the summary, as text or one JSON document.
+public struct StatisticsReport {
+    public var statistics: DecodeStatistics
+    public var packets: Int
+    public var packetStatistics: PacketStatistics
+    public var reassembly: TCPReassemblyStatistics
+    public var undecodedConnections: Int
+    /// Topics and clients listed in text (JSON lists them all).
+    public var topLimit = 20
+
+    public init(pipeline: DecodePipeline) {
+        statistics = pipeline.statistics
+        packets = pipeline.packetsRead
+        packetStatistics = pipeline.packetStatistics
+        reassembly = pipeline.reassemblyStatistics
+        undecodedConnections = pipeline.undecodedConnections
+    }
+
+    var duration: Double? {
+        guard let first = statistics.firstTimestamp, let last = statistics.lastTimestamp else { return nil }
+        return last.seconds(since: first)
+    }
+
+    /// p50, p90, p99 and max in milliseconds.
+    static func percentiles(_ histogram: Histogram<UInt64>) -> (p50: Double, p90: Double, p99: Double, max: Double) {
+        func ms(_ value: UInt64) -> Double { Double(value) / 1000 }
+        return (ms(histogram.valueAtPercentile(50)), ms(histogram.valueAtPercentile(90)), ms(histogram.valueAtPercentile(99)), ms(histogram.max))
+    }
+
+    public func text() -> String {
+        var lines: [String] = []
+        let seconds = duration.map { String(format1: $0) + " s" } ?? "-"
+        lines.append(
+            "capture: \(packets) packets, \(packetStatistics.tcpSegments) TCP segments over \(seconds); \(statistics.mqttConnections) MQTT connections"
+                + (statistics.connectionsWithAssumedVersion > 0 ? " (\(statistics.connectionsWithAssumedVersion) started before the capture: version assumed)" : "")
+                + (undecodedConnections > 0 ? ", \(undecodedConnections) other TCP connections" : ""))
+        let byType = statistics.messagesByType.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }
+        lines.append("messages: " + (byType.isEmpty ? "none" : byType.joined(separator: ", ")))
+        if !statistics.versions.isEmpty {
+            lines.append("versions: " + statistics.versions.sorted { $0.key < $1.key }.map { "MQTT \($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+        let clients = statistics.clients.sorted { $0.value > $1.value }
+        lines.append("clients: \(clients.count)" + (clients.isEmpty ? "" : ": " + clients.prefix(topLimit).map { "\($0.key) (\($0.value))" }.joined(separator: ", ")) + (clients.count > topLimit ? ", ..." : ""))
+        let topics = statistics.topics.sorted { $0.value.messages > $1.value.messages }
+        lines.append("topics: \(topics.count)" + (statistics.otherTopics.messages > 0 ? " (+ \(statistics.otherTopics.messages) messages on topics beyond \(DecodeStatistics.maximumTopics))" : ""))
+        for (topic, count) in topics.prefix(topLimit) {
+            lines.append("  \(topic)  \(count.messages) messages, \(count.payloadBytes) payload bytes")
+        }
+        if statistics.flowLatencies.isEmpty {
+            lines.append("answered flows: none")
+        } else {
+            lines.append("answered flows (latency from request to final answer):")
+            for (kind, histogram) in statistics.flowLatencies.sorted(by: { $0.key < $1.key }) {
+                let p = Self.percentiles(histogram)
+                lines.append("  \(kind): \(histogram.totalCount)  p50 \(String(format1: p.p50)) ms  p90 \(String(format1: p.p90)) ms  p99 \(String(format1: p.p99)) ms  max \(String(format1: p.max)) ms")
+            }
+        }
+        lines.append(
+            "unanswered: " + (statistics.unanswered.isEmpty ? "none" : statistics.unanswered.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+        lines.append(
+            "reassembly: \(statistics.gaps) gaps (\(statistics.gapBytes) bytes not captured), \(reassembly.duplicateBytes) retransmitted bytes, \(reassembly.outOfOrderSegments) out-of-order segments, \(reassembly.conflictingBytes) conflicting overlap bytes")
+        lines.append(
+            "decoding: \(statistics.streamErrors) errors (\(statistics.skippedBytes) bytes skipped), \(statistics.truncatedMessages) truncated messages, \(statistics.problems) messages with problems, \(packetStatistics.malformedTotal) malformed packets, \(packetStatistics.truncatedSegments) segments cut by the snaplen")
+        return lines.joined(separator: "\n")
+    }
+
+    public func json() -> [UInt8] {
+        var json = JSONLineBuilder()
+        json.beginObject()
+        json.key("packets")
+        json.int(packets)
+        json.key("tcpSegments")
+        json.int(packetStatistics.tcpSegments)
+        json.key("durationSeconds")
+        if let duration { json.number(duration, decimals: 6) } else { json.null() }
+        json.key("mqttConnections")
+        json.int(statistics.mqttConnections)
+        json.key("connectionsWithAssumedVersion")
+        json.int(statistics.connectionsWithAssumedVersion)
+        json.key("otherConnections")
+        json.int(undecodedConnections)
+        json.key("messagesByType")
+        json.beginObject()
+        for (type, count) in statistics.messagesByType.sorted(by: { $0.key < $1.key }) {
+            json.key(dynamic: type)
+            json.int(count)
+        }
+        json.endObject()
+        json.key("versions")
+        json.beginObject()
+        for (version, count) in statistics.versions.sorted(by: { $0.key < $1.key }) {
+            json.key(dynamic: version)
+            json.int(count)
+        }
+        json.endObject()
+        json.key("clients")
+        json.beginArray()
+        for (client, count) in statistics.clients.sorted(by: { $0.value > $1.value }) {
+            json.beginObject()
+            json.key("clientId")
+            json.string(client)
+            json.key("messages")
+            json.int(count)
+            json.endObject()
+        }
+        json.endArray()
+        json.key("topics")
+        json.beginArray()
+        for (topic, count) in statistics.topics.sorted(by: { $0.value.messages > $1.value.messages }) {
+            json.beginObject()
+            json.key("topic")
+            json.string(topic)
+            json.key("messages")
+            json.int(count.messages)
+            json.key("payloadBytes")
+            json.int(count.payloadBytes)
+            json.endObject()
+        }
+        json.endArray()
+        json.key("flows")
+        json.beginArray()
+        for (kind, histogram) in statistics.flowLatencies.sorted(by: { $0.key < $1.key }) {
+            let p = Self.percentiles(histogram)
+            json.beginObject()
+            json.key("kind")
+            json.string(kind)
+            json.key("answered")
+            json.int(histogram.totalCount)
+            json.key("p50Ms")
+            json.number(p.p50)
+            json.key("p90Ms")
+            json.number(p.p90)
+            json.key("p99Ms")
+            json.number(p.p99)
+            json.key("maxMs")
+            json.number(p.max)
+            json.endObject()
+        }
+        json.endArray()
+        json.key("unanswered")
+        json.beginObject()
+        for (kind, count) in statistics.unanswered.sorted(by: { $0.key < $1.key }) {
+            json.key(dynamic: kind)
+            json.int(count)
+        }
+        json.endObject()
+        let numbers: [(StaticString, Int)] = [
+            ("gaps", statistics.gaps), ("gapBytes", statistics.gapBytes), ("retransmittedBytes", reassembly.duplicateBytes),
+            ("outOfOrderSegments", reassembly.outOfOrderSegments), ("conflictingBytes", reassembly.conflictingBytes),
+            ("decodeErrors", statistics.streamErrors), ("skippedBytes", statistics.skippedBytes), ("truncatedMessages", statistics.truncatedMessages),
+            ("messagesWithProblems", statistics.problems), ("segmentsCutBySnaplen", packetStatistics.truncatedSegments),
+        ]
+        for (key, value) in numbers {
+            json.key(key)
+            json.int(value)
+        }
+        json.key("malformedPackets")
+        json.beginObject()
+        for (issue, count) in packetStatistics.malformed.sorted(by: { "\($0.key)" < "\($1.key)" }) {
+            json.key(dynamic: "\(issue)")
+            json.int(count)
+        }
+        json.endObject()
+        json.endObject()
+        json.endLine()
+        return json.bytes
+    }
+}
+
+extension String {
+    /// One decimal: `12.3`.
+    init(format1 value: Double) {
+        let tenths = Int((value * 10).rounded())
+        self = "\(tenths / 10).\(abs(tenths % 10))"
+    }
+}

@@ -1,0 +1,73 @@
+import Capture
+import Foundation
+import Testing
+
+@Suite("JSON lines")
+struct JSONLineBuilderTests {
+    @Test("objects, arrays, escapes, numbers and base64 make valid JSON that parses back")
+    func roundTrip() throws {
+        var builder = JSONLineBuilder()
+        builder.beginObject()
+        builder.key("ts")
+        builder.number(1_700_000_000.123456, decimals: 6)
+        builder.key("type")
+        builder.string("PUBLISH")
+        builder.key("fields")
+        builder.beginObject()
+        builder.key("topic")
+        builder.string("a/\"b\"\\c\n\u{1}é")
+        builder.key("qos")
+        builder.int(2)
+        builder.key("payload")
+        builder.base64([0xFF, 0x00, 0x10])
+        builder.key("ids")
+        builder.beginArray()
+        builder.int(-5)
+        builder.int(0)
+        builder.int(Int64.max)
+        builder.endArray()
+        builder.key(dynamic: "user \"key\"")
+        builder.null()
+        builder.key("flag")
+        builder.bool(true)
+        builder.endObject()
+        builder.endObject()
+        builder.endLine()
+        #expect(builder.bytes.last == UInt8(ascii: "\n"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(builder.bytes)) as? [String: Any])
+        #expect(object["type"] as? String == "PUBLISH")
+        #expect(abs((object["ts"] as? Double ?? 0) - 1_700_000_000.123456) < 1e-6)
+        let fields = try #require(object["fields"] as? [String: Any])
+        #expect(fields["topic"] as? String == "a/\"b\"\\c\n\u{1}é")
+        #expect(fields["payload"] as? String == "/wAQ")
+        #expect(fields["ids"] as? [Int64] == [-5, 0, Int64.max])
+        #expect(fields["user \"key\""] is NSNull)
+        #expect(fields["flag"] as? Bool == true)
+    }
+
+    @Test("base64 of every length pads like RFC 4648")
+    func base64() {
+        #expect(Base64.encode(Array("".utf8)) == "")
+        #expect(Base64.encode(Array("f".utf8)) == "Zg==")
+        #expect(Base64.encode(Array("fo".utf8)) == "Zm8=")
+        #expect(Base64.encode(Array("foo".utf8)) == "Zm9v")
+        #expect(Base64.encode(Array("foobar".utf8)) == "Zm9vYmFy")
+        let bytes = (0..<300).map { UInt8($0 % 256) }
+        #expect(Data(base64Encoded: Base64.encode(bytes)) == Data(bytes))
+    }
+
+    @Test("numbers keep the decimals asked for and drop trailing zeros")
+    func numbers() {
+        func text(_ value: Double, _ decimals: Int) -> String {
+            var builder = JSONLineBuilder()
+            builder.number(value, decimals: decimals)
+            return String(decoding: builder.bytes, as: UTF8.self)
+        }
+        #expect(text(1.5, 3) == "1.5")
+        #expect(text(0.0004, 3) == "0")
+        #expect(text(12.3456, 2) == "12.35")
+        #expect(text(-0.25, 3) == "-0.25")
+        #expect(text(7, 0) == "7")
+        #expect(text(.nan, 3) == "null")
+    }
+}
