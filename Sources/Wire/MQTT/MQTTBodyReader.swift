@@ -1,0 +1,121 @@
+import NIOCore
+
+/// Reads the fields of one complete packet, turning a short packet into a typed error that
+/// names the field and its stream offset, and collecting the packet's problems.
+///
+/// `buffer` is a view of exactly the packet: a copy of the caller's `ByteBuffer` (sharing its
+/// storage, nothing is copied) whose writer index is moved to the packet's end. A view rather
+/// than a slice because NIO copies slices that start beyond 16 MiB into a buffer, and a
+/// capture file read whole is often larger than that.
+struct MQTTBodyReader {
+    var buffer: ByteBuffer
+    let packetOffset: Int
+    let packetLength: Int
+    /// The buffer index of the packet's first byte.
+    let packetStart: Int
+    let type: MQTTPacketType
+    /// How the body is laid out: MQTT 5.0 adds properties and reason codes.
+    let version: MQTTVersion
+    var problems = MQTTProblems()
+
+    init(packet: ByteBuffer, headerLength: Int, packetOffset: Int, type: MQTTPacketType, version: MQTTVersion) {
+        self.buffer = packet
+        self.packetLength = packet.readableBytes
+        self.packetStart = packet.readerIndex
+        self.buffer.moveReaderIndex(forwardBy: headerLength)
+        self.packetOffset = packetOffset
+        self.type = type
+        self.version = version
+    }
+
+    /// The stream offset of the next unread byte.
+    var offset: Int { packetOffset + buffer.readerIndex - packetStart }
+
+    /// Bytes left in the packet (or in the property block being read).
+    var remaining: Int { buffer.readableBytes }
+
+    var isV5: Bool { version == .v5 }
+
+    func error(_ kind: MQTTDecodeError.Kind, at offset: Int) -> MQTTDecodeError {
+        MQTTDecodeError(kind, offset: offset, packetOffset: packetOffset, packetType: type, packetLength: packetLength)
+    }
+
+    func truncated(_ field: String, at offset: Int) -> MQTTDecodeError {
+        error(.truncated(field: field), at: offset)
+    }
+
+    mutating func readByte(_ field: @autoclosure () -> String) throws(MQTTDecodeError) -> UInt8 {
+        guard let value = buffer.readInteger(as: UInt8.self) else { throw truncated(field(), at: offset) }
+        return value
+    }
+
+    mutating func readUInt16(_ field: @autoclosure () -> String) throws(MQTTDecodeError) -> UInt16 {
+        guard let value = buffer.readInteger(as: UInt16.self) else { throw truncated(field(), at: offset) }
+        return value
+    }
+
+    mutating func readUInt32(_ field: @autoclosure () -> String) throws(MQTTDecodeError) -> UInt32 {
+        guard let value = buffer.readInteger(as: UInt32.self) else { throw truncated(field(), at: offset) }
+        return value
+    }
+
+    /// A packet identifier; 0 is a problem (the spec reserves it).
+    mutating func readPacketID() throws(MQTTDecodeError) -> UInt16 {
+        let id = try readUInt16("packet identifier")
+        if id == 0 { problems.add("packet identifier 0 is not allowed") }
+        return id
+    }
+
+    /// A variable byte integer inside the body. Non-minimal encodings are a problem here (the
+    /// value is still clear); more than four bytes is fatal (where it ends is not).
+    mutating func readVariableByteInteger(_ field: @autoclosure () -> String) throws(MQTTDecodeError) -> UInt32 {
+        let start = offset
+        var value: UInt32 = 0
+        for index in 0..<4 {
+            guard let byte = buffer.readInteger(as: UInt8.self) else { throw truncated(field(), at: start) }
+            value |= UInt32(byte & 0x7F) << UInt32(7 * index)
+            if byte & 0x80 == 0 {
+                if index > 0 && byte == 0 { problems.add("non-minimal encoding of the \(field())") }
+                return value
+            }
+        }
+        throw error(.malformedVariableByteInteger(field: field()), at: start)
+    }
+
+    /// A UTF-8 string: kept whatever its bytes; invalid UTF-8 and U+0000 become problems.
+    mutating func readString(_ field: @autoclosure () -> String) throws(MQTTDecodeError) -> MQTTString {
+        let start = offset
+        guard let length = buffer.readInteger(as: UInt16.self),
+            let bytes = buffer.readBytes(length: Int(length))
+        else { throw truncated(field(), at: start) }
+        let string = MQTTString(bytes: bytes)
+        if !string.isValidUTF8 { problems.add("invalid UTF-8 in \(field())") }
+        if string.containsNull { problems.add("U+0000 in \(field())") }
+        return string
+    }
+
+    /// Binary data: a two-byte length and that many bytes.
+    mutating func readBinary(_ field: @autoclosure () -> String) throws(MQTTDecodeError) -> [UInt8] {
+        let start = offset
+        guard let length = buffer.readInteger(as: UInt16.self),
+            let bytes = buffer.readBytes(length: Int(length))
+        else { throw truncated(field(), at: start) }
+        return bytes
+    }
+
+    /// The rest of the packet as a view sharing the caller's storage (PUBLISH payloads): its
+    /// readable bytes are the rest, its indices need not start at 0.
+    mutating func readRest() -> ByteBuffer {
+        let rest = buffer
+        buffer.moveReaderIndex(to: buffer.writerIndex)
+        return rest
+    }
+
+    /// Records bytes left over where the spec puts nothing more.
+    mutating func expectEnd(after field: @autoclosure () -> String) {
+        let count = remaining
+        if count > 0 {
+            problems.add("\(count) unexpected byte\(count == 1 ? "" : "s") after the \(field())")
+        }
+    }
+}
