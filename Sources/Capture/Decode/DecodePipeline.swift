@@ -66,9 +66,9 @@ public final class DecodePipeline {
 
     private func handle(_ event: TCPStreamEvent) {
         switch event {
-        case .opened(let connection, _):
+        case .opened(let connection, let hadSYN):
             if let kind = options.hints.protocol(forServerPort: connection.server.port), kind == .mqtt {
-                start(connection)
+                start(connection, sawStart: hadSYN)
             } else {
                 undecided[connection.id] = 0
             }
@@ -100,7 +100,7 @@ public final class DecodePipeline {
         }
         if MQTTFraming.looksLikeConnect(Array(bytes.prefix(64))) != nil {
             undecided[connection.id] = nil
-            return start(connection)
+            return start(connection, sawStart: true)
         }
         undecided[connection.id] = nil
         ignored.insert(connection.id)
@@ -108,8 +108,8 @@ public final class DecodePipeline {
     }
 
     @discardableResult
-    private func start(_ connection: TCPConnection) -> MQTTConnectionDecoder {
-        let decoder = MQTTConnectionDecoder(connection: connection, maximumPacketSize: options.maximumMessageSize)
+    private func start(_ connection: TCPConnection, sawStart: Bool) -> MQTTConnectionDecoder {
+        let decoder = MQTTConnectionDecoder(connection: connection, maximumPacketSize: options.maximumMessageSize, sawStart: sawStart)
         connections[connection.id] = decoder
         undecided[connection.id] = nil
         statistics.mqttConnections += 1

@@ -17,24 +17,38 @@ final class MQTTConnectionDecoder {
     private(set) var clientID: String?
     /// Whether the capture saw the CONNECT (else acks may answer requests sent before it).
     private(set) var sawConnect = false
+    private var releaseHeldServerData = false
     let maximumPacketSize: Int
     /// Bytes kept while looking for a boundary before the oldest are dropped.
     static let resyncWindow = 256 << 10
 
-    init(connection: TCPConnection, maximumPacketSize: Int) {
+    init(connection: TCPConnection, maximumPacketSize: Int, sawStart: Bool) {
         self.connection = connection
         self.maximumPacketSize = maximumPacketSize
+        holdServerUntilConnect = sawStart
         decoders = [MQTTDecoder(maximumPacketSize: maximumPacketSize), MQTTDecoder(maximumPacketSize: maximumPacketSize)]
         buffers = [ByteBuffer(), ByteBuffer()]
     }
 
     private static func index(_ direction: TCPDirection) -> Int { direction == .clientToServer ? 0 : 1 }
 
+    /// Whether the server's bytes wait for the client's CONNECT: true when the capture saw the
+    /// connection start, so the CONNECT is coming and says which version the server speaks.
+    private var holdServerUntilConnect: Bool
+    /// Beyond this much held server data the CONNECT is not coming; decode with an assumption.
+    static let heldServerLimit = 64 << 10
+
     func receive(_ bytes: ArraySlice<UInt8>, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
         let side = Self.index(direction)
         buffers[side].writeBytes(bytes)
+        if direction == .serverToClient && holdServerUntilConnect && buffers[side].readableBytes < Self.heldServerLimit { return }
+        if direction == .serverToClient { holdServerUntilConnect = false }
         if resyncing[side] && !resynchronize(side, direction, at: time, emit) { return }
         drain(side, direction, at: time, emit)
+        if releaseHeldServerData {
+            releaseHeldServerData = false
+            drain(1, .serverToClient, at: time, emit)
+        }
         // Keep the buffer from growing with consumed bytes.
         if buffers[side].readerIndex > 64 << 10 { buffers[side].discardReadBytes() }
     }
@@ -93,6 +107,10 @@ final class MQTTConnectionDecoder {
 
     /// The connection ended: a partial message left over is truncated; open flows unanswered.
     func close(at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
+        if holdServerUntilConnect {
+            holdServerUntilConnect = false
+            drain(1, .serverToClient, at: time, emit)
+        }
         for direction in [TCPDirection.clientToServer, .serverToClient] {
             let side = Self.index(direction)
             if !resyncing[side], buffers[side].readableBytes > 0 { reportPartial(side, direction, at: time, emit) }
@@ -128,6 +146,8 @@ final class MQTTConnectionDecoder {
             if let version = connect.version ?? decoders[side].version {
                 decoders[1 - side].version = version
             }
+            releaseHeldServerData = holdServerUntilConnect
+            holdServerUntilConnect = false
         }
         var topic: MQTTString?
         var alias: UInt16?

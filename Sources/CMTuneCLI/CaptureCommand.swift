@@ -1,0 +1,161 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+import Capture
+import HostKit
+import Synchronization
+
+extension CMTune {
+    /// `cmtune capture -i IFACE`: capture live with libpcap, decode as it goes, optionally save.
+    struct CaptureCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "capture",
+            abstract: "Capture live with libpcap and decode MQTT as it arrives; -w also writes a pcap file tshark reads.",
+            discussion: """
+                Stops after -c packets, after --duration, or on Ctrl-C, then says how many packets the kernel
+                received and dropped. With -w and neither --json nor --stats it only writes the file, like tcpdump -w.
+                Capturing needs root (CAP_NET_RAW).
+                """
+        )
+
+        @Option(name: [.customShort("i"), .long], help: "Interface to capture on (`any` for all).")
+        var interface: String
+
+        @Option(name: [.customShort("f"), .long], help: "BPF capture filter, as tcpdump takes it (e.g. 'tcp port 1883').")
+        var filter: String?
+
+        @Option(name: [.customShort("w"), .long], help: ArgumentHelp("Also write the packets to this pcap file.", valueName: "FILE"))
+        var write: String?
+
+        @Option(name: [.customShort("c"), .long], help: "Stop after this many packets.")
+        var count: Int?
+
+        @Option(name: .long, help: "Stop after this long (e.g. 30s, 5m).")
+        var duration: DurationArgument?
+
+        @Option(name: .long, help: "Bytes kept of each packet (default 262144: whole packets).")
+        var snaplen = 262_144
+
+        @Option(name: .long, help: ArgumentHelp("Kernel capture buffer in bytes; raise it if the kernel drops packets.", valueName: "BYTES"))
+        var bufferSize = 8 << 20
+
+        @Option(name: .long, help: ArgumentHelp("Capture inside this named network namespace (ip netns).", valueName: "NAME"))
+        var netns: String?
+
+        @Flag(name: .long, help: "JSON lines, one object per message.")
+        var json = false
+
+        @Flag(name: .long, help: "A summary at the end instead of messages.")
+        var stats = false
+
+        @Option(name: .customLong("port"), help: ArgumentHelp("Decode this server port as PROTOCOL; repeatable.", valueName: "PORT=PROTOCOL"))
+        var ports: [String] = []
+
+        func validate() throws {
+            if let count, count < 1 { throw ValidationError("-c \(count): give 1 or more") }
+            guard (64...262_144).contains(snaplen) else { throw ValidationError("--snaplen \(snaplen): between 64 and 262144") }
+            var hints = ProtocolHints.defaults
+            for port in ports {
+                if let problem = hints.add(port) { throw ValidationError(problem) }
+            }
+        }
+
+        func run() throws {
+            var options = PcapLiveCapture.Options()
+            options.snapshotLength = snaplen
+            options.bufferSize = bufferSize
+            options.filter = filter
+            options.networkNamespace = netns
+            let capture: PcapLiveCapture
+            do {
+                capture = try PcapLiveCapture(interface: interface, options: options)
+            } catch {
+                Console.error("\(error)")
+                throw ExitCode(2)
+            }
+            for warning in capture.warnings { Console.error("warning: \(warning)") }
+            var writer: PcapWriter?
+            if let write {
+                do {
+                    writer = try PcapWriter(path: write, linkType: capture.linkType, snapshotLength: snaplen)
+                } catch {
+                    Console.error("\(error)")
+                    throw ExitCode(2)
+                }
+            }
+            var hints = ProtocolHints.defaults
+            for port in ports { _ = hints.add(port) }
+            let quietFile = write != nil && !json && !stats
+            let output = DecodeOutput(format: stats || quietFile ? .none : json ? .json : .text, quiet: true)
+            let pipeline = DecodePipeline(options: .init(hints: hints)) { output.emit($0) }
+
+            CaptureStop.install(capture.breaker)
+            let deadline = duration.map { MonotonicClock.now() + $0.seconds }
+            var captured = 0
+            var failure: String?
+            while !CaptureStop.requested.load(ordering: .relaxed) {
+                if let deadline, MonotonicClock.now() >= deadline { break }
+                let packet: CapturedPacket?
+                do {
+                    packet = try capture.next(timeout: .milliseconds(200))
+                } catch {
+                    failure = "\(error)"
+                    break
+                }
+                guard let packet else {
+                    if capture.isStopped { break }
+                    continue
+                }
+                captured += 1
+                do {
+                    try writer?.write(packet)
+                } catch {
+                    failure = "\(error)"
+                    break
+                }
+                pipeline.process(packet)
+                if output.stream.isClosed { break }
+                if let count, captured >= count { break }
+            }
+            pipeline.finish()
+            output.finish()
+            do {
+                try writer?.close()
+            } catch {
+                failure = failure ?? "\(error)"
+            }
+            if stats {
+                let report = StatisticsReport(pipeline: pipeline)
+                output.stream.write(json ? report.json() : Array((report.text() + "\n").utf8))
+                output.stream.flush()
+            }
+            let counters = try? capture.statistics()
+            Console.writeStandardError(
+                "\(captured) packets captured"
+                    + (counters.map { ", \($0.received) received by the filter, \($0.droppedByKernel) dropped by the kernel, \($0.droppedByInterface) dropped by the interface" } ?? "")
+                    + (write.map { "; written to \($0)" } ?? "") + "\n")
+            if let failure {
+                Console.error(failure)
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+/// Ctrl-C, SIGTERM and SIGHUP stop a capture: a flag for the loop, and the breaker to wake a
+/// capture waiting for packets.
+enum CaptureStop {
+    static let requested = Atomic<Bool>(false)
+    nonisolated(unsafe) private static var breaker: PcapBreaker?
+
+    static func install(_ breaker: PcapBreaker) {
+        Self.breaker = breaker
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
+            signal(signalNumber) { _ in
+                CaptureStop.requested.store(true, ordering: .relaxed)
+                CaptureStop.breaker?.breakLoop()
+            }
+        }
+    }
+}
