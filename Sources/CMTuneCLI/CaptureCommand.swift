@@ -151,11 +151,23 @@ enum CaptureStop {
 
     static func install(_ breaker: PcapBreaker) {
         Self.breaker = breaker
+        StopSignals.unblock()
         for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
             signal(signalNumber) { _ in
                 CaptureStop.requested.store(true, ordering: .relaxed)
                 CaptureStop.breaker?.breakLoop()
             }
         }
+    }
+}
+
+/// The stop signals, unblocked: a parent (a test runner, a supervisor) may have left them
+/// blocked, and blocked signals are inherited across exec, so Ctrl-C would never arrive.
+enum StopSignals {
+    static func unblock() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, signalNumber) }
+        sigprocmask(SIG_UNBLOCK, &set, nil)
     }
 }

@@ -16,6 +16,7 @@ final class Terminal {
 
     /// Installs the stop signals for both full-screen and plain mode.
     static func catchStopSignals() {
+        StopSignals.unblock()
         for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
             signal(signalNumber) { _ in Terminal.stopRequested.store(true, ordering: .relaxed) }
         }

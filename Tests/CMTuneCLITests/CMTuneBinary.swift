@@ -35,6 +35,12 @@ enum Fixtures {
         parts.removeLast(2)
         return parts.joined(separator: "/") + "/HostKitTests/Fixtures/real-hosts"
     }()
+
+    static let captures: String = {
+        var parts = String(#filePath).split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(2)
+        return parts.joined(separator: "/") + "/CaptureTests/Fixtures"
+    }()
 }
 
 /// A temporary directory removed when the test ends.

@@ -146,6 +146,47 @@ struct PcapLiveCaptureTests {
         }
     }
 
+    @Test("breakLoop stops a capture even while packets keep arriving", .needsRoot)
+    func breakUnderTraffic() throws {
+        try VethNamespace.with(queues: 1) { namespace in
+            try Self.prepare(namespace)
+            var options = PcapLiveCapture.Options()
+            options.networkNamespace = namespace.name
+            options.filter = "udp port 9999"
+            let capture = try PcapLiveCapture(interface: namespace.peer, options: options)
+            try namespace.execChecked([
+                "bash", "-c", "for i in $(seq 200); do echo x > /dev/udp/\(Self.target)/9999; done",
+            ])
+            #expect(try capture.next(timeout: .seconds(2)) != nil)
+            capture.breakLoop()
+            // 199 more packets are waiting, but the stop comes first.
+            #expect(try capture.next(timeout: .seconds(1)) == nil)
+            #expect(capture.isStopped)
+        }
+    }
+
+    @Test("an interface that disappears mid-capture is a typed error, not a hang", .needsRoot)
+    func interfaceRemoved() throws {
+        try VethNamespace.with(queues: 1) { namespace in
+            var options = PcapLiveCapture.Options()
+            options.networkNamespace = namespace.name
+            let capture = try PcapLiveCapture(interface: namespace.peer, options: options)
+            try runChecked(["ip", "-n", namespace.name, "link", "delete", namespace.device])
+            let clock = ContinuousClock()
+            let started = clock.now
+            do throws(CaptureError) {
+                while clock.now - started < .seconds(3) {
+                    _ = try capture.next(timeout: .milliseconds(100))
+                }
+                Issue.record("no error within 3 s of the interface going away")
+            } catch {
+                #expect(error.kind == .noSuchDevice)
+                #expect(error.libpcapMessage == "The interface disappeared")
+                #expect(error.message.contains(namespace.peer))
+            }
+        }
+    }
+
     @Test("a bad filter, a missing interface and a missing namespace are clear typed errors", .needsRoot)
     func errors() throws {
         try VethNamespace.with(queues: 1) { namespace in

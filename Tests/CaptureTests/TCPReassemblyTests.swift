@@ -488,6 +488,27 @@ struct TCPReassemblyTests {
         #expect(recorder.problems.isEmpty, "\(recorder.problems)")
     }
 
+    @Test("a connection closed by FIN absorbs its last segments for a while, then is forgotten")
+    func closedLinger() {
+        let reassembler = TCPReassembler()
+        let recorder = StreamRecorder()
+        run(
+            reassembler,
+            [
+                Self.segment(seq: 0, flags: [.syn], at: 0),
+                Self.segment(Self.server, Self.client, seq: 0, flags: [.syn, .ack], at: 0),
+                Self.segment(seq: 1, flags: [.fin, .ack], at: 1),
+                Self.segment(Self.server, Self.client, seq: 1, flags: [.fin, .ack], at: 1),
+                Self.segment(seq: 2, flags: [.ack], at: 2),  // the last ACK: absorbed
+                Self.segment(Self.server, Self.client, seq: 1, flags: [.fin, .ack], at: 5),  // a retransmitted FIN: absorbed
+                Self.segment(seq: 2, Array("late".utf8), at: 100),  // long after: a new connection
+            ], recorder)
+        #expect(reassembler.statistics.segmentsAfterClose == 2)
+        #expect(recorder.closed[1] == .fin)
+        #expect(recorder.hadSYN[2] == false)
+        #expect(recorder.bytes(2) == Array("late".utf8))
+    }
+
     @Test("the connection table is bounded: the least recently active connections are evicted")
     func connectionLimit() {
         var limits = TCPReassemblyLimits()
@@ -502,5 +523,58 @@ struct TCPReassemblyTests {
         #expect(reassembler.statistics.limitEvictions == 6)
         #expect(recorder.closed.values.allSatisfy { $0 == .evicted })
         #expect(recorder.closed.keys.sorted() == [1, 2, 3, 4, 5, 6])
+    }
+}
+
+@Suite("TCP reassembly: remembered deliveries")
+struct TCPReassemblyHistoryTests {
+    @Test("a retransmission contradicting recently delivered bytes is counted as conflicting, byte by byte")
+    func conflictsWithDelivered() {
+        var generator = SeededGenerator(seed: 77)
+        let data = TCPReassemblyTests.randomBytes(10_000, &generator)
+        let reassembler = TCPReassembler()  // remembers 4 KiB per direction
+        let recorder = StreamRecorder()
+        reassembler.process(TCPReassemblyTests.segment(seq: 0, flags: [.syn]), recorder.record)
+        for segment in TCPReassemblyTests.cut(
+            data, first: 1, from: TCPReassemblyTests.client, to: TCPReassemblyTests.server, maximum: 1400, &generator)
+        {
+            reassembler.process(segment, recorder.record)
+        }
+        // The last 3000 bytes again, with 17 bytes changed: within the remembered 4 KiB.
+        var altered = Array(data[7000...])
+        for index in stride(from: 0, to: 17 * 100, by: 100) { altered[index] ^= 0xff }
+        reassembler.process(TCPReassemblyTests.segment(seq: 7001, altered), recorder.record)
+        #expect(reassembler.statistics.conflictingBytes == 17)
+        #expect(reassembler.statistics.duplicateBytes == 3000)
+        // Bytes older than the remembered window are duplicates that cannot be compared.
+        var old = Array(data[0..<1000])
+        old[5] ^= 0xff
+        reassembler.process(TCPReassemblyTests.segment(seq: 1, old), recorder.record)
+        #expect(reassembler.statistics.conflictingBytes == 17)
+        #expect(reassembler.statistics.duplicateBytes == 4000)
+        #expect(recorder.bytes() == data)
+    }
+
+    @Test("the memory for remembered bytes is bounded over all connections")
+    func historyBudget() {
+        var limits = TCPReassemblyLimits()
+        limits.retainedDeliveredBytesPerDirection = 256
+        limits.retainedDeliveredBytesTotal = 256
+        let reassembler = TCPReassembler(limits: limits)
+        let recorder = StreamRecorder()
+        let other = Endpoint(address: IPAddress("10.0.0.7")!, port: 50007)
+        let bytes = [UInt8](repeating: 1, count: 100)
+        // Both connections deliver 100 bytes, then retransmit them changed: only the first has
+        // memory to compare with.
+        for client in [TCPReassemblyTests.client, other] {
+            reassembler.process(TCPReassemblyTests.segment(client, TCPReassemblyTests.server, seq: 1, bytes), recorder.record)
+        }
+        for client in [TCPReassemblyTests.client, other] {
+            reassembler.process(
+                TCPReassemblyTests.segment(client, TCPReassemblyTests.server, seq: 1, [UInt8](repeating: 2, count: 100)),
+                recorder.record)
+        }
+        #expect(reassembler.statistics.conflictingBytes == 100)
+        #expect(reassembler.statistics.duplicateBytes == 200)
     }
 }

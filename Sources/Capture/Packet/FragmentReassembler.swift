@@ -118,6 +118,11 @@ struct FragmentReassembler {
             nextSerial += 1
             datagrams[key] = datagram
             order.append((key, datagram.serial))
+            if order.count - orderHead > 2 * datagrams.count + 64 {
+                // Completed datagrams leave stale entries behind a long-lived one: drop them.
+                order = order[orderHead...].filter { datagrams[$0.key]?.serial == $0.serial }
+                orderHead = 0
+            }
         }
 
         // Consistency with the final fragment: first wins.

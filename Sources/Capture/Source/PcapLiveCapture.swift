@@ -1,5 +1,6 @@
 internal import CPcap
 internal import Glibc
+internal import Synchronization
 
 /// Counters from `pcap_stats`. On Linux `received` counts the packets that passed the filter,
 /// including those the kernel then dropped for lack of buffer space (`droppedByKernel`);
@@ -22,6 +23,8 @@ public struct CaptureStatistics: Sendable, Hashable {
 public final class PcapBreaker: Sendable {
     private let readEnd: Int32
     private let writeEnd: Int32
+    /// Checked before every read, so a stop takes effect even while packets keep coming.
+    private let requested = Atomic<Bool>(false)
 
     fileprivate init() throws(CaptureError) {
         var ends: [Int32] = [-1, -1]
@@ -48,9 +51,12 @@ public final class PcapBreaker: Sendable {
 
     /// Asks the capture to stop.
     public func breakLoop() {
+        requested.store(true, ordering: .releasing)
         var byte: UInt8 = 1
         _ = Glibc.write(writeEnd, &byte, 1)
     }
+
+    fileprivate var isRequested: Bool { requested.load(ordering: .acquiring) }
 
     /// Empties the pipe; true when a stop was requested.
     fileprivate func drain() -> Bool {
@@ -64,7 +70,7 @@ public final class PcapBreaker: Sendable {
 /// A live capture on one interface (`any` captures on all, with Linux cooked headers).
 ///
 /// The handle is activated in non-blocking mode and waited on with poll(2) together with the
-/// breaker's eventfd, so `next(timeout:)` honours any timeout and `breakLoop()` wakes it at
+/// breaker's pipe, so `next(timeout:)` honours any timeout and `breakLoop()` wakes it at
 /// once. It owns the `pcap_t` and closes it in `deinit`. Not thread-safe, except
 /// `breakLoop()` / `breaker`, which any thread may use.
 public final class PcapLiveCapture: PacketSource {
@@ -244,8 +250,20 @@ public final class PcapLiveCapture: PacketSource {
     private func next(timeout: Duration?) throws(CaptureError) -> CapturedPacket? {
         let clock = ContinuousClock()
         let deadline = timeout.map { clock.now.advanced(by: $0) }
+        var descriptorFailed = false
         while !isStopped {
+            if breaker.isRequested {
+                _ = breaker.drain()
+                isStopped = true
+                break
+            }
             if let packet = try readOne() { return packet }
+            if descriptorFailed {
+                // poll reported an error and libpcap had neither a packet nor an explanation.
+                throw CaptureError(
+                    kind: .readFailed, interface: interface,
+                    message: "the capture on \(interface) failed: its socket reports an error (did the interface go away?)")
+            }
             var waitMilliseconds: Int32 = -1
             if let deadline {
                 let remaining = clock.now.duration(to: deadline)
@@ -256,13 +274,14 @@ public final class PcapLiveCapture: PacketSource {
                 let (seconds, attoseconds) = remaining.components
                 waitMilliseconds = Int32(clamping: seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
             }
-            try wait(milliseconds: waitMilliseconds)
+            descriptorFailed = try wait(milliseconds: waitMilliseconds)
         }
         return nil
     }
 
-    /// Polls the capture descriptor and the breaker's eventfd.
-    private func wait(milliseconds: Int32) throws(CaptureError) {
+    /// Polls the capture descriptor and the breaker's pipe; true when the capture descriptor
+    /// reports an error with nothing to read.
+    private func wait(milliseconds: Int32) throws(CaptureError) -> Bool {
         var descriptors = [
             pollfd(fd: selectableDescriptor, events: Int16(POLLIN), revents: 0),
             pollfd(fd: breaker.fileDescriptor, events: Int16(POLLIN), revents: 0),
@@ -279,12 +298,9 @@ public final class PcapLiveCapture: PacketSource {
         if descriptors[1].revents & Int16(POLLIN) != 0 {
             if breaker.drain() { isStopped = true }
         }
-        if descriptors[0].revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0,
-            descriptors[0].revents & Int16(POLLIN) == 0
-        {
-            // libpcap reports the reason (the interface went away) from the next read.
-            _ = try readOne()
-        }
+        // libpcap reports the reason (the interface went away) from the next read.
+        return descriptors[0].revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0
+            && descriptors[0].revents & Int16(POLLIN) == 0
     }
 
     /// One non-blocking read.
@@ -315,7 +331,9 @@ public final class PcapLiveCapture: PacketSource {
             return nil
         }
         let text = String(cString: pcap_geterr(handle))
-        let kind: CaptureError.Kind = text.contains("went down") || text.contains("No such device") ? .interfaceNotUp : .readFailed
+        let kind: CaptureError.Kind =
+            text.contains("disappeared") || text.contains("No such device")
+            ? .noSuchDevice : text.contains("went down") ? .interfaceNotUp : .readFailed
         throw CaptureError(
             kind: kind, interface: interface, libpcapMessage: text,
             message: "capture on \(interface) failed: \(text)")

@@ -101,7 +101,8 @@ public struct TCPReassemblyStatistics: Sendable, Hashable {
     public var limitEvictions = 0
     /// Segments more than 2^30 bytes away from the expected sequence number: ignored.
     public var outOfWindowSegments = 0
-    /// Segments for a connection already closed by FIN or RST (the last ACK, late duplicates).
+    /// Segments for a connection already closed by FIN or RST (the last ACK, late duplicates),
+    /// and bare RSTs for connections never seen: ignored.
     public var segmentsAfterClose = 0
     /// Out-of-order bytes held now, the most ever held in total, and in any one direction.
     public var bufferedBytes = 0

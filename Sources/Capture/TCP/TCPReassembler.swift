@@ -32,6 +32,9 @@ public final class TCPReassembler {
 
     /// Segments further than this from the expected sequence number cannot be in any window.
     static let windowLimit: Int64 = 1 << 30
+    /// How long a connection closed by FIN or RST is remembered after its last segment, so its
+    /// final ACK and retransmitted FINs are not taken for a new connection (capture time).
+    static let closedLingerNanoseconds: Int64 = 30_000_000_000
 
     public init(limits: TCPReassemblyLimits = TCPReassemblyLimits(), serverPorts: Set<UInt16> = []) {
         self.limits = limits
@@ -43,8 +46,8 @@ public final class TCPReassembler {
         historyLimit = DeliveredHistory.capacityLimit(limits.retainedDeliveredBytesPerDirection)
     }
 
-    /// Connections tracked now (including those closed by FIN or RST and kept briefly to absorb
-    /// their last segments).
+    /// Connections tracked now (including those closed by FIN or RST, kept up to 30 s after their
+    /// last segment to absorb the final ACK and retransmissions).
     public var connectionCount: Int { connections.count }
 
     // MARK: - Input
@@ -53,10 +56,7 @@ public final class TCPReassembler {
     public func process(_ segment: TCPSegment, _ emit: (TCPStreamEvent) -> Void) {
         statistics.segments += 1
         if segment.timestamp > now { now = segment.timestamp }
-        if now >= nextSweep {
-            expireIdle(now: now, emit)
-            nextSweep = now.adding(nanoseconds: sweepNanoseconds)
-        }
+        if now >= nextSweep { expireIdle(now: now, emit) }
 
         let key = FlowKey(segment.src, segment.dst)
         var state = connections[key]
@@ -134,14 +134,19 @@ public final class TCPReassembler {
         return events
     }
 
-    /// Closes connections idle since before `now - idleTimeout`, in order of first appearance.
+    /// Closes connections idle for the idle timeout or longer, in order of first appearance.
     /// `process` does this as capture time advances; a live capture with no traffic can call it
-    /// on a timer.
+    /// on a timer. The table is scanned at most once per sixteenth of the idle timeout (capture
+    /// time), so calling it often costs nothing, and a connection closes at most that late.
     public func expireIdle(now: CaptureTimestamp, _ emit: (TCPStreamEvent) -> Void) {
         if now > self.now { self.now = now }
+        guard self.now >= nextSweep else { return }
+        nextSweep = self.now.adding(nanoseconds: sweepNanoseconds)
         let cutoff = self.now.adding(nanoseconds: -idleNanoseconds)
+        // Connections closed by FIN or RST linger only to absorb their last segments.
+        let closedCutoff = self.now.adding(nanoseconds: -min(idleNanoseconds, Self.closedLingerNanoseconds))
         var idle: [ConnectionState] = []
-        for state in connections.values where state.lastSeen <= cutoff {
+        for state in connections.values where state.lastSeen <= (state.isClosed ? closedCutoff : cutoff) {
             idle.append(state)
         }
         guard !idle.isEmpty else { return }
@@ -270,7 +275,7 @@ public final class TCPReassembler {
         }
 
         // The fast path: in order, nothing buffered.
-        if stream.pending.isEmpty && offset == next {
+        if stream.hasNoPending && offset == next {
             deliver(bytes, missingTail: Int(tail), stream: stream, timestamp: timestamp, emit)
             return
         }
@@ -289,14 +294,13 @@ public final class TCPReassembler {
             let slice = bytes[(bytes.startIndex + Int(lowByte - start))..<(bytes.startIndex + Int(highByte - start))]
             return PendingSegment(offset: from, bytes: slice, missingTail: (to - from) - Int64(slice.count), timestamp: timestamp)
         }
-        // The parts of [start, end) not already buffered (first copy wins); pending is sorted
-        // descending, so walk it from the back (lowest offsets).
+        // The parts of [start, end) not already buffered (first copy wins).
         var pieces: [PendingSegment] = []
         var cursor = start
-        var index = stream.pending.count - 1
-        while index >= 0 {
+        var index = stream.firstPendingIndex(endingAfter: start)
+        while index < stream.pending.count {
             let held = stream.pending[index]
-            index -= 1
+            index += 1
             if held.end <= cursor { continue }
             if held.offset >= end { break }
             if cursor < held.offset { pieces.append(piece(cursor, held.offset)) }
@@ -337,7 +341,7 @@ public final class TCPReassembler {
         }
         guard first < pieces.count else { return }
 
-        if stream.pending.isEmpty {
+        if stream.hasNoPending {
             stream.holeSince = timestamp
             buffering[ObjectIdentifier(stream)] = stream
         }
@@ -353,22 +357,21 @@ public final class TCPReassembler {
     private func deliverContiguous(
         _ stream: DirectionState, pieces: [PendingSegment], first: inout Int, _ emit: (TCPStreamEvent) -> Void
     ) {
-        let hadPending = !stream.pending.isEmpty
+        let hadPending = !stream.hasNoPending
         while true {
             if first < pieces.count, pieces[first].offset == stream.nextOffset {
                 let piece = pieces[first]
                 first += 1
                 deliver(piece.bytes, missingTail: Int(piece.missingTail), stream: stream, timestamp: piece.timestamp, emit)
-            } else if let held = stream.pending.last, held.offset == stream.nextOffset {
-                stream.pending.removeLast()
-                stream.pendingBytes -= held.bytes.count
+            } else if let held = stream.firstPending, held.offset == stream.nextOffset {
+                stream.removeFirstPending()
                 statistics.bufferedBytes -= held.bytes.count
                 deliver(held.bytes, missingTail: Int(held.missingTail), stream: stream, timestamp: held.timestamp, emit)
             } else {
                 break
             }
         }
-        if hadPending && stream.pending.isEmpty {
+        if hadPending && stream.hasNoPending {
             buffering[ObjectIdentifier(stream)] = nil
             stream.holeSince = nil
         }
@@ -380,7 +383,7 @@ public final class TCPReassembler {
         _ stream: DirectionState, pieces: [PendingSegment], first: inout Int, _ emit: (TCPStreamEvent) -> Void
     ) {
         var target = Int64.max
-        if let held = stream.pending.last { target = held.offset }
+        if let held = stream.firstPending { target = held.offset }
         if first < pieces.count { target = min(target, pieces[first].offset) }
         guard target != Int64.max else { return }
         if target > stream.nextOffset {
@@ -388,7 +391,7 @@ public final class TCPReassembler {
             statistics.holesGivenUp += 1
         }
         deliverContiguous(stream, pieces: pieces, first: &first, emit)
-        if !stream.pending.isEmpty { stream.holeSince = now }
+        if !stream.hasNoPending { stream.holeSince = now }
     }
 
     /// The stream whose front hole has waited longest.
@@ -411,7 +414,7 @@ public final class TCPReassembler {
     private func flush(_ stream: DirectionState, _ emit: (TCPStreamEvent) -> Void) {
         var first = 0
         deliverContiguous(stream, pieces: [], first: &first, emit)
-        while !stream.pending.isEmpty {
+        while !stream.hasNoPending {
             giveUpFrontHole(stream, pieces: [], first: &first, emit)
         }
         if let fin = stream.finOffset, fin > stream.nextOffset {
@@ -453,9 +456,8 @@ public final class TCPReassembler {
     /// Buffered bytes past a newly learned FIN can never be delivered: drop them.
     private func trimPendingBeyondFIN(_ stream: DirectionState) {
         guard let fin = stream.finOffset else { return }
-        while let highest = stream.pending.first, highest.end > fin {
-            stream.pending.removeFirst()
-            stream.pendingBytes -= highest.bytes.count
+        while let highest = stream.lastPending, highest.end > fin {
+            stream.removeLastPending()
             statistics.bufferedBytes -= highest.bytes.count
             if highest.offset < fin {
                 let keep = Int(min(fin - highest.offset, Int64(highest.bytes.count)))
@@ -467,7 +469,7 @@ public final class TCPReassembler {
                 break
             }
         }
-        if stream.pending.isEmpty {
+        if stream.hasNoPending {
             buffering[ObjectIdentifier(stream)] = nil
             stream.holeSince = nil
         }
@@ -552,9 +554,12 @@ final class DirectionState {
     /// The sequence number of offset 0.
     var base: UInt32 = 0
     var nextOffset: Int64 = 0
-    /// Out-of-order pieces, disjoint, sorted by offset DESCENDING (the next to deliver is last).
-    var pending: [PendingSegment] = []
-    var pendingBytes = 0
+    /// Out-of-order pieces, disjoint, sorted by offset; those before `pendingHead` are
+    /// delivered (a head index, so delivering from the front costs no shifting, and the usual
+    /// out-of-order arrival, a later segment, is an append).
+    private(set) var pending: [PendingSegment] = []
+    private var pendingHead = 0
+    private(set) var pendingBytes = 0
     var holeSince: CaptureTimestamp?
     var finOffset: Int64?
     var finDelivered = false
@@ -581,16 +586,59 @@ final class DirectionState {
         return Int64(Int32(bitPattern: seq &- expected))
     }
 
-    func insertPending(_ piece: PendingSegment) {
-        // Descending order: find the first index whose offset is below the piece's.
-        var low = 0
+    var hasNoPending: Bool { pendingHead == pending.count }
+    var firstPending: PendingSegment? { hasNoPending ? nil : pending[pendingHead] }
+    var lastPending: PendingSegment? { hasNoPending ? nil : pending[pending.count - 1] }
+
+    /// The index of the first buffered piece ending after `offset`.
+    func firstPendingIndex(endingAfter offset: Int64) -> Int {
+        var low = pendingHead
         var high = pending.count
         while low < high {
             let middle = (low + high) / 2
-            if pending[middle].offset > piece.offset { low = middle + 1 } else { high = middle }
+            if pending[middle].end <= offset { low = middle + 1 } else { high = middle }
         }
-        pending.insert(piece, at: low)
+        return low
+    }
+
+    func insertPending(_ piece: PendingSegment) {
+        if hasNoPending {
+            pending.removeAll(keepingCapacity: pending.capacity <= 64)
+            pendingHead = 0
+            pending.append(piece)
+        } else if piece.offset > pending[pending.count - 1].offset {
+            pending.append(piece)
+        } else {
+            var low = pendingHead
+            var high = pending.count
+            while low < high {
+                let middle = (low + high) / 2
+                if pending[middle].offset < piece.offset { low = middle + 1 } else { high = middle }
+            }
+            pending.insert(piece, at: low)
+        }
         pendingBytes += piece.bytes.count
+    }
+
+    func removeFirstPending() {
+        pendingBytes -= pending[pendingHead].bytes.count
+        pendingHead += 1
+        if pendingHead == pending.count {
+            pending.removeAll(keepingCapacity: pending.capacity <= 64)
+            pendingHead = 0
+        } else if pendingHead >= 32 && pendingHead * 2 >= pending.count {
+            pending.removeFirst(pendingHead)
+            pendingHead = 0
+        }
+    }
+
+    func removeLastPending() {
+        pendingBytes -= pending[pending.count - 1].bytes.count
+        pending.removeLast()
+        if pendingHead == pending.count {
+            pending.removeAll(keepingCapacity: pending.capacity <= 64)
+            pendingHead = 0
+        }
     }
 
     /// Bytes of `bytes` (at `offset`, already delivered) that differ from what was delivered.

@@ -1,0 +1,152 @@
+import CMTuneTestSupport
+import Foundation
+import Testing
+
+@Suite("cmtune capture and decode", .serialized)
+struct DecodeCommandTests {
+    struct Sent: Hashable {
+        var topic: String
+        var qos: Int
+        var length: Int
+        var retain: Bool
+    }
+
+    /// JSON lines from `cmtune decode --json`.
+    static func lines(_ output: String) throws -> [[String: Any]] {
+        try output.split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+    }
+
+    @Test("real mosquitto traffic over a lossy link: every PUBLISH the clients sent is decoded with its topic, QoS and length", .needsRoot)
+    func mosquittoOverLossyLink() throws {
+        try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
+        let bed = try MosquittoBed(lossPercent: 5)
+        defer { bed.close() }
+        let capturePath = bed.path("capture.pcap")
+        let capture = Process()
+        capture.executableURL = URL(fileURLWithPath: CMTuneBinary.path)
+        capture.arguments = ["capture", "--netns", bed.broker, "-i", bed.brokerInterface, "-f", "tcp port 1883", "-w", capturePath]
+        let captureErrors = Pipe()
+        capture.standardOutput = FileHandle.nullDevice
+        capture.standardError = captureErrors
+        try capture.run()
+        Thread.sleep(forTimeInterval: 0.5)
+
+        let big = bed.path("big.bin")
+        let bigPayload = Data((0..<20_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
+        try bigPayload.write(to: URL(fileURLWithPath: big))
+        // A subscriber with a will, in MQTT 5, receiving everything.
+        let subscriber = Process()
+        subscriber.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        subscriber.arguments = [
+            "ip", "netns", "exec", bed.client, "mosquitto_sub", "-h", bed.brokerAddress, "-V", "mqttv5", "-i", "cmt-sub", "-t", "cm/#", "-q", "2",
+            "--will-topic", "cm/will", "--will-payload", "gone", "--will-qos", "1", "-C", "1000", "-W", "30",
+        ]
+        subscriber.standardOutput = FileHandle.nullDevice
+        subscriber.standardError = FileHandle.nullDevice
+        try subscriber.run()
+        Thread.sleep(forTimeInterval: 0.5)
+
+        var sent: [Sent] = []
+        for version in ["mqttv311", "mqttv5"] {
+            for qos in 0...2 {
+                for retain in [false, true] {
+                    let topic = "cm/\(version)/q\(qos)\(retain ? "/retained" : "")"
+                    let message = "hello \(version) qos \(qos)"
+                    var arguments = ["mosquitto_pub", "-h", bed.brokerAddress, "-V", version, "-t", topic, "-q", String(qos), "-m", message]
+                    if retain { arguments.append("-r") }
+                    let result = try bed.runClient(arguments)
+                    #expect(result.status == 0, "\(arguments): \(result.error)")
+                    sent.append(Sent(topic: topic, qos: qos, length: message.utf8.count, retain: retain))
+                }
+            }
+            let result = try bed.runClient(["mosquitto_pub", "-h", bed.brokerAddress, "-V", version, "-t", "cm/\(version)/big", "-q", "1", "-f", big])
+            #expect(result.status == 0, "\(result.error)")
+            sent.append(Sent(topic: "cm/\(version)/big", qos: 1, length: 20_000, retain: false))
+        }
+        Thread.sleep(forTimeInterval: 1)
+        kill(subscriber.processIdentifier, SIGKILL)
+        subscriber.waitUntilExit()
+        Thread.sleep(forTimeInterval: 0.5)
+        kill(capture.processIdentifier, SIGINT)
+        capture.waitUntilExit()
+        let stderr = String(decoding: captureErrors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(capture.terminationStatus == 0, "\(stderr)")
+        #expect(stderr.contains("packets captured"))
+        #expect(stderr.contains("dropped by the kernel"))
+
+        // tshark reads what capture wrote.
+        let tshark = try runCommand(["tshark", "-r", capturePath])
+        #expect(tshark.status == 0, "\(tshark.error)")
+
+        let decoded = try CMTuneBinary.run(["decode", capturePath, "--json"])
+        #expect(decoded.status == 0, "\(decoded.error)")
+        let events = try Self.lines(decoded.output)
+        let publishes = events.filter { $0["type"] as? String == "PUBLISH" && $0["direction"] as? String == "client-to-server" }
+        var seen: [Sent] = []
+        for event in publishes {
+            let fields = try #require(event["fields"] as? [String: Any])
+            seen.append(
+                Sent(
+                    topic: fields["topic"] as? String ?? "?", qos: fields["qos"] as? Int ?? -1, length: fields["payloadLength"] as? Int ?? -1,
+                    retain: fields["retain"] as? Bool ?? false))
+        }
+        // Each sent PUBLISH is there (a QoS 1/2 retransmission may add a DUP copy).
+        for message in sent {
+            #expect(seen.contains(message), "missing \(message); decoded: \(seen)")
+        }
+        let versions = Set(events.filter { $0["type"] as? String == "CONNECT" }.compactMap { $0["version"] as? String })
+        #expect(versions == ["3.1.1", "5.0"])
+        let will = events.first { ($0["fields"] as? [String: Any])?["clientId"] as? String == "cmt-sub" }
+        #expect(((will?["fields"] as? [String: Any])?["will"] as? [String: Any])?["topic"] as? String == "cm/will")
+        #expect(events.contains { $0["type"] as? String == "PUBCOMP" && $0["latencyMs"] is Double })
+
+        let stats = try CMTuneBinary.run(["decode", capturePath, "--stats", "--json"])
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(stats.output.utf8)) as? [String: Any])
+        #expect((summary["mqttConnections"] as? Int ?? 0) >= 15)
+        #expect((summary["flows"] as? [[String: Any]] ?? []).contains { $0["kind"] as? String == "PUBLISH QoS 2" })
+    }
+
+    @Test("a corrupt or cut pcap: a clear message naming the file, the readable part decoded, exit status 1")
+    func corruptFiles() throws {
+        try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
+        let directory = try TemporaryDirectory()
+        let source = Fixtures.captures + "/zeek/mqtt.pcap"
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: source))
+        let cut = directory.path + "/cut.pcap"
+        try bytes.prefix(bytes.count - 30).write(to: URL(fileURLWithPath: cut))
+        let result = try CMTuneBinary.run(["decode", cut])
+        #expect(result.status == 1)
+        #expect(result.error.contains("cut.pcap"))
+        #expect(result.output.contains("CONNECT"))
+        #expect(result.output.contains("PINGRESP"))
+
+        let garbage = directory.path + "/garbage.pcap"
+        try Data("this is not a capture file at all".utf8).write(to: URL(fileURLWithPath: garbage))
+        let bad = try CMTuneBinary.run(["decode", garbage, source])
+        #expect(bad.status == 1)
+        #expect(bad.error.contains("garbage.pcap"))
+        #expect(bad.output.contains("SampleTopic"))
+
+        var absurd = bytes
+        // The first record's captured length: 0x7fffffff.
+        absurd.replaceSubrange(24 + 8..<24 + 12, with: [0xff, 0xff, 0xff, 0x7f])
+        let absurdPath = directory.path + "/absurd.pcap"
+        try absurd.write(to: URL(fileURLWithPath: absurdPath))
+        let absurdResult = try CMTuneBinary.run(["decode", absurdPath, "--stats"])
+        #expect(absurdResult.status == 1)
+        #expect(absurdResult.error.contains("absurd.pcap"))
+    }
+
+    @Test("a bad BPF filter or interface is a clear error, exit status 2", .needsRoot)
+    func badFilter() throws {
+        try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
+        let result = try CMTuneBinary.run(["capture", "-i", "lo", "-f", "tcp port nope", "-c", "1"])
+        #expect(result.status == 2)
+        #expect(result.error.contains("bad capture filter \"tcp port nope\""))
+        let missing = try CMTuneBinary.run(["capture", "-i", "cmtune-no-such-if", "-c", "1"])
+        #expect(missing.status == 2)
+        #expect(missing.error.contains("no interface named cmtune-no-such-if"))
+    }
+}
