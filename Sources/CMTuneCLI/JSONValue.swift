@@ -1,3 +1,5 @@
+import HostKit
+
 /// A JSON document built explicitly, so keys keep the documented order and absent values are
 /// written as `null` (Codable's synthesized encoding drops them, which breaks `jq '.irq'`).
 enum JSONValue: Equatable {
@@ -72,39 +74,11 @@ enum JSONValue: Equatable {
     }
 
     private static func appendDecimal(_ value: Int, to output: inout [UInt8]) {
-        if value == 0 { return output.append(UInt8(ascii: "0")) }
-        var magnitude = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 24 digits, written backwards
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            while magnitude > 0 {
-                buffer[23 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            }
-            if value < 0 { output.append(UInt8(ascii: "-")) }
-            output.append(contentsOf: buffer[(24 - count)...])
-        }
+        JSONBytes.appendDecimal(Int64(value), to: &output)
     }
 
     private static func quote(_ text: String, into output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): output.append(contentsOf: "\\\"".utf8)
-            case UInt8(ascii: "\\"): output.append(contentsOf: "\\\\".utf8)
-            case 0x0A: output.append(contentsOf: "\\n".utf8)
-            case 0x0D: output.append(contentsOf: "\\r".utf8)
-            case 0x09: output.append(contentsOf: "\\t".utf8)
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                output.append(contentsOf: "\\u00".utf8)
-                output.append(hex[Int(byte >> 4)])
-                output.append(hex[Int(byte & 0xF)])
-            default: output.append(byte)
-            }
-        }
-        output.append(UInt8(ascii: "\""))
+        JSONBytes.appendQuoted(text.utf8, to: &output)
     }
 }
 

@@ -8,14 +8,10 @@ public enum EventJSON {
         case .message(let message):
             header(message.timestamp, message.source, message.destination, proto: "mqtt", type: message.packet.type.name, &json)
             context(message.connection, message.direction, &json)
-            json.key("client")
-            if let client = message.clientID { json.string(client) } else { json.null() }
-            json.key("version")
-            json.string(message.version.description)
-            json.key("versionAssumed")
-            json.bool(message.versionAssumed)
-            json.key("length")
-            json.int(message.packet.wireLength)
+            json.field("client", message.clientID)
+            json.field("version", message.version.description)
+            json.field("versionAssumed", message.versionAssumed)
+            json.field("length", message.packet.wireLength)
             json.key("fields")
             MQTTFieldsJSON.write(message, into: &json)
             if let latency = message.latency {
@@ -31,15 +27,13 @@ public enum EventJSON {
             streamHeader(connection, direction, time, type: "GAP", &json)
             json.key("fields")
             json.beginObject()
-            json.key("missingBytes")
-            json.int(missing)
+            json.field("missingBytes", missing)
             json.endObject()
         case .streamError(let connection, let direction, let time, let text, let skipped):
             streamHeader(connection, direction, time, type: "DECODE_ERROR", &json)
             json.key("fields")
             json.beginObject()
-            json.key("message")
-            json.string(text)
+            json.field("message", text)
             json.key("skippedBytes")
             if let skipped { json.int(skipped) } else { json.null() }
             json.endObject()
@@ -47,12 +41,9 @@ public enum EventJSON {
             streamHeader(connection, direction, time, type: "TRUNCATED", &json)
             json.key("fields")
             json.beginObject()
-            json.key("messageType")
-            json.string(type)
-            json.key("declaredLength")
-            json.int(declared)
-            json.key("capturedLength")
-            json.int(captured)
+            json.field("messageType", type)
+            json.field("declaredLength", declared)
+            json.field("capturedLength", captured)
             json.key("topic")
             if let topic { json.string(topic) } else { json.null() }
             json.endObject()
@@ -60,14 +51,10 @@ public enum EventJSON {
             streamHeader(connection, flow.direction, flow.since, type: "UNANSWERED", &json)
             json.key("fields")
             json.beginObject()
-            json.key("request")
-            json.string(flow.request)
-            json.key("packetId")
-            if let id = flow.packetID { json.int(id) } else { json.null() }
-            json.key("qos")
-            if let qos = flow.qos { json.int(qos) } else { json.null() }
-            json.key("awaiting")
-            json.string(flow.awaiting)
+            json.field("request", flow.request)
+            json.field("packetId", flow.packetID)
+            json.field("qos", flow.qos)
+            json.field("awaiting", flow.awaiting)
             json.endObject()
         }
         json.endObject()
@@ -77,21 +64,15 @@ public enum EventJSON {
     private static func header(_ time: CaptureTimestamp, _ source: Endpoint, _ destination: Endpoint, proto: StaticString, type: String, _ json: inout JSONLineBuilder) {
         json.key("ts")
         json.number(time.timeInterval, decimals: 6)
-        json.key("src")
-        json.string(source.description)
-        json.key("dst")
-        json.string(destination.description)
-        json.key("proto")
-        json.string(proto)
-        json.key("type")
-        json.string(type)
+        json.field("src", source.description)
+        json.field("dst", destination.description)
+        json.field("proto", proto)
+        json.field("type", type)
     }
 
     private static func context(_ connection: TCPConnection, _ direction: TCPDirection, _ json: inout JSONLineBuilder) {
-        json.key("connection")
-        json.int(connection.id)
-        json.key("direction")
-        json.string(direction == .clientToServer ? "client-to-server" : "server-to-client")
+        json.field("connection", connection.id)
+        json.field("direction", direction == .clientToServer ? "client-to-server" : "server-to-client")
     }
 
     private static func streamHeader(_ connection: TCPConnection, _ direction: TCPDirection, _ time: CaptureTimestamp, type: String, _ json: inout JSONLineBuilder) {

@@ -1,3 +1,5 @@
+import HostKit
+
 /// Writes JSON objects straight into bytes, one per line, without building a tree first.
 ///
 /// `decode --json` emits an object per protocol message, a million of them for a large capture;
@@ -129,6 +131,28 @@ public struct JSONLineBuilder: Sendable {
         bytes.append(UInt8(ascii: "\""))
     }
 
+    // MARK: Fields: a key and its value in one call
+
+    public mutating func field(_ name: StaticString, _ value: String?) {
+        key(name)
+        if let value { string(value) } else { null() }
+    }
+
+    public mutating func field(_ name: StaticString, _ value: StaticString) {
+        key(name)
+        string(value)
+    }
+
+    public mutating func field<I: BinaryInteger>(_ name: StaticString, _ value: I?) {
+        key(name)
+        if let value { int(value) } else { null() }
+    }
+
+    public mutating func field(_ name: StaticString, _ value: Bool?) {
+        key(name)
+        if let value { bool(value) } else { null() }
+    }
+
     // MARK: Helpers
 
     private mutating func separate() {
@@ -145,37 +169,11 @@ public struct JSONLineBuilder: Sendable {
     }
 
     private mutating func appendDecimal(_ value: Int64) {
-        if value == 0 { return bytes.append(UInt8(ascii: "0")) }
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            while magnitude > 0 {
-                buffer[23 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            }
-            bytes.append(contentsOf: buffer[(24 - count)...])
-        }
+        JSONBytes.appendDecimal(value, to: &bytes)
     }
 
     private mutating func appendQuoted<C: Collection>(_ value: C) where C.Element == UInt8 {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in value {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20, 0x7F:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
+        JSONBytes.appendQuoted(value, to: &bytes)
     }
 }
 

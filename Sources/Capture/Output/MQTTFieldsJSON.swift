@@ -11,14 +11,11 @@ enum MQTTFieldsJSON {
             string(connect.clientID, &json)
             json.key("protocolName")
             string(connect.protocolName, &json)
-            json.key("protocolLevel")
-            json.int(connect.protocolLevel)
+            json.field("protocolLevel", connect.protocolLevel)
             json.key("version")
             if let version = connect.version { json.string(version.description) } else { json.null() }
-            json.key("keepAlive")
-            json.int(connect.keepAlive)
-            json.key("cleanStart")
-            json.bool(connect.cleanStart)
+            json.field("keepAlive", connect.keepAlive)
+            json.field("cleanStart", connect.cleanStart)
             json.key("username")
             if let username = connect.username { string(username, &json) } else { json.null() }
             // Never the password itself: its length says whether one was sent.
@@ -29,12 +26,9 @@ enum MQTTFieldsJSON {
                 json.beginObject()
                 json.key("topic")
                 string(will.topic, &json)
-                json.key("qos")
-                json.int(will.qos.rawValue)
-                json.key("retain")
-                json.bool(will.retain)
-                json.key("payloadLength")
-                json.int(will.payload.count)
+                json.field("qos", will.qos.rawValue)
+                json.field("retain", will.retain)
+                json.field("payloadLength", will.payload.count)
                 payload(will.payload, &json)
                 json.key("properties")
                 properties(will.properties, &json)
@@ -45,8 +39,7 @@ enum MQTTFieldsJSON {
             json.key("properties")
             properties(connect.properties, &json)
         case .connAck(let ack):
-            json.key("sessionPresent")
-            json.bool(ack.sessionPresent)
+            json.field("sessionPresent", ack.sessionPresent)
             reason(ack.reasonCode, message, &json)
             json.key("properties")
             properties(ack.properties, &json)
@@ -54,46 +47,34 @@ enum MQTTFieldsJSON {
             json.key("topic")
             string(message.topic ?? publish.topic, &json)
             if let alias = message.topicAlias {
-                json.key("topicAlias")
-                json.int(alias)
+                json.field("topicAlias", alias)
             }
-            json.key("qos")
-            json.int(publish.qos.rawValue)
-            json.key("retain")
-            json.bool(publish.retain)
-            json.key("dup")
-            json.bool(publish.dup)
-            json.key("packetId")
-            if let id = publish.packetID { json.int(id) } else { json.null() }
-            json.key("payloadLength")
-            json.int(publish.payload.readableBytes)
+            json.field("qos", publish.qos.rawValue)
+            json.field("retain", publish.retain)
+            json.field("dup", publish.dup)
+            json.field("packetId", publish.packetID)
+            json.field("payloadLength", publish.payload.readableBytes)
             publish.payload.withUnsafeReadableBytes { payload($0, &json) }
             json.key("properties")
             properties(publish.properties, &json)
         case .pubAck(let ack), .pubRec(let ack), .pubRel(let ack), .pubComp(let ack):
-            json.key("packetId")
-            json.int(ack.packetID)
+            json.field("packetId", ack.packetID)
             if let code = ack.reasonCode { reason(code, message, &json) }
             json.key("properties")
             properties(ack.properties, &json)
         case .subscribe(let subscribe):
-            json.key("packetId")
-            json.int(subscribe.packetID)
+            json.field("packetId", subscribe.packetID)
             json.key("subscriptions")
             json.beginArray()
             for subscription in subscribe.subscriptions {
                 json.beginObject()
                 json.key("filter")
                 string(subscription.filter, &json)
-                json.key("qos")
-                json.int(subscription.qos.rawValue)
+                json.field("qos", subscription.qos.rawValue)
                 if message.version == .v5 {
-                    json.key("noLocal")
-                    json.bool(subscription.noLocal)
-                    json.key("retainAsPublished")
-                    json.bool(subscription.retainAsPublished)
-                    json.key("retainHandling")
-                    json.int(subscription.retainHandling.rawValue)
+                    json.field("noLocal", subscription.noLocal)
+                    json.field("retainAsPublished", subscription.retainAsPublished)
+                    json.field("retainHandling", subscription.retainHandling.rawValue)
                 }
                 json.endObject()
             }
@@ -101,14 +82,12 @@ enum MQTTFieldsJSON {
             json.key("properties")
             properties(subscribe.properties, &json)
         case .subAck(let ack):
-            json.key("packetId")
-            json.int(ack.packetID)
+            json.field("packetId", ack.packetID)
             reasons(ack.reasonCodes, message, &json)
             json.key("properties")
             properties(ack.properties, &json)
         case .unsubscribe(let unsubscribe):
-            json.key("packetId")
-            json.int(unsubscribe.packetID)
+            json.field("packetId", unsubscribe.packetID)
             json.key("filters")
             json.beginArray()
             for filter in unsubscribe.filters { string(filter, &json) }
@@ -116,8 +95,7 @@ enum MQTTFieldsJSON {
             json.key("properties")
             properties(unsubscribe.properties, &json)
         case .unsubAck(let ack):
-            json.key("packetId")
-            json.int(ack.packetID)
+            json.field("packetId", ack.packetID)
             reasons(ack.reasonCodes, message, &json)
             json.key("properties")
             properties(ack.properties, &json)
@@ -153,16 +131,13 @@ enum MQTTFieldsJSON {
             json.string(utf8: bytes)
         } else {
             json.base64(bytes)
-            json.key("payloadEncoding")
-            json.string("base64")
+            json.field("payloadEncoding", "base64")
         }
     }
 
     static func reason(_ code: MQTTReasonCode, _ message: DecodedMessage, _ json: inout JSONLineBuilder) {
-        json.key("reasonCode")
-        json.int(code.rawValue)
-        json.key("reason")
-        json.string(code.name(in: message.packet.type, version: message.version))
+        json.field("reasonCode", code.rawValue)
+        json.field("reason", code.name(in: message.packet.type, version: message.version))
     }
 
     static func reasons(_ codes: [MQTTReasonCode], _ message: DecodedMessage, _ json: inout JSONLineBuilder) {
