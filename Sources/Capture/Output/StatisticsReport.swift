@@ -76,20 +76,8 @@ public struct StatisticsReport {
         json.field("mqttConnections", statistics.mqttConnections)
         json.field("connectionsWithAssumedVersion", statistics.connectionsWithAssumedVersion)
         json.field("otherConnections", undecodedConnections)
-        json.key("messagesByType")
-        json.beginObject()
-        for (type, count) in statistics.messagesByType.sorted(by: { $0.key < $1.key }) {
-            json.key(dynamic: type)
-            json.int(count)
-        }
-        json.endObject()
-        json.key("versions")
-        json.beginObject()
-        for (version, count) in statistics.versions.sorted(by: { $0.key < $1.key }) {
-            json.key(dynamic: version)
-            json.int(count)
-        }
-        json.endObject()
+        json.counts("messagesByType", statistics.messagesByType)
+        json.counts("versions", statistics.versions)
         json.key("clients")
         json.beginArray()
         for (client, count) in statistics.clients.sorted(by: { $0.value > $1.value }) {
@@ -127,13 +115,7 @@ public struct StatisticsReport {
             json.endObject()
         }
         json.endArray()
-        json.key("unanswered")
-        json.beginObject()
-        for (kind, count) in statistics.unanswered.sorted(by: { $0.key < $1.key }) {
-            json.key(dynamic: kind)
-            json.int(count)
-        }
-        json.endObject()
+        json.counts("unanswered", statistics.unanswered)
         let numbers: [(StaticString, Int)] = [
             ("gaps", statistics.gaps), ("gapBytes", statistics.gapBytes), ("retransmittedBytes", reassembly.duplicateBytes),
             ("outOfOrderSegments", reassembly.outOfOrderSegments), ("conflictingBytes", reassembly.conflictingBytes),
@@ -144,13 +126,7 @@ public struct StatisticsReport {
             json.key(key)
             json.int(value)
         }
-        json.key("malformedPackets")
-        json.beginObject()
-        for (issue, count) in packetStatistics.malformed.sorted(by: { "\($0.key)" < "\($1.key)" }) {
-            json.key(dynamic: "\(issue)")
-            json.int(count)
-        }
-        json.endObject()
+        json.counts("malformedPackets", Dictionary(uniqueKeysWithValues: packetStatistics.malformed.map { ("\($0.key)", $0.value) }))
         json.endObject()
         json.endLine()
         return json.bytes
@@ -162,5 +138,18 @@ extension String {
     init(format1 value: Double) {
         let tenths = Int((value * 10).rounded())
         self = "\(tenths / 10).\(abs(tenths % 10))"
+    }
+}
+
+extension JSONLineBuilder {
+    /// `"name": {"key": count, ...}` with keys sorted, so summaries diff cleanly.
+    mutating func counts(_ name: StaticString, _ values: [String: Int]) {
+        key(name)
+        beginObject()
+        for (entry, count) in values.sorted(by: { $0.key < $1.key }) {
+            key(dynamic: entry)
+            int(count)
+        }
+        endObject()
     }
 }
