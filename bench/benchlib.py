@@ -1,8 +1,9 @@
 """What the benchmark scripts in bench/ share. Python 3 standard library only.
 
-The scripts (nic-irq.sh, sampler.sh) are bash wrappers around a Python heredoc that runs in the
-repository root (`python3 -B`: no __pycache__ in bench/) and imports this module with
-`sys.path.insert(0, "bench")` (not PYTHONPATH, which the Python programs they time would inherit).
+The scripts (nic-irq.sh, sampler.sh, decode.sh, make-mqtt-capture.sh) are bash wrappers around a
+Python heredoc that runs in the repository root (`python3 -B`: no __pycache__ in bench/) and
+imports this module with `sys.path.insert(0, "bench")` (not PYTHONPATH, which the Python programs
+they time would inherit).
 What is here:
 
 - options: parse_args (the common --record, -n RUNS, --no-build, -- SWIFT-BUILD-ARGS, -h/--help)

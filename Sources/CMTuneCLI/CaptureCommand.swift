@@ -88,7 +88,7 @@ extension CMTune {
             for port in ports { _ = hints.add(port) }
             let quietFile = write != nil && !json && !stats
             let output = DecodeOutput(format: stats || quietFile ? .none : json ? .json : .text, quiet: true)
-            let pipeline = DecodePipeline(options: .init(hints: hints)) { output.emit($0) }
+            let pipeline = DecodePipeline(options: .init(hints: hints, collectStatistics: stats)) { output.emit($0) }
 
             CaptureStop.install(capture.breaker)
             let deadline = duration.map { MonotonicClock.now() + $0.seconds }

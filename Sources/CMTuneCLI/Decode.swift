@@ -46,7 +46,7 @@ extension CMTune {
             var hints = ProtocolHints.defaults
             for port in ports { _ = hints.add(port) }
             let output = DecodeOutput(format: stats ? .none : json ? .json : .text, quiet: false)
-            let pipeline = DecodePipeline(options: .init(hints: hints, maximumMessageSize: maxMessageSize)) { output.emit($0) }
+            let pipeline = DecodePipeline(options: .init(hints: hints, maximumMessageSize: maxMessageSize, collectStatistics: stats)) { output.emit($0) }
             var failed = false
             files: for file in files {
                 let reader: PcapFileReader

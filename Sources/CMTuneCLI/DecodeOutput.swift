@@ -9,6 +9,7 @@ final class DecodeOutput {
     let format: Format
     let stream = Capture.OutputStream()
     private var json = JSONLineBuilder()
+    private let endpoints = EventJSON.EndpointCache()
     private var text = EventText()
     private let showProgress: Bool
     private var lastProgress = 0.0
@@ -24,9 +25,12 @@ final class DecodeOutput {
     func emit(_ event: DecodeEvent) {
         switch format {
         case .json:
-            json.removeAll()
-            EventJSON.write(event, into: &json)
-            stream.write(json.bytes)
+            // Lines accumulate in the builder and go out 64 KiB at a time: no copy per line.
+            EventJSON.write(event, into: &json, endpoints: endpoints)
+            if json.bytes.count >= 1 << 16 {
+                stream.write(json.bytes)
+                json.removeAll()
+            }
         case .text:
             stream.write(text.line(event))
             stream.write(CollectionOfOne(UInt8(ascii: "\n")))
@@ -47,6 +51,10 @@ final class DecodeOutput {
 
     func finish() {
         if progressShown { Console.writeStandardError("\r\u{1B}[K") }
+        if !json.bytes.isEmpty {
+            stream.write(json.bytes)
+            json.removeAll()
+        }
         stream.flush()
     }
 }

@@ -78,7 +78,7 @@ enum JSONValue: Equatable {
     }
 
     private static func quote(_ text: String, into output: inout [UInt8]) {
-        JSONBytes.appendQuoted(text.utf8, to: &output)
+        JSONBytes.appendQuoted(text, to: &output)
     }
 }
 

@@ -19,22 +19,55 @@ public enum JSONBytes {
     }
 
     /// Appends `text` (UTF-8 bytes) as a JSON string, escaping quotes, backslashes and controls.
+    /// Runs that need no escaping (nearly all text) are copied in one go.
+    @inlinable
     public static func appendQuoted<C: Collection>(_ text: C, to bytes: inout [UInt8]) where C.Element == UInt8 {
         bytes.append(UInt8(ascii: "\""))
-        for byte in text {
+        let done: Void? = text.withContiguousStorageIfAvailable { buffer in
+            appendEscaped(UnsafeRawBufferPointer(buffer), to: &bytes)
+        }
+        if done == nil {
+            let copy = Array(text)
+            copy.withUnsafeBytes { appendEscaped($0, to: &bytes) }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends a String's UTF-8 as a JSON string.
+    @inlinable
+    public static func appendQuoted(_ text: String, to bytes: inout [UInt8]) {
+        var text = text
+        bytes.append(UInt8(ascii: "\""))
+        text.withUTF8 { appendEscaped(UnsafeRawBufferPointer($0), to: &bytes) }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    @usableFromInline
+    static func appendEscaped(_ text: UnsafeRawBufferPointer, to bytes: inout [UInt8]) {
+        var start = 0
+        var index = 0
+        while index < text.count {
+            let byte = text[index]
+            if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && byte != 0x7F {
+                index += 1
+                continue
+            }
+            if index > start { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[start..<index])) }
             switch byte {
             case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
             case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
             case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
             case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
             case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20, 0x7F:
+            default:
                 bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: bytes.append(byte)
             }
+            index += 1
+            start = index
         }
-        bytes.append(UInt8(ascii: "\""))
+        if index > start { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[start..<index])) }
     }
 
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+    @usableFromInline
+    static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 }

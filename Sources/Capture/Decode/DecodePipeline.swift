@@ -8,11 +8,18 @@ public final class DecodePipeline {
         /// The largest MQTT message accepted; larger ones are reported and skipped.
         public var maximumMessageSize: Int
         public var reassembly: TCPReassemblyLimits
+        /// Per-message statistics (clients, topics, latency histograms) cost a dictionary lookup
+        /// or two per message; off when only the messages are wanted.
+        public var collectStatistics: Bool
 
-        public init(hints: ProtocolHints = .defaults, maximumMessageSize: Int = MQTTDecoder.defaultMaximumPacketSize, reassembly: TCPReassemblyLimits = TCPReassemblyLimits()) {
+        public init(
+            hints: ProtocolHints = .defaults, maximumMessageSize: Int = MQTTDecoder.defaultMaximumPacketSize,
+            reassembly: TCPReassemblyLimits = TCPReassemblyLimits(), collectStatistics: Bool = true
+        ) {
             self.hints = hints
             self.maximumMessageSize = maximumMessageSize
             self.reassembly = reassembly
+            self.collectStatistics = collectStatistics
         }
     }
 
@@ -118,10 +125,12 @@ public final class DecodePipeline {
 
     private func record(_ event: DecodeEvent) {
         switch event {
-        case .message(let message):
+        case .message(let message) where options.collectStatistics:
             let kind = connections[message.connection.id]?.completedKind(of: message)
             statistics.record(message, flow: kind)
             if case .connect = message.packet.body { statistics.versions[message.version.description, default: 0] += 1 }
+        case .message:
+            break
         case .gap(_, _, let missing, _):
             statistics.gaps += 1
             statistics.gapBytes += missing

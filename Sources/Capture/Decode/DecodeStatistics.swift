@@ -26,6 +26,11 @@ public struct DecodeStatistics: Sendable {
     public struct TopicCount: Sendable {
         public var messages = 0
         public var payloadBytes = 0
+
+        mutating func add(payloadBytes: Int) {
+            messages += 1
+            self.payloadBytes += payloadBytes
+        }
     }
 
     /// Topics tracked at most; beyond, new topics are counted together, so a capture with
@@ -42,19 +47,17 @@ public struct DecodeStatistics: Sendable {
         if !message.packet.problems.isEmpty || !message.notes.isEmpty { problems += 1 }
         if case .publish(let publish) = message.packet.body {
             let name = (message.topic ?? publish.topic).text
-            if topics[name] != nil || topics.count < Self.maximumTopics {
-                topics[name, default: TopicCount()].messages += 1
-                topics[name, default: TopicCount()].payloadBytes += publish.payload.readableBytes
+            if topics.count < Self.maximumTopics || topics[name] != nil {
+                topics[name, default: TopicCount()].add(payloadBytes: publish.payload.readableBytes)
             } else {
                 otherTopics.messages += 1
                 otherTopics.payloadBytes += publish.payload.readableBytes
             }
         }
         if let flow, let latency = message.latency {
-            // Microseconds, from 1 µs to an hour.
-            var histogram = flowLatencies[flow.rawValue] ?? Histogram<UInt64>(highestTrackableValue: 3_600_000_000)
-            _ = histogram.record(UInt64(max(latency, 0) * 1e6))
-            flowLatencies[flow.rawValue] = histogram
+            // Microseconds, from 1 µs to an hour; recorded in place (a histogram is tens of
+            // kilobytes, and copying it per message dominated decoding).
+            _ = flowLatencies[flow.rawValue, default: Histogram<UInt64>(highestTrackableValue: 3_600_000_000)].record(UInt64(max(latency, 0) * 1e6))
         }
         see(message.timestamp)
     }

@@ -6,8 +6,11 @@ import HostKit
 /// a value tree or String concatenation per message would cost more than decoding it.
 public struct JSONLineBuilder: Sendable {
     public private(set) var bytes: [UInt8] = []
-    /// Whether the next value in the current object or array needs a comma first.
-    private var needsComma: [Bool] = []
+    /// Whether the next value at each open level needs a comma first, as bits (level 0 is the
+    /// lowest bit), so opening and closing a level touches no array.
+    private var commaBits: UInt64 = 0
+    /// Open objects and arrays; JSON from cmtune never nests deeper than 64.
+    private var depth = 0
 
     public init(capacity: Int = 1 << 16) {
         bytes.reserveCapacity(capacity)
@@ -15,7 +18,14 @@ public struct JSONLineBuilder: Sendable {
 
     public mutating func removeAll(keepingCapacity: Bool = true) {
         bytes.removeAll(keepingCapacity: keepingCapacity)
-        needsComma.removeAll(keepingCapacity: true)
+        commaBits = 0
+        depth = 0
+    }
+
+    /// Appends bytes that are already valid JSON (a cached, quoted string).
+    public mutating func raw(_ json: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: json)
     }
 
     // MARK: Structure
@@ -23,23 +33,29 @@ public struct JSONLineBuilder: Sendable {
     public mutating func beginObject() {
         separate()
         bytes.append(UInt8(ascii: "{"))
-        needsComma.append(false)
+        open()
     }
 
     public mutating func endObject() {
         bytes.append(UInt8(ascii: "}"))
-        needsComma.removeLast()
+        depth -= 1
     }
 
     public mutating func beginArray() {
         separate()
         bytes.append(UInt8(ascii: "["))
-        needsComma.append(false)
+        open()
     }
 
     public mutating func endArray() {
         bytes.append(UInt8(ascii: "]"))
-        needsComma.removeLast()
+        depth -= 1
+    }
+
+    private mutating func open() {
+        precondition(depth < 64, "JSON nested deeper than 64 levels")
+        depth += 1
+        commaBits &= ~(1 << UInt64(depth - 1))
     }
 
     /// Ends a top-level value with a newline (JSON lines).
@@ -52,7 +68,8 @@ public struct JSONLineBuilder: Sendable {
         separate()
         bytes.append(UInt8(ascii: "\""))
         name.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
         markValuePending()
     }
 
@@ -105,9 +122,25 @@ public struct JSONLineBuilder: Sendable {
         bytes.append(contentsOf: digits)
     }
 
+    /// `seconds.micros` with six digits, without floating point.
+    public mutating func timestamp(seconds: Int64, microseconds: Int) {
+        separate()
+        appendDecimal(seconds)
+        bytes.append(UInt8(ascii: "."))
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (48, 48, 48, 48, 48, 48)
+        var value = max(0, min(microseconds, 999_999))
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            for index in stride(from: 5, through: 0, by: -1) {
+                buffer[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            }
+            bytes.append(contentsOf: buffer)
+        }
+    }
+
     public mutating func string(_ value: String) {
         separate()
-        appendQuoted(value.utf8)
+        JSONBytes.appendQuoted(value, to: &bytes)
     }
 
     /// A string given as bytes already known to be valid UTF-8.
@@ -156,16 +189,15 @@ public struct JSONLineBuilder: Sendable {
     // MARK: Helpers
 
     private mutating func separate() {
-        guard let last = needsComma.last else { return }
-        if last == true {
-            bytes.append(UInt8(ascii: ","))
-        }
-        needsComma[needsComma.count - 1] = true
+        guard depth > 0 else { return }
+        let bit: UInt64 = 1 << UInt64(depth - 1)
+        if commaBits & bit != 0 { bytes.append(UInt8(ascii: ",")) }
+        commaBits |= bit
     }
 
     /// After a key the value must not add a comma: the next `separate` sees "false".
     private mutating func markValuePending() {
-        needsComma[needsComma.count - 1] = false
+        commaBits &= ~(1 << UInt64(depth - 1))
     }
 
     private mutating func appendDecimal(_ value: Int64) {

@@ -1,0 +1,305 @@
+#!/usr/bin/env bash
+# `cmtune decode FILE --json` on a capture of at least a million MQTT messages of real mosquitto
+# traffic, against tshark and tcpdump on the same file in the same run, with peak memory.
+# See bench/README.md.
+#
+#   bench/decode.sh [--record] [-n RUNS] [--tshark-runs T] [--tshark-timeout S] [--messages N]
+#                   [--larger M] [--profile] [--no-build] [-- SWIFT-BUILD-ARGS...]
+#
+#   --record         also append the tables, date, machine, counts and commands to bench/RESULTS.md
+#   -n RUNS          timed runs of cmtune and tcpdump on the capture (default 5), after a warm-up
+#   --tshark-runs T  timed runs of tshark (default 1: on a million messages one run takes tshark
+#                    4.0 over an hour, see bench/README.md)
+#   --tshark-timeout S  stop a tshark run after S seconds and report its time as a lower bound
+#                    (default 0: no limit)
+#   --messages N     MQTT messages in the capture (default 1000000): bench/out/mqtt-N.pcap, made by
+#                    bench/make-mqtt-capture.sh on first use and reused after
+#   --larger M       for the memory check, a second, separate capture of M messages (default
+#                    3 x N; 0 leaves it out); cmtune also runs on the first third of the capture
+#   --profile        afterwards, `perf record -g` one cmtune run and print its top symbols
+#                    (with --record they go to RESULTS.md too)
+#   --no-build       skip `swift build`; use .build/release/cmtune, or $CMTUNE if set
+#   -- ARGS          extra arguments for `swift build`
+#
+# The goals (from the issue): cmtune at least 20 times faster than
+#   tshark -r FILE -Y mqtt -T fields -e mqtt.msgtype -e mqtt.topic -e mqtt.len > /dev/null
+# and within 3 times of `tcpdump -r FILE -w /dev/null`, with peak memory under 200 MB whatever
+# the size of the file. cmtune and tcpdump write to /dev/null; tshark writes to a pipe that this
+# script reads to count the messages tshark decoded. Wall time, process time (user + sys) and
+# peak RSS (ru_maxrss) are those of the child alone (wait4). The runs are interleaved, one
+# of each per round, each round starting one command later; verdicts use the medians of
+# process time, and the largest peak RSS seen.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+BENCH_INVOCATION="bench/decode.sh${*:+$(printf ' %q' "$@")}" exec python3 -B - "$@" <<'PY'
+import json, os, re, shutil, signal, statistics, subprocess, sys, tempfile, threading, time
+sys.path.insert(0, "bench")        # not PYTHONPATH: the timed Python programs would inherit it
+import benchlib
+from benchlib import fail, log
+
+SPEEDUP_VS_TSHARK = 20.0      # tshark / cmtune at least
+WITHIN_TCPDUMP = 3.0          # cmtune / tcpdump at most
+PEAK_MB = 200.0               # cmtune's peak RSS below
+TSHARK_FIELDS = ["-Y", "mqtt", "-T", "fields", "-e", "mqtt.msgtype", "-e", "mqtt.topic", "-e", "mqtt.len"]
+
+opts = benchlib.parse_args("decode", sys.argv[1:], runs=5,
+                           values={"--tshark-runs": "1", "--messages": "1000000", "--larger": None, "--tshark-timeout": "0"},
+                           flags=("--profile",), positive=("--tshark-runs", "--messages"))
+if not (opts.tshark_timeout.isascii() and opts.tshark_timeout.isdigit()):
+    fail(f"--tshark-timeout wants a whole number of seconds (0: no limit), got '{opts.tshark_timeout}'")
+tshark_timeout = int(opts.tshark_timeout)
+larger = 3 * opts.messages if opts.larger is None else opts.larger
+if not (str(larger).isdigit()):
+    fail(f"--larger wants a whole number (0 leaves it out), got '{opts.larger}'")
+larger = int(larger)
+for tool in ("tshark", "tcpdump", "editcap"):
+    if not shutil.which(tool):
+        fail(f"{tool} not found")
+cmtune = benchlib.cmtune_binary(opts, wait_for_builds=True)
+
+
+# 1. The captures (made once, then reused from bench/out/).
+def capture(messages):
+    path = f"bench/out/mqtt-{messages}.pcap"
+    cmd = ["bench/make-mqtt-capture.sh", path, "--messages", str(messages)]
+    if subprocess.run(cmd, stdout=sys.stderr, env={**os.environ, "CMTUNE": cmtune}).returncode != 0:
+        fail(f"{' '.join(cmd)} failed")
+    return os.path.abspath(path), json.load(open(path + ".json")), " ".join(cmd)
+
+main_file, meta, capture_cmd = capture(opts.messages)
+big_file, big_meta, big_cmd = capture(larger) if larger else (None, None, None)
+
+# The first third of the capture's packets (a prefix: the connections open at the cut stay unfinished).
+third_file = main_file.replace(".pcap", "-third.pcap")
+third_packets = meta["packets"] // 3
+if not (os.path.exists(third_file) and os.path.getmtime(third_file) >= os.path.getmtime(main_file)):
+    p, err = benchlib.run_checked(["editcap", "-r", main_file, third_file, f"1-{third_packets}"], "editcap -r")
+    if err:
+        fail(err)
+
+
+def decode_argv(path):
+    return [cmtune, "decode", path, "--json"]
+
+
+def short(path):
+    return os.path.relpath(path)
+
+# 2. Every command must work on the files, and cmtune --json must print one line per message.
+lines = None
+for path, expected in ((main_file, meta["mqttMessages"]), (big_file, big_meta and big_meta["mqttMessages"])):
+    if not path:
+        continue
+    p = subprocess.Popen(decode_argv(path), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    n = sum(1 for _ in p.stdout)
+    err = p.stderr.read().decode(errors="replace")
+    if p.wait() != 0:
+        fail(f"`cmtune decode {short(path)} --json` exited {p.returncode}:\n{err[-3000:]}")
+    if n != expected:
+        log(f"warning: cmtune decode {short(path)} --json printed {n} lines, --stats counts {expected} messages")
+    if path == main_file:
+        lines = n
+
+# 3. Time everything, interleaved. (label, argv, runs, file)
+jobs = [
+    ("cmtune", decode_argv(main_file), opts.runs, main_file),
+    ("tcpdump", ["tcpdump", "-r", main_file, "-w", "/dev/null"], opts.runs, main_file),
+    ("tshark", ["tshark", "-r", main_file] + TSHARK_FIELDS, opts.tshark_runs, main_file),
+    ("cmtune 1/3", decode_argv(third_file), opts.runs, third_file),
+]
+if big_file:
+    jobs.append(("cmtune larger", decode_argv(big_file), opts.runs, big_file))
+
+
+MSGTYPES = {"1": "CONNECT", "2": "CONNACK", "3": "PUBLISH", "4": "PUBACK", "5": "PUBREC", "6": "PUBREL", "7": "PUBCOMP",
+            "8": "SUBSCRIBE", "9": "SUBACK", "10": "UNSUBSCRIBE", "11": "UNSUBACK", "12": "PINGREQ", "13": "PINGRESP",
+            "14": "DISCONNECT", "15": "AUTH"}
+tshark_seen = {"byType": {}, "lines": 0, "exit": [], "timedOut": 0, "stderr": []}
+
+
+def measure_tshark(argv):
+    """Like measure(), but stdout goes to a pipe this script reads to count the messages by type
+    (the first field, comma-separated when a frame holds several), a non-zero exit is noted
+    rather than fatal, and --tshark-timeout stops the run."""
+    by_type = {}
+    with tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err)
+        timer = None
+        if tshark_timeout:
+            def expire():
+                tshark_seen["timedOut"] += 1
+                p.send_signal(signal.SIGKILL)
+            timer = threading.Timer(tshark_timeout, expire)
+            timer.start()
+        lines = 0
+        for line in p.stdout:
+            lines += 1
+            for t in line.split(b"\t", 1)[0].split(b","):
+                if t:
+                    name = MSGTYPES.get(t.decode(), t.decode())
+                    by_type[name] = by_type.get(name, 0) + 1
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = (time.perf_counter() - t0) * 1000.0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        if timer:
+            timer.cancel()
+        err.seek(0)
+        text = err.read().decode(errors="replace")
+    tshark_seen["byType"], tshark_seen["lines"] = by_type, lines
+    tshark_seen["exit"].append(p.returncode)
+    tshark_seen["stderr"] = [l for l in text.splitlines() if l.strip() and "Running as user" not in l]
+    return (ru.ru_utime + ru.ru_stime) * 1000.0, wall, ru.ru_maxrss
+
+
+def measure(argv):
+    """Run argv once, stdout to /dev/null; returns (process ms, wall ms, peak RSS KiB) of that
+    child alone (wait4), stopping the script with its stderr if it fails."""
+    with tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = (time.perf_counter() - t0) * 1000.0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        if p.returncode != 0:
+            err.seek(0)
+            fail(f"`{' '.join(argv[:4])} ...` exited {p.returncode}:\n" + err.read().decode(errors="replace")[-3000:])
+    return (ru.ru_utime + ru.ru_stime) * 1000.0, wall, ru.ru_maxrss
+
+
+builds_seen = False
+
+
+def note_builds():
+    global builds_seen
+    builds_seen = builds_seen or benchlib.builds_running(("swift-build", "swift-frontend", "xctest"))
+
+while benchlib.builds_running(("swift-build", "swift-frontend", "xctest")):
+    log("a swift build or test run is going on; waiting for it before measuring")
+    time.sleep(15)
+for label, argv, _, _ in jobs:           # warm-up: page cache (tshark reads the same, now cached, file)
+    if not label.startswith("tshark"):
+        measure(argv)
+note_builds()
+load_before = open("/proc/loadavg").read().split()[0]
+cpu = {label: [] for label, *_ in jobs}
+wall = {label: [] for label, *_ in jobs}
+rss = {label: [] for label, *_ in jobs}
+rounds = max(r for _, _, r, _ in jobs)
+for i in range(rounds):
+    k = i % len(jobs)
+    for label, argv, runs, _ in jobs[k:] + jobs[:k]:
+        if len(cpu[label]) < runs:
+            c, w, m = (measure_tshark if label == "tshark" else measure)(argv)
+            cpu[label].append(c)
+            wall[label].append(w)
+            rss[label].append(m)
+            log(f"round {i + 1}/{rounds}: {label}: {c / 1000:.2f} s process, {w / 1000:.2f} s wall, {m / 1024:.1f} MiB peak")
+    note_builds()
+load_after = open("/proc/loadavg").read().split()[0]
+
+med = {label: statistics.median(cpu[label]) for label in cpu}
+medw = {label: statistics.median(wall[label]) for label in wall}
+peak = {label: max(rss[label]) / 1024.0 for label in rss}          # MiB
+MB = 1e6 / 1048576                                                     # 1 MB in MiB
+
+
+def mb(mib):
+    return f"{mib / MB:.1f}"
+
+
+def file_desc(path):
+    if path == main_file:
+        return f"capture ({meta['mqttMessages']:,} msgs)"
+    if path == third_file:
+        return f"first third ({third_packets:,} packets)"
+    return f"larger capture ({big_meta['mqttMessages']:,} msgs)"
+
+rows = []
+for label, argv, runs, path in jobs:
+    m, hi = benchlib.median_p90(cpu[label])
+    rate = meta["mqttMessages"] / (m / 1000) if path == main_file and label != "tcpdump" else None
+    rows.append([label, file_desc(path), str(runs), f"{m / 1000:.2f}", f"{hi / 1000:.2f}", f"{medw[label] / 1000:.2f}",
+                 mb(peak[label]), f"{rate / 1e3:,.0f} k" if rate else ""])
+table = benchlib.markdown_table(["command", "file", "runs", "median process s", "p90 process s", "median wall s",
+                                 "peak RSS MB", "MQTT msgs / process s"], "llrrrrrr", rows)
+
+
+def verdict(ok):
+    return "met" if ok else "**missed**"
+
+speedup, speedup_w = med["tshark"] / med["cmtune"], medw["tshark"] / medw["cmtune"]
+vs_tcpdump, vs_tcpdump_w = med["cmtune"] / med["tcpdump"], medw["cmtune"] / medw["tcpdump"]
+cm_peak = max(peak[label] for label in peak if label.startswith("cmtune")) / MB
+goal_rows = [
+    ["tshark / cmtune", f"{speedup:.1f}", f"{speedup_w:.1f}", f"≥ {SPEEDUP_VS_TSHARK:g}", verdict(speedup >= SPEEDUP_VS_TSHARK)
+     + ("" if speedup >= SPEEDUP_VS_TSHARK else f" (needs {SPEEDUP_VS_TSHARK / speedup:.2f}x faster cmtune)")],
+    ["cmtune / tcpdump", f"{vs_tcpdump:.1f}", f"{vs_tcpdump_w:.1f}", f"≤ {WITHIN_TCPDUMP:g}", verdict(vs_tcpdump <= WITHIN_TCPDUMP)
+     + ("" if vs_tcpdump <= WITHIN_TCPDUMP else f" (needs {vs_tcpdump / WITHIN_TCPDUMP:.2f}x faster cmtune)")],
+    ["cmtune peak RSS, MB (largest over all its files)", f"{cm_peak:.1f}", "", f"< {PEAK_MB:g}", verdict(cm_peak < PEAK_MB)],
+]
+sizes = [("cmtune 1/3", third_file), ("cmtune", main_file)] + ([("cmtune larger", big_file)] if big_file else [])
+growth = ", ".join(f"{os.path.getsize(f) / 1e6:.0f} MB file → {mb(peak[l])} MB" for l, f in sizes)
+first, last = sizes[0], sizes[-1]
+size_ratio = os.path.getsize(last[1]) / os.path.getsize(first[1])
+rss_ratio = peak[last[0]] / peak[first[0]]
+goal_rows.append(["cmtune peak RSS vs file size", f"{rss_ratio:.2f}x for {size_ratio:.1f}x the bytes", "",
+                  "does not grow", verdict(rss_ratio < 1.25) + f" ({growth})"])
+goals = benchlib.markdown_table(["goal", "process time", "wall time", "target", "verdict"], "lrrll", goal_rows)
+
+by_type = ", ".join(f"{k} {v:,}" for k, v in sorted(meta["messagesByType"].items(), key=lambda kv: -kv[1]))
+ts = meta.get("tsharkMessages")
+notes = [
+    f"- machine: {benchlib.machine()}; load average {load_before} before, {load_after} after"
+    + ("; **a swift build or test was running during the measurement**" if builds_seen else ""),
+    benchlib.cmtune_note(cmtune),
+    f"- tools: tshark {subprocess.run(['tshark', '--version'], stdout=subprocess.PIPE).stdout.decode().split()[2]}, "
+    f"{meta['versionsOfTools']['tcpdump']}, {meta['versionsOfTools']['mosquitto']}",
+    f"- capture: `{capture_cmd}` (made {meta['made']}): {meta['bytes'] / 1e6:.0f} MB, {meta['packets']:,} packets "
+    f"({meta['tcpSegments']:,} TCP segments), **{meta['mqttMessages']:,} MQTT messages** ({by_type}) in "
+    f"{meta['mqttConnections']} MQTT connections (versions {', '.join(f'{k} {v}' for k, v in sorted(meta['versions'].items()))}), "
+    f"{meta['topics']} topics, {meta['durationSeconds']:.0f} s of traffic; the broker counted {meta['brokerCount']:,} "
+    f"messages ($SYS); tcpdump dropped {meta['tcpdumpDropped']} packets; cmtune saw {meta['gaps']} gaps, "
+    f"{meta['decodeErrors']} decode errors; `cmtune decode --json` printed {lines:,} lines",
+    (f"- tshark finds {ts:,} MQTT messages in the same file ({(ts - meta['mqttMessages']) / meta['mqttMessages'] * 100:+.1f} %; "
+     f"by type {', '.join(f'{k} {v:,}' for k, v in sorted(meta['tsharkMessagesByType'].items(), key=lambda kv: -kv[1]))}): "
+     "tshark 4.0 marks an MQTT message malformed when a segment ends inside its remaining-length field or a "
+     "segment arrives out of order, loses the message boundary and decodes payload bytes as messages until it finds "
+     "it again, so it does a little less real work than cmtune" if ts is not None else "- tshark's count was skipped"),
+    f"- memory check: the first third of the capture (`editcap -r FILE {short(third_file)} 1-{third_packets}`)"
+    + (f" and a separate, larger capture `{big_cmd}`: {big_meta['bytes'] / 1e6:.0f} MB, {big_meta['packets']:,} packets, "
+       f"{big_meta['mqttMessages']:,} MQTT messages, tcpdump dropped {big_meta['tcpdumpDropped']}" if big_file else ""),
+    f"- command: `{opts.invocation}`",
+    f"- timed: `cmtune decode FILE --json > /dev/null`, `tcpdump -r FILE -w /dev/null`, "
+    f"`tshark -r FILE {' '.join(TSHARK_FIELDS)} > /dev/null` (tshark {opts.tshark_runs} run(s): minutes each; "
+    f"cmtune and tcpdump {opts.runs}); all interleaved after one untimed run of each but tshark (page cache); files in "
+    f"the page cache; process time = user + sys and peak RSS = ru_maxrss of the child alone (wait4); p90 nearest-rank; "
+    f"ratios of medians",
+]
+tables = table + "\n\n" + goals
+
+# 4. Where cmtune's time goes.
+if opts.profile:
+    if not shutil.which("perf"):
+        log("perf not found: no profile")
+    else:
+        data = "bench/out/decode.perf.data"
+        p = subprocess.run(["perf", "record", "-F", "999", "-g", "-o", data, "--"] + decode_argv(main_file),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if p.returncode != 0:
+            log("perf record failed: " + p.stderr.decode(errors="replace")[-2000:])
+        else:
+            rep = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", "symbol", "--stdio", "-g", "none",
+                                  "--percent-limit", "0.7"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.decode(errors="replace")
+            demangle = shutil.which("swift-demangle") or shutil.which("swift")
+            if demangle:
+                argv = [demangle, "--simplified", "--compact"] if demangle.endswith("swift-demangle") else [demangle, "demangle", "--simplified"]
+                rep = subprocess.run(argv, input=rep.encode(), stdout=subprocess.PIPE).stdout.decode(errors="replace")
+            top = [re.sub(r"(\s+-)*\s*$", "", l) for l in rep.splitlines() if l.strip() and not l.startswith("#")][:25]
+            prof = (f"\n\nProfile of one `cmtune decode {short(main_file)} --json > /dev/null` "
+                    f"(`perf record -F 999 -g`, self time, top symbols ≥ 0.7 %):\n\n```\n" + "\n".join(top) + "\n```")
+            tables += prof
+
+benchlib.report("cmtune decode against tshark and tcpdump", f"cmtune decode on {short(main_file)}", notes, tables, opts.record)
+PY
