@@ -30,19 +30,16 @@ enum MQTTFieldsJSON {
                 json.field("retain", will.retain)
                 json.field("payloadLength", will.payload.count)
                 payload(will.payload, &json)
-                json.key("properties")
-                properties(will.properties, &json)
+                properties(will.properties, message, &json)
                 json.endObject()
             } else {
                 json.null()
             }
-            json.key("properties")
-            properties(connect.properties, &json)
+            properties(connect.properties, message, &json)
         case .connAck(let ack):
             json.field("sessionPresent", ack.sessionPresent)
             reason(ack.reasonCode, message, &json)
-            json.key("properties")
-            properties(ack.properties, &json)
+            properties(ack.properties, message, &json)
         case .publish(let publish):
             json.key("topic")
             string(message.topic ?? publish.topic, &json)
@@ -55,13 +52,11 @@ enum MQTTFieldsJSON {
             json.field("packetId", publish.packetID)
             json.field("payloadLength", publish.payload.readableBytes)
             publish.payload.withUnsafeReadableBytes { payload($0, &json) }
-            json.key("properties")
-            properties(publish.properties, &json)
+            properties(publish.properties, message, &json)
         case .pubAck(let ack), .pubRec(let ack), .pubRel(let ack), .pubComp(let ack):
             json.field("packetId", ack.packetID)
             if let code = ack.reasonCode { reason(code, message, &json) }
-            json.key("properties")
-            properties(ack.properties, &json)
+            properties(ack.properties, message, &json)
         case .subscribe(let subscribe):
             json.field("packetId", subscribe.packetID)
             json.key("subscriptions")
@@ -79,36 +74,30 @@ enum MQTTFieldsJSON {
                 json.endObject()
             }
             json.endArray()
-            json.key("properties")
-            properties(subscribe.properties, &json)
+            properties(subscribe.properties, message, &json)
         case .subAck(let ack):
             json.field("packetId", ack.packetID)
             reasons(ack.reasonCodes, message, &json)
-            json.key("properties")
-            properties(ack.properties, &json)
+            properties(ack.properties, message, &json)
         case .unsubscribe(let unsubscribe):
             json.field("packetId", unsubscribe.packetID)
             json.key("filters")
             json.beginArray()
             for filter in unsubscribe.filters { string(filter, &json) }
             json.endArray()
-            json.key("properties")
-            properties(unsubscribe.properties, &json)
+            properties(unsubscribe.properties, message, &json)
         case .unsubAck(let ack):
             json.field("packetId", ack.packetID)
             reasons(ack.reasonCodes, message, &json)
-            json.key("properties")
-            properties(ack.properties, &json)
+            properties(ack.properties, message, &json)
         case .pingRequest, .pingResponse:
             break
         case .disconnect(let disconnect):
             if let code = disconnect.reasonCode { reason(code, message, &json) }
-            json.key("properties")
-            properties(disconnect.properties, &json)
+            properties(disconnect.properties, message, &json)
         case .auth(let auth):
             reason(auth.reasonCode, message, &json)
-            json.key("properties")
-            properties(auth.properties, &json)
+            properties(auth.properties, message, &json)
         }
         json.endObject()
     }
@@ -151,8 +140,16 @@ enum MQTTFieldsJSON {
         json.endArray()
     }
 
+    /// `"properties"` for MQTT 5 messages (3.x has none: the key is left out, which also keeps
+    /// a large decode's output smaller).
+    static func properties(_ properties: MQTTProperties, _ message: DecodedMessage, _ json: inout JSONLineBuilder) {
+        guard message.version == .v5 || !properties.isEmpty else { return }
+        json.key("properties")
+        propertyObject(properties, &json)
+    }
+
     /// Properties as an object by their camelCase names; user properties as a list of pairs.
-    static func properties(_ properties: MQTTProperties, _ json: inout JSONLineBuilder) {
+    static func propertyObject(_ properties: MQTTProperties, _ json: inout JSONLineBuilder) {
         json.beginObject()
         var users: [(name: MQTTString, value: MQTTString)] = []
         for property in properties {
