@@ -8,11 +8,11 @@ final class DecodeOutput {
 
     let format: Format
     let stream = Capture.OutputStream()
-    private var json = JSONLineBuilder()
+    @exclusivity(unchecked) private var json = JSONLineBuilder()
     private let endpoints = EventJSON.EndpointCache()
-    private var text = EventText()
+    @exclusivity(unchecked) private var text = EventText()
     private let showProgress: Bool
-    private var lastProgress = 0.0
+    @exclusivity(unchecked) private var lastProgress = 0.0
     private var progressShown = false
 
     init(format: Format, quiet: Bool) {

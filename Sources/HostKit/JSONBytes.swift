@@ -47,6 +47,11 @@ public enum JSONBytes {
         var start = 0
         var index = 0
         while index < text.count {
+            // Eight bytes at a time while none needs escaping (the usual case).
+            if index + 8 <= text.count, !needsEscape(text.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+                index += 8
+                continue
+            }
             let byte = text[index]
             if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && byte != 0x7F {
                 index += 1
@@ -66,6 +71,18 @@ public enum JSONBytes {
             start = index
         }
         if index > start { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[start..<index])) }
+    }
+
+    /// Whether any of eight bytes is a control character, `"`, `\\` or DEL (SWAR: the
+    /// classic "has a zero byte" trick on the word and on its XORs).
+    @usableFromInline
+    @inline(__always)
+    static func needsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
+        func hasLess(_ value: UInt64, _ limit: UInt64) -> Bool { (value &- ones &* limit) & ~value & highs != 0 }
+        return hasLess(word, 0x20) || hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5C)) || hasZero(word ^ (ones &* 0x7F))
     }
 
     @usableFromInline

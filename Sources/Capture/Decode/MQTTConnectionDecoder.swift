@@ -4,20 +4,23 @@ import Wire
 /// Decodes both directions of one MQTT connection: carries the version from CONNECT to the
 /// server's direction, resolves topic aliases per direction, pairs QoS flows, and after a gap
 /// or a broken message finds the next message boundary instead of giving up on the stream.
+// Stored properties are marked `@exclusivity(unchecked)`: this state is touched by one
+// thread, never re-entrantly, and the runtime's dynamic exclusivity checks on class properties
+// cost about a tenth of a large decode.
 final class MQTTConnectionDecoder {
     let connection: TCPConnection
-    private var decoders: [MQTTDecoder]
-    private var buffers: [ByteBuffer]
+    @exclusivity(unchecked) private var decoders: [MQTTDecoder]
+    @exclusivity(unchecked) private var buffers: [ByteBuffer]
     /// True while a direction lost its place (after a gap or a fatal error): bytes are kept
     /// until `MQTTFraming.resynchronize` finds a boundary.
-    private var resyncing = [false, false]
+    @exclusivity(unchecked) private var resyncing = [false, false]
     /// Topic aliases, per direction (each side assigns its own).
-    private var aliases: [[UInt16: MQTTString]] = [[:], [:]]
-    private var flows = QoSFlowTracker()
-    private(set) var clientID: String?
+    @exclusivity(unchecked) private var aliases: [[UInt16: MQTTString]] = [[:], [:]]
+    @exclusivity(unchecked) private var flows = QoSFlowTracker()
+    @exclusivity(unchecked) private(set) var clientID: String?
     /// Whether the capture saw the CONNECT (else acks may answer requests sent before it).
-    private(set) var sawConnect = false
-    private var releaseHeldServerData = false
+    @exclusivity(unchecked) private(set) var sawConnect = false
+    @exclusivity(unchecked) private var releaseHeldServerData = false
     let maximumPacketSize: Int
     /// Bytes kept while looking for a boundary before the oldest are dropped.
     static let resyncWindow = 256 << 10
@@ -34,7 +37,7 @@ final class MQTTConnectionDecoder {
 
     /// Whether the server's bytes wait for the client's CONNECT: true when the capture saw the
     /// connection start, so the CONNECT is coming and says which version the server speaks.
-    private var holdServerUntilConnect: Bool
+    @exclusivity(unchecked) private var holdServerUntilConnect: Bool
     /// Beyond this much held server data the CONNECT is not coming; decode with an assumption.
     static let heldServerLimit = 64 << 10
 

@@ -192,6 +192,20 @@ enum MQTTFieldsJSON {
 /// UTF-8 validation without allocating a String.
 enum UTF8Check {
     static func isValid<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
+        if let result = bytes.withContiguousStorageIfAvailable({ isValid(UnsafeRawBufferPointer($0)) }) { return result }
+        return isValidSlow(bytes)
+    }
+
+    /// ASCII runs eight bytes at a time; anything else through the full check.
+    static func isValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        while index + 8 <= bytes.count, bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+            index += 8
+        }
+        return isValidSlow(UnsafeRawBufferPointer(rebasing: bytes[index...]))
+    }
+
+    static func isValidSlow<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
         var iterator = bytes.makeIterator()
         while let first = iterator.next() {
             if first < 0x80 { continue }

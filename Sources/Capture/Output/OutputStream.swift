@@ -8,10 +8,10 @@ internal import Musl
 /// writes hundreds of megabytes, and a write(2) per line would dominate.
 public final class OutputStream {
     private let descriptor: Int32
-    private var buffer: [UInt8] = []
+    @exclusivity(unchecked) private var buffer: [UInt8] = []
     private let flushThreshold: Int
     /// Set when a write fails (EPIPE: `| head` closed the pipe); the caller stops decoding.
-    public private(set) var isClosed = false
+    @exclusivity(unchecked) public private(set) var isClosed = false
 
     public init(descriptor: Int32 = 1, flushThreshold: Int = 1 << 16) {
         self.descriptor = descriptor

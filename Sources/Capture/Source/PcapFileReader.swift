@@ -16,9 +16,9 @@ public final class PcapFileReader: PacketSource {
     /// The snapshot length the file header declares (libpcap's sanitised value).
     public let snapshotLength: Int
     /// Records read so far (the number of the last packet `next()` returned).
-    public private(set) var packetsRead = 0
+    @exclusivity(unchecked) public private(set) var packetsRead = 0
 
-    private var handle: OpaquePointer?
+    @exclusivity(unchecked) private var handle: OpaquePointer?
 
     /// Opens `path` (`-` reads standard input, as with tcpdump).
     public init(path: String) throws(CaptureError) {

@@ -12,20 +12,23 @@
 ///   idle timeout, whatever the speed of reading.
 ///
 /// Not thread-safe; feed it from one thread.
+// Stored properties are marked `@exclusivity(unchecked)`: this state is touched by one
+// thread, never re-entrantly, and the runtime's dynamic exclusivity checks on class properties
+// cost about a tenth of a large decode.
 public final class TCPReassembler {
     public let limits: TCPReassemblyLimits
     /// Ports on which the server listens, to pick the server of a connection seen without a SYN.
     public let serverPorts: Set<UInt16>
-    public private(set) var statistics = TCPReassemblyStatistics()
+    @exclusivity(unchecked) public private(set) var statistics = TCPReassemblyStatistics()
 
-    private var connections: [FlowKey: ConnectionState] = [:]
+    @exclusivity(unchecked) private var connections: [FlowKey: ConnectionState] = [:]
     /// Directions holding out-of-order bytes, for finding the oldest hole when the total limit
     /// is reached.
-    private var buffering: [ObjectIdentifier: DirectionState] = [:]
+    @exclusivity(unchecked) private var buffering: [ObjectIdentifier: DirectionState] = [:]
     private var nextConnectionID: UInt64 = 1
-    private var now = CaptureTimestamp(seconds: Int64.min, nanoseconds: 0)
+    @exclusivity(unchecked) private var now = CaptureTimestamp(seconds: Int64.min, nanoseconds: 0)
     private var nextSweep = CaptureTimestamp(seconds: Int64.min, nanoseconds: 0)
-    private var retainedTotal = 0
+    @exclusivity(unchecked) private var retainedTotal = 0
     private let idleNanoseconds: Int64
     private let sweepNanoseconds: Int64
     private let historyLimit: Int
@@ -526,11 +529,11 @@ struct PendingSegment {
 final class ConnectionState {
     let connection: TCPConnection
     let key: FlowKey
-    var lastSeen: CaptureTimestamp
+    @exclusivity(unchecked) var lastSeen: CaptureTimestamp
     var isClosed = false
-    var hadSYN = false
+    @exclusivity(unchecked) var hadSYN = false
     private(set) var client: DirectionState!
-    private(set) var server: DirectionState!
+    @exclusivity(unchecked) private(set) var server: DirectionState!
 
     init(connection: TCPConnection, key: FlowKey, now: CaptureTimestamp) {
         self.connection = connection
@@ -550,21 +553,21 @@ final class ConnectionState {
 final class DirectionState {
     unowned let owner: ConnectionState
     let direction: TCPDirection
-    var started = false
+    @exclusivity(unchecked) var started = false
     /// The sequence number of offset 0.
-    var base: UInt32 = 0
+    @exclusivity(unchecked) var base: UInt32 = 0
     var nextOffset: Int64 = 0
     /// Out-of-order pieces, disjoint, sorted by offset; those before `pendingHead` are
     /// delivered (a head index, so delivering from the front costs no shifting, and the usual
     /// out-of-order arrival, a later segment, is an append).
-    private(set) var pending: [PendingSegment] = []
+    @exclusivity(unchecked) private(set) var pending: [PendingSegment] = []
     private var pendingHead = 0
-    private(set) var pendingBytes = 0
+    @exclusivity(unchecked) private(set) var pendingBytes = 0
     var holeSince: CaptureTimestamp?
-    var finOffset: Int64?
+    @exclusivity(unchecked) var finOffset: Int64?
     var finDelivered = false
     /// The last bytes delivered, for conflict checks.
-    var history = DeliveredHistory()
+    @exclusivity(unchecked) var history = DeliveredHistory()
 
     init(owner: ConnectionState, direction: TCPDirection) {
         self.owner = owner
