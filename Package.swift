@@ -15,6 +15,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -55,6 +59,24 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
+        // The reference connection manager (`cmtune cm serve`) and its CMP client: SwiftNIO, one
+        // event loop per core, TCP / WebSocket / TLS, sessions, routing, limits, metrics.
+        .target(
+            name: "CM",
+            dependencies: [
+                "Wire", "HostKit",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .target(
             name: "Tuning",
             dependencies: ["HostKit", .product(name: "SystemPackage", package: "swift-system")]
@@ -67,7 +89,9 @@ let package = Package(
                 "Tuning",
                 "Capture",
                 "Wire",
+                "CM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "cmtune", dependencies: ["CMTuneCLI"]),
@@ -80,7 +104,15 @@ let package = Package(
             name: "TuningTests",
             dependencies: ["Tuning", "HostKit", "CMTuneTestSupport", .product(name: "SystemPackage", package: "swift-system")]
         ),
-        .testTarget(name: "WireTests", dependencies: ["Wire", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(
+            name: "WireTests",
+            dependencies: [
+                "Wire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "CaptureTests",
             dependencies: ["Capture", "Wire", "CMTuneTestSupport", .product(name: "NIOCore", package: "swift-nio")],
@@ -89,7 +121,20 @@ let package = Package(
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HostKit", "CMTuneTestSupport"]),
         .testTarget(
             name: "CMTuneCLITests",
-            dependencies: ["cmtune", "CMTuneCLI", "HostKit", "CMTuneTestSupport"]
+            dependencies: [
+                "cmtune", "CMTuneCLI", "HostKit", "CMTuneTestSupport", "CM", "Wire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "CMTests",
+            dependencies: [
+                "CM", "Wire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // Helpers the integration tests share: running tools, veth namespaces, ethtool's output.
         .target(name: "CMTuneTestSupport", dependencies: ["HostKit"], path: "Tests/Support"),

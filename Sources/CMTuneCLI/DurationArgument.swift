@@ -1,13 +1,13 @@
 import ArgumentParser
 
-/// A duration on the command line: `5s`, `500ms`, `2m`, or plain seconds (`1.5`).
+/// A duration on the command line: `5s`, `500ms`, `2m`, `1h`, `7d`, or plain seconds (`1.5`).
 struct DurationArgument: ExpressibleByArgument, Sendable, Equatable, CustomStringConvertible {
     var seconds: Double
 
     init(seconds: Double) { self.seconds = seconds }
 
     init?(argument: String) {
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
         var number = Substring(argument)
         var scale = 1.0
         for (suffix, factor) in units where argument.hasSuffix(suffix) {

@@ -31,6 +31,14 @@ public enum StateFiles {
         }
     }
 
+    /// The whole file (a secret, a saved policy): small files cmtune itself or the operator wrote.
+    public static func read(_ path: String) throws(HostError) -> [UInt8] {
+        switch FileSystemCalls.readFile(atPath: path) {
+        case .success(let bytes): return bytes
+        case .failure(let errno): throw HostError(.read, path: path, errno: errno)
+        }
+    }
+
     /// Removes a file; absent is fine.
     @discardableResult
     public static func remove(_ path: String) -> Bool {
