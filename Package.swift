@@ -125,6 +125,7 @@ let package = Package(
                 "cmtune", "CMTuneCLI", "HostKit", "CMTuneTestSupport", "CM", "Wire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .testTarget(

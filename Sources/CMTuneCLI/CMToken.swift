@@ -41,14 +41,15 @@ extension CMTune {
 
 extension TokenAuthority {
     /// Reads `--secret-file`; a missing, unreadable or empty file is a one-line error.
+    /// A missing or empty secret is the operator's file problem, not a usage mistake: one line
+    /// naming the file, exit status 66 (EX_NOINPUT), no usage text.
     static func load(secretFile path: String) throws -> TokenAuthority {
         do {
             let bytes = try StateFiles.read(path)
             return TokenAuthority(secret: try TokenAuthority.secret(fromFileContents: bytes, path: path))
-        } catch let error as HostError {
-            throw ValidationError("--secret-file: \(error)")
         } catch {
-            throw ValidationError("--secret-file: \(error)")
+            Console.error("--secret-file: \(error)")
+            throw ExitCode(66)
         }
     }
 }

@@ -11,7 +11,7 @@ extension CMTune {
     struct CaptureCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "capture",
-            abstract: "Capture live with libpcap and decode MQTT as it arrives; -w also writes a pcap file tshark reads.",
+            abstract: "Capture live with libpcap and decode MQTT and CMP as they arrive; -w also writes a pcap file tshark reads.",
             discussion: """
                 Stops after -c packets, after --duration, or on Ctrl-C, then says how many packets the kernel
                 received and dropped. With -w and neither --json nor --stats it only writes the file, like tcpdump -w.
@@ -49,7 +49,7 @@ extension CMTune {
         @Flag(name: .long, help: "A summary at the end instead of messages.")
         var stats = false
 
-        @Option(name: .customLong("port"), help: ArgumentHelp("Decode this server port as PROTOCOL; repeatable.", valueName: "PORT=PROTOCOL"))
+        @Option(name: .customLong("port"), help: ArgumentHelp("Decode this server port as PROTOCOL (mqtt or cmp); repeatable.", valueName: "PORT=PROTOCOL"))
         var ports: [String] = []
 
         func validate() throws {

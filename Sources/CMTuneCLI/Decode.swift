@@ -7,11 +7,12 @@ extension CMTune {
     struct Decode: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "decode",
-            abstract: "Decode MQTT (3.1, 3.1.1, 5.0) conversations in pcap/pcapng files: one line per message, JSON lines, or a summary.",
+            abstract: "Decode MQTT (3.1, 3.1.1, 5.0) and CMP conversations in pcap/pcapng files: one line per message, JSON lines, or a summary.",
             discussion: """
                 TCP is reassembled per direction (out-of-order, retransmitted and overlapping segments handled; holes
                 reported as gaps, decoding resumes at the next message boundary). MQTT is recognised on ports 1883 and
-                8883, on any port given with --port, and on any port where a stream starts with a CONNECT. Files are read
+                8883, CMP (the reference CM's protocol, docs/protocol.md) on port 7000, either on any port given with
+                --port, and on any port where a stream starts with an MQTT CONNECT or a CMP LOGIN. Files are read
                 in the order given as one capture (rotated files continue each other's connections).
                 A file that is corrupt or cut short is reported on stderr (exit status 1) and read up to that point.
                 """
@@ -23,13 +24,13 @@ extension CMTune {
         @Flag(name: .long, help: "JSON lines, one object per message (schema in docs/json.md).")
         var json = false
 
-        @Flag(name: .long, help: "A summary instead of messages: types, clients, topics, QoS flows with ack latency, gaps.")
+        @Flag(name: .long, help: "A summary instead of messages: types, clients and users, topics, request/ack latency, gaps.")
         var stats = false
 
-        @Option(name: .customLong("port"), help: ArgumentHelp("Decode this server port as PROTOCOL (e.g. 8884=mqtt); repeatable.", valueName: "PORT=PROTOCOL"))
+        @Option(name: .customLong("port"), help: ArgumentHelp("Decode this server port as PROTOCOL (e.g. 8884=mqtt, 7443=cmp); repeatable.", valueName: "PORT=PROTOCOL"))
         var ports: [String] = []
 
-        @Option(name: .long, help: ArgumentHelp("Largest MQTT message accepted, in bytes; larger ones are reported and skipped.", valueName: "BYTES"))
+        @Option(name: .long, help: ArgumentHelp("Largest MQTT or CMP message accepted, in bytes; larger ones are reported and skipped.", valueName: "BYTES"))
         var maxMessageSize = 16 << 20
 
         func validate() throws {
@@ -38,7 +39,7 @@ extension CMTune {
                 if let problem = hints.add(port) { throw ValidationError(problem) }
             }
             guard maxMessageSize >= 2, maxMessageSize <= 268_435_460 else {
-                throw ValidationError("--max-message-size \(maxMessageSize): between 2 and 268435460 (MQTT's own limit)")
+                throw ValidationError("--max-message-size \(maxMessageSize): between 2 and 268435460 (the limit of MQTT's and CMP's framing)")
             }
         }
 

@@ -121,8 +121,8 @@ struct DecodePipelineTests {
         let dataIndexes = packets.indices.filter { packets[$0].data.count > 54 }
         packets.remove(at: dataIndexes[3])
         let events = decode(packets)
-        #expect(events.contains { if case .truncated(_, _, _, "PUBLISH", 3008, _, "big") = $0 { return true } else { return false } })
-        #expect(events.contains { if case .gap(_, _, 500, _) = $0 { return true } else { return false } })
+        #expect(events.contains { if case .truncated(_, _, _, "PUBLISH", 3008, _, "big", .mqtt) = $0 { return true } else { return false } })
+        #expect(events.contains { if case .gap(_, _, 500, _, .mqtt) = $0 { return true } else { return false } })
         let topics = events.messages.compactMap(\.topic?.text)
         #expect(topics.suffix(2) == ["after", "after2"])
     }
@@ -166,7 +166,7 @@ struct DecodePipelineTests {
         good.send(.publish(.init(topic: "still", payload: .text("here"))), fromClient: true)
         let events = decode(bad.packets + good.packets)
         #expect(events.contains { event in
-            if case .streamError(_, _, _, let message, _) = event { return message.contains("200000000") || message.contains("limit") }
+            if case .streamError(_, _, _, let message, _, .mqtt) = event { return message.contains("200000000") || message.contains("limit") }
             return false
         })
         #expect(events.messages.filter { $0.clientID == "fine" }.map(\.packet.type.name) == ["CONNECT", "PUBLISH"])

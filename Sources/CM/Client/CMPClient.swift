@@ -2,6 +2,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 import Wire
 
@@ -18,10 +19,14 @@ public final class CMPClient: Sendable {
 
     /// Connects to `address` (`tcp://` or `ws://`; the path of a `ws://` address is requested
     /// with subprotocol `cmp`). `sourceAddress` binds the local side (to spread source IPs).
+    /// A `tls://` or `wss://` address is spoken inside TLS, with `tls` (the default one checks
+    /// the server's certificate against the system's roots).
     public static func connect(
-        to address: ListenAddress, on group: any EventLoopGroup, sourceAddress: String? = nil, maxFrame: Int = 16 << 20
+        to address: ListenAddress, on group: any EventLoopGroup, sourceAddress: String? = nil, maxFrame: Int = 16 << 20,
+        tls: TLSConfiguration = .makeClientConfiguration()
     ) async throws -> CMPClient {
         let inbox = Inbox()
+        let tlsContext = address.requiresTLS ? try NIOSSLContext(configuration: tls) : nil
         var bootstrap = ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(10))
@@ -29,6 +34,12 @@ public final class CMPClient: Sendable {
         let upgraded = group.next().makePromise(of: Void.self)
         let channel = try await bootstrap.channelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
+                if let tlsContext {
+                    // SNI only for names: an IP literal is not a valid server name.
+                    let isIP = (try? SocketAddress(ipAddress: address.host, port: 0)) != nil
+                    try channel.pipeline.syncOperations.addHandler(
+                        try NIOSSLClientHandler(context: tlsContext, serverHostname: isIP ? nil : address.host))
+                }
                 switch address.transport {
                 case .tcp:
                     try Self.addCMPHandlers(to: channel, inbox: inbox, maxFrame: maxFrame)

@@ -7,6 +7,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import SystemPackage
 
 /// The reference connection manager: one event loop per core, and on every loop its own
 /// listener for each address (SO_REUSEPORT), so the kernel spreads accepts over the loops and a
@@ -43,6 +44,8 @@ public final class CMServer: Sendable {
 
         public var description: String {
             switch self {
+            case .bind(let address, let error as IOError):
+                return "cannot listen on \(address): \(Errno(rawValue: error.errnoCode)) (errno \(error.errnoCode))"
             case .bind(let address, let error): return "cannot listen on \(address): \(error)"
             case .tls(let message): return "TLS: \(message)"
             }

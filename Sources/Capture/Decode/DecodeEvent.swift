@@ -1,8 +1,8 @@
 import Wire
 
-/// One protocol message read from a capture, with the connection context it needs to be
+/// One MQTT message read from a capture, with the connection context it needs to be
 /// understood: who the client is, which version it speaks, what a topic alias stood for, and
-/// how long the peer took to answer.
+/// how long the peer took to answer. (A CMP message is a `DecodedCMPMessage`.)
 public struct DecodedMessage: Sendable {
     public var timestamp: CaptureTimestamp
     public var connection: TCPConnection
@@ -28,26 +28,43 @@ public struct DecodedMessage: Sendable {
 }
 
 /// Everything a decode reports, in capture order.
+///
+/// Each protocol has its own message case, so the MQTT path carries exactly what it did before
+/// CMP came (no existential, no box, no extra allocation per message); the stream events are
+/// shared and say which protocol's stream they are about.
 public enum DecodeEvent: Sendable {
+    /// An MQTT message.
     case message(DecodedMessage)
+    /// A CMP message.
+    case cmpMessage(DecodedCMPMessage)
     /// Bytes the capture never saw (loss, a small snaplen): decoding resumes after them.
-    case gap(TCPConnection, TCPDirection, missingBytes: Int, CaptureTimestamp)
+    case gap(TCPConnection, TCPDirection, missingBytes: Int, CaptureTimestamp, DecodedProtocol)
     /// A message that could not be decoded; `skippedBytes` were passed over to find the next
-    /// message boundary (nil: the rest of the stream is skipped).
-    case streamError(TCPConnection, TCPDirection, CaptureTimestamp, message: String, skippedBytes: Int?)
-    /// A message cut short (snaplen, or a gap in its middle): what could be read of it.
-    case truncated(TCPConnection, TCPDirection, CaptureTimestamp, type: String, declaredLength: Int, capturedLength: Int, topic: String?)
+    /// message boundary (nil: the decoder looks for the next boundary by content).
+    case streamError(TCPConnection, TCPDirection, CaptureTimestamp, message: String, skippedBytes: Int?, DecodedProtocol)
+    /// A message cut short (snaplen, or a gap in its middle): what could be read of it. `topic`
+    /// is an MQTT PUBLISH's topic, or a CMP SEND's recipient, when that much was captured.
+    case truncated(TCPConnection, TCPDirection, CaptureTimestamp, type: String, declaredLength: Int, capturedLength: Int, topic: String?, DecodedProtocol)
     /// A request the capture never saw answered.
     case unanswered(TCPConnection, UnansweredFlow)
 }
 
-/// A QoS or keep-alive exchange left open when its connection ended.
+/// A request left open when its connection ended: an MQTT QoS or keep-alive exchange, or a
+/// CMP LOGIN, SEND, DELIVER or PING.
 public struct UnansweredFlow: Sendable, Equatable {
-    /// `PUBLISH`, `SUBSCRIBE`, `UNSUBSCRIBE`, `PINGREQ`.
+    public var proto: DecodedProtocol = .mqtt
+    /// MQTT: `PUBLISH`, `SUBSCRIBE`, `UNSUBSCRIBE`, `PINGREQ`; CMP: `LOGIN`, `SEND`, `DELIVER`, `PING`.
     public var request: String
+    /// MQTT: the packet id.
     public var packetID: UInt16?
+    /// CMP: a SEND's client message id.
+    public var messageID: UInt32?
+    /// CMP: a DELIVER's server message id.
+    public var serverMessageID: UInt64?
+    /// MQTT: a PUBLISH's QoS.
     public var qos: UInt8?
-    /// What was still awaited: `PUBACK`, `PUBREC`, `PUBREL`, `PUBCOMP`, `SUBACK`, ...
+    /// What was still awaited: `PUBACK`, `PUBREC`, `PUBREL`, `PUBCOMP`, `SUBACK`, ...,
+    /// `SEND_ACK`, `DELIVER_ACK`, `LOGIN_ACK`, `PONG`.
     public var awaiting: String
     public var direction: TCPDirection
     public var since: CaptureTimestamp

@@ -1,14 +1,14 @@
 import Wire
 
 /// Captured packets in, decoded messages out: link and IP layers, TCP reassembly, protocol
-/// detection (port hints, then content), and an MQTT decoder per connection.
+/// detection (port hints, then content), and an MQTT or CMP decoder per connection.
 // Stored properties are marked `@exclusivity(unchecked)`: this state is touched by one
 // thread, never re-entrantly, and the runtime's dynamic exclusivity checks on class properties
 // cost about a tenth of a large decode.
 public final class DecodePipeline {
     public struct Options: Sendable {
         public var hints: ProtocolHints
-        /// The largest MQTT message accepted; larger ones are reported and skipped.
+        /// The largest MQTT or CMP message accepted; larger ones are reported and skipped.
         public var maximumMessageSize: Int
         public var reassembly: TCPReassemblyLimits
         /// Per-message statistics (clients, topics, latency histograms) cost a dictionary lookup
@@ -29,10 +29,16 @@ public final class DecodePipeline {
     public let options: Options
     @exclusivity(unchecked) private var parser = PacketParser()
     private let reassembler: TCPReassembler
-    @exclusivity(unchecked) private var connections: [UInt64: MQTTConnectionDecoder] = [:]
-    /// Connections that are not (yet) known to be MQTT, with the bytes seen so far, so a
-    /// server that speaks first does not hide the client's CONNECT.
+    @exclusivity(unchecked) private var connections: [UInt64: ConnectionDecoder] = [:]
+    /// Connections that are not (yet) known to be MQTT or CMP, with the bytes seen so far, so a
+    /// server that speaks first does not hide the client's CONNECT or LOGIN.
     @exclusivity(unchecked) private var undecided: [UInt64: Int] = [:]
+    /// A client's first bytes, while too few to tell a CONNECT from a LOGIN (both start with
+    /// 0x10): at most `detectionBytes - 1` per connection.
+    @exclusivity(unchecked) private var heldClientBytes: [UInt64: [UInt8]] = [:]
+    /// Enough bytes to tell: the shortest MQTT CONNECT is 14 bytes and holds all that
+    /// `looksLikeConnect` reads; a CMP LOGIN is longer, and `looksLikeLogin` needs at most 10.
+    static let detectionBytes = 14
     @exclusivity(unchecked) private var ignored = Set<UInt64>()
     @exclusivity(unchecked) public private(set) var statistics = DecodeStatistics()
     @exclusivity(unchecked) public private(set) var packetsRead = 0
@@ -77,20 +83,27 @@ public final class DecodePipeline {
     private func handle(_ event: TCPStreamEvent) {
         switch event {
         case .opened(let connection, let hadSYN):
-            if let kind = options.hints.protocol(forServerPort: connection.server.port), kind == .mqtt {
-                start(connection, sawStart: hadSYN)
+            if let kind = options.hints.protocol(forServerPort: connection.server.port) {
+                start(connection, as: kind, sawStart: hadSYN)
             } else {
                 undecided[connection.id] = 0
             }
         case .data(let connection, let direction, let bytes, let time):
-            guard let decoder = decoder(for: connection, direction: direction, first: bytes) else { return }
-            decoder.receive(bytes, direction, at: time) { record($0) }
+            if let decoder = connections[connection.id] {
+                decoder.receive(bytes, direction, at: time) { record($0) }
+            } else {
+                detect(connection, direction, bytes, at: time)
+            }
         case .gap(let connection, let direction, let missing, let time):
             if let decoder = connections[connection.id] {
                 decoder.gap(missing, direction, at: time) { record($0) }
+            } else if direction == .clientToServer {
+                // Bytes held for detection do not continue across a hole.
+                heldClientBytes[connection.id] = nil
             }
         case .closed(let connection, _):
             undecided[connection.id] = nil
+            heldClientBytes[connection.id] = nil
             ignored.remove(connection.id)
             if let decoder = connections.removeValue(forKey: connection.id) {
                 decoder.close(at: statistics.lastTimestamp ?? CaptureTimestamp(seconds: 0, nanoseconds: 0)) { record($0) }
@@ -98,53 +111,104 @@ public final class DecodePipeline {
         }
     }
 
-    /// The decoder of a connection, deciding by content on its first client bytes when no port
-    /// hint did: a stream that starts with an MQTT CONNECT is MQTT on any port.
-    private func decoder(for connection: TCPConnection, direction: TCPDirection, first bytes: ArraySlice<UInt8>) -> MQTTConnectionDecoder? {
-        if let decoder = connections[connection.id] { return decoder }
-        if ignored.contains(connection.id) { return nil }
+    /// Decides by content, on a connection's first client bytes, when no port hint did: a
+    /// stream that starts with an MQTT CONNECT is MQTT, one that starts with a CMP LOGIN is CMP,
+    /// on any port; then decodes the bytes.
+    private func detect(_ connection: TCPConnection, _ direction: TCPDirection, _ bytes: ArraySlice<UInt8>, at time: CaptureTimestamp) {
+        if ignored.contains(connection.id) { return }
         guard direction == .clientToServer else {
             // The server spoke first: wait for the client, within reason.
             undecided[connection.id, default: 0] += bytes.count
-            return nil
+            return
         }
-        if MQTTFraming.looksLikeConnect(Array(bytes.prefix(64))) != nil {
+        var first = bytes
+        if let held = heldClientBytes.removeValue(forKey: connection.id) { first = (held + bytes)[...] }
+        let prefix = Array(first.prefix(64))
+        let kind: DecodedProtocol
+        if MQTTFraming.looksLikeConnect(prefix) != nil {
+            kind = .mqtt
+        } else if CMPFraming.looksLikeLogin(prefix) == true {
+            kind = .cmp
+        } else if prefix.first == 0x10 && prefix.count < Self.detectionBytes {
+            heldClientBytes[connection.id] = Array(first)
+            return
+        } else {
             undecided[connection.id] = nil
-            return start(connection, sawStart: true)
+            ignored.insert(connection.id)
+            return
         }
-        undecided[connection.id] = nil
-        ignored.insert(connection.id)
-        return nil
+        start(connection, as: kind, sawStart: true).receive(first, direction, at: time) { record($0) }
     }
 
     @discardableResult
-    private func start(_ connection: TCPConnection, sawStart: Bool) -> MQTTConnectionDecoder {
-        let decoder = MQTTConnectionDecoder(connection: connection, maximumPacketSize: options.maximumMessageSize, sawStart: sawStart)
+    private func start(_ connection: TCPConnection, as kind: DecodedProtocol, sawStart: Bool) -> ConnectionDecoder {
+        let decoder: ConnectionDecoder
+        switch kind {
+        case .mqtt:
+            decoder = .mqtt(MQTTConnectionDecoder(connection: connection, maximumPacketSize: options.maximumMessageSize, sawStart: sawStart))
+            statistics.mqttConnections += 1
+        case .cmp:
+            decoder = .cmp(CMPConnectionDecoder(connection: connection, maximumMessageSize: options.maximumMessageSize, sawStart: sawStart))
+            statistics.cmp.connections += 1
+        }
         connections[connection.id] = decoder
         undecided[connection.id] = nil
-        statistics.mqttConnections += 1
         return decoder
     }
 
     private func record(_ event: DecodeEvent) {
         switch event {
         case .message(let message) where options.collectStatistics:
-            let kind = connections[message.connection.id]?.completedKind(of: message)
+            var kind: QoSFlowTracker.Kind?
+            if case .mqtt(let decoder)? = connections[message.connection.id] { kind = decoder.completedKind(of: message) }
             statistics.record(message, flow: kind)
             if case .connect = message.packet.body { statistics.versions[message.version.description, default: 0] += 1 }
-        case .message:
+        case .cmpMessage(let message) where options.collectStatistics:
+            statistics.record(message)
+        case .message, .cmpMessage:
             break
-        case .gap(_, _, let missing, _):
+        case .gap(_, _, let missing, _, _):
             statistics.gaps += 1
             statistics.gapBytes += missing
-        case .streamError(_, _, _, _, let skipped):
+        case .streamError(_, _, _, _, let skipped, _):
             statistics.streamErrors += 1
             statistics.skippedBytes += skipped ?? 0
         case .truncated:
             statistics.truncatedMessages += 1
+        case .unanswered(_, let flow) where flow.proto == .cmp:
+            statistics.cmp.unanswered[flow.request, default: 0] += 1
         case .unanswered(_, let flow):
             statistics.unanswered[flow.request + (flow.qos.map { " QoS \($0)" } ?? ""), default: 0] += 1
         }
         emit(event)
+    }
+}
+
+/// The decoder of one connection, by protocol: a dictionary lookup and a switch reach it, with
+/// no existential in between (the MQTT path is benchmarked).
+private enum ConnectionDecoder {
+    case mqtt(MQTTConnectionDecoder)
+    case cmp(CMPConnectionDecoder)
+
+    @inline(__always)
+    func receive(_ bytes: ArraySlice<UInt8>, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
+        switch self {
+        case .mqtt(let decoder): decoder.receive(bytes, direction, at: time, emit)
+        case .cmp(let decoder): decoder.receive(bytes, direction, at: time, emit)
+        }
+    }
+
+    func gap(_ missing: Int, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
+        switch self {
+        case .mqtt(let decoder): decoder.gap(missing, direction, at: time, emit)
+        case .cmp(let decoder): decoder.gap(missing, direction, at: time, emit)
+        }
+    }
+
+    func close(at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
+        switch self {
+        case .mqtt(let decoder): decoder.close(at: time, emit)
+        case .cmp(let decoder): decoder.close(at: time, emit)
+        }
     }
 }

@@ -8,6 +8,8 @@ public struct DecodeStatistics: Sendable {
     public var clients: [String: Int] = [:]
     public var topics: [String: TopicCount] = [:]
     public var mqttConnections = 0
+    /// Everything about CMP connections but the stream counters below, which both protocols share.
+    public var cmp = CMPStatistics()
     /// Connections whose CONNECT the capture missed: their version is an assumption.
     public var connectionsWithAssumedVersion: Int { assumedConnections.count }
     var assumedConnections = Set<UInt64>()

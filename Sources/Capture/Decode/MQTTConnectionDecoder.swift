@@ -65,10 +65,10 @@ final class MQTTConnectionDecoder {
                 if let length = error.packetLength {
                     // The framing held: skip just this message and go on.
                     decoders[side].discard(length, from: &buffers[side])
-                    emit(.streamError(connection, direction, time, message: error.description, skippedBytes: length))
+                    emit(.streamError(connection, direction, time, message: error.description, skippedBytes: length, .mqtt))
                     continue
                 }
-                emit(.streamError(connection, direction, time, message: error.description + "; looking for the next message", skippedBytes: nil))
+                emit(.streamError(connection, direction, time, message: error.description + "; looking for the next message", skippedBytes: nil, .mqtt))
                 resyncing[side] = true
                 if !resynchronize(side, direction, at: time, emit) { return }
                 continue
@@ -84,7 +84,7 @@ final class MQTTConnectionDecoder {
         if let offset = MQTTFraming.resynchronize(buffers[side], version: version, maximumPacketSize: maximumPacketSize) {
             if offset > 0 {
                 decoders[side].discard(offset, from: &buffers[side])
-                emit(.streamError(connection, direction, time, message: "resynchronised after skipping bytes", skippedBytes: offset))
+                emit(.streamError(connection, direction, time, message: "resynchronised after skipping bytes", skippedBytes: offset, .mqtt))
             }
             resyncing[side] = false
             return true
@@ -105,7 +105,7 @@ final class MQTTConnectionDecoder {
         decoders[side].discard(buffers[side].readableBytes, from: &buffers[side])
         buffers[side].discardReadBytes()
         resyncing[side] = true
-        emit(.gap(connection, direction, missingBytes: missing, time))
+        emit(.gap(connection, direction, missingBytes: missing, time, .mqtt))
     }
 
     /// The connection ended: a partial message left over is truncated; open flows unanswered.
@@ -135,7 +135,7 @@ final class MQTTConnectionDecoder {
         {
             topic = String(decoding: bytes, as: UTF8.self)
         }
-        emit(.truncated(connection, direction, time, type: type.name, declaredLength: declared, capturedLength: buffer.readableBytes, topic: topic))
+        emit(.truncated(connection, direction, time, type: type.name, declaredLength: declared, capturedLength: buffer.readableBytes, topic: topic, .mqtt))
     }
 
     /// Adds the connection's context to a decoded packet.

@@ -1,16 +1,14 @@
-/// Which protocol a TCP port speaks, before the content says otherwise: `--port 8883=mqtt`.
+/// Which protocol a TCP port speaks, before the content says otherwise: `--port 8883=mqtt`,
+/// `--port 7443=cmp`.
 public struct ProtocolHints: Sendable, Equatable {
-    public enum Kind: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
-        case mqtt
-
-        public var description: String { rawValue }
-    }
+    public typealias Kind = DecodedProtocol
 
     /// Server ports by protocol; a connection whose server port is here is decoded as that
     /// protocol even when it started before the capture (no CONNECT to recognise).
     public private(set) var ports: [UInt16: Kind]
 
-    public static let defaults = ProtocolHints(ports: [1883: .mqtt, 8883: .mqtt])
+    /// MQTT's IANA ports, and 7000, where the reference CM listens for CMP by default.
+    public static let defaults = ProtocolHints(ports: [1883: .mqtt, 8883: .mqtt, 7000: .cmp])
 
     public init(ports: [UInt16: Kind]) {
         self.ports = ports

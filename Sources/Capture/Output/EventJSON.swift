@@ -42,37 +42,45 @@ public enum EventJSON {
             for problem in message.packet.problems { json.string(problem) }
             for note in message.notes { json.string(note) }
             json.endArray()
-        case .gap(let connection, let direction, let missing, let time):
-            streamHeader(connection, direction, time, type: "GAP", &json)
+        case .cmpMessage(let message):
+            CMPFieldsJSON.write(message, into: &json, endpoints: endpoints)
+        case .gap(let connection, let direction, let missing, let time, let proto):
+            streamHeader(connection, direction, time, proto, type: "GAP", &json)
             json.key("fields")
             json.beginObject()
             json.field("missingBytes", missing)
             json.endObject()
-        case .streamError(let connection, let direction, let time, let text, let skipped):
-            streamHeader(connection, direction, time, type: "DECODE_ERROR", &json)
+        case .streamError(let connection, let direction, let time, let text, let skipped, let proto):
+            streamHeader(connection, direction, time, proto, type: "DECODE_ERROR", &json)
             json.key("fields")
             json.beginObject()
             json.field("message", text)
             json.key("skippedBytes")
             if let skipped { json.int(skipped) } else { json.null() }
             json.endObject()
-        case .truncated(let connection, let direction, let time, let type, let declared, let captured, let topic):
-            streamHeader(connection, direction, time, type: "TRUNCATED", &json)
+        case .truncated(let connection, let direction, let time, let type, let declared, let captured, let topic, let proto):
+            streamHeader(connection, direction, time, proto, type: "TRUNCATED", &json)
             json.key("fields")
             json.beginObject()
             json.field("messageType", type)
             json.field("declaredLength", declared)
             json.field("capturedLength", captured)
-            json.key("topic")
+            // A PUBLISH's topic (MQTT), a SEND's recipient (CMP).
+            json.key(proto == .cmp ? "recipient" : "topic")
             if let topic { json.string(topic) } else { json.null() }
             json.endObject()
         case .unanswered(let connection, let flow):
-            streamHeader(connection, flow.direction, flow.since, type: "UNANSWERED", &json)
+            streamHeader(connection, flow.direction, flow.since, flow.proto, type: "UNANSWERED", &json)
             json.key("fields")
             json.beginObject()
             json.field("request", flow.request)
-            json.field("packetId", flow.packetID)
-            json.field("qos", flow.qos)
+            if flow.proto == .cmp {
+                json.field("messageId", flow.messageID)
+                json.field("serverMessageId", flow.serverMessageID)
+            } else {
+                json.field("packetId", flow.packetID)
+                json.field("qos", flow.qos)
+            }
             json.field("awaiting", flow.awaiting)
             json.endObject()
         }
@@ -80,7 +88,7 @@ public enum EventJSON {
         json.endLine()
     }
 
-    private static func header(
+    static func header(
         _ time: CaptureTimestamp, _ source: Endpoint, _ destination: Endpoint, proto: StaticString, type: String, _ endpoints: EndpointCache,
         _ json: inout JSONLineBuilder
     ) {
@@ -94,15 +102,17 @@ public enum EventJSON {
         json.field("type", type)
     }
 
-    private static func context(_ connection: TCPConnection, _ direction: TCPDirection, _ json: inout JSONLineBuilder) {
+    static func context(_ connection: TCPConnection, _ direction: TCPDirection, _ json: inout JSONLineBuilder) {
         json.field("connection", connection.id)
         json.field("direction", direction == .clientToServer ? "client-to-server" : "server-to-client")
     }
 
-    private static func streamHeader(_ connection: TCPConnection, _ direction: TCPDirection, _ time: CaptureTimestamp, type: String, _ json: inout JSONLineBuilder) {
+    private static func streamHeader(
+        _ connection: TCPConnection, _ direction: TCPDirection, _ time: CaptureTimestamp, _ proto: DecodedProtocol, type: String, _ json: inout JSONLineBuilder
+    ) {
         let source = direction == .clientToServer ? connection.client : connection.server
         let destination = direction == .clientToServer ? connection.server : connection.client
-        header(time, source, destination, proto: "mqtt", type: type, EndpointCache(), &json)
+        header(time, source, destination, proto: proto.staticName, type: type, EndpointCache(), &json)
         context(connection, direction, &json)
     }
 }

@@ -22,13 +22,19 @@ public struct EventText {
             if !problems.isEmpty { text += "  !! " + problems.joined(separator: "; ") }
             if message.versionAssumed { text += assumptionNote(message) }
             return text
-        case .gap(let connection, let direction, let missing, let timestamp):
+        case .cmpMessage(let message):
+            return cmpLine(message)
+        case .gap(let connection, let direction, let missing, let timestamp, _):
             return "\(time(timestamp)) \(pad(connection.client.description, 24)) \(direction == .clientToServer ? "->" : "<-") GAP         \(missing) bytes not captured; decoding resumes at the next message boundary"
-        case .streamError(let connection, let direction, let timestamp, let message, let skipped):
+        case .streamError(let connection, let direction, let timestamp, let message, let skipped, _):
             let skippedText = skipped.map { "; skipped \($0) bytes" } ?? ""
             return "\(time(timestamp)) \(pad(connection.client.description, 24)) \(direction == .clientToServer ? "->" : "<-") ERROR       \(message)\(skippedText)"
-        case .truncated(let connection, let direction, let timestamp, let type, let declared, let captured, let topic):
-            return "\(time(timestamp)) \(pad(connection.client.description, 24)) \(direction == .clientToServer ? "->" : "<-") TRUNCATED   \(type) of \(declared) bytes, \(captured) captured" + (topic.map { " topic=\($0)" } ?? "")
+        case .truncated(let connection, let direction, let timestamp, let type, let declared, let captured, let topic, let proto):
+            let subject = topic.map { proto == .cmp ? " to=\($0)" : " topic=\($0)" } ?? ""
+            return "\(time(timestamp)) \(pad(connection.client.description, 24)) \(direction == .clientToServer ? "->" : "<-") TRUNCATED   \(type) of \(declared) bytes, \(captured) captured" + subject
+        case .unanswered(let connection, let flow) where flow.proto == .cmp:
+            let id = flow.messageID.map { " id=\($0)" } ?? flow.serverMessageID.map { " serverId=\($0)" } ?? ""
+            return "\(time(flow.since)) \(pad(connection.client.description, 24)) \(flow.direction == .clientToServer ? "->" : "<-") UNANSWERED  \(flow.request)\(id): no \(flow.awaiting) by the end of the capture"
         case .unanswered(let connection, let flow):
             return "\(time(flow.since)) \(pad(connection.client.description, 24)) \(flow.direction == .clientToServer ? "->" : "<-") UNANSWERED  \(flow.request)\(flow.qos.map { " QoS \($0)" } ?? "")\(flow.packetID.map { " id=\($0)" } ?? ""): no \(flow.awaiting) by the end of the capture"
         }
@@ -41,7 +47,7 @@ public struct EventText {
         return "  (capture started after CONNECT: decoded as MQTT \(message.version))"
     }
 
-    private mutating func time(_ timestamp: CaptureTimestamp) -> String {
+    mutating func time(_ timestamp: CaptureTimestamp) -> String {
         if start == nil { start = timestamp }
         let seconds = timestamp.seconds(since: start!)
         let micro = Int((seconds * 1_000_000).rounded())
@@ -92,7 +98,7 @@ public struct EventText {
         properties.isEmpty ? "" : " props=" + properties.map(\.description).joined(separator: ",")
     }
 
-    private func preview(_ payload: ByteBuffer) -> String {
+    func preview(_ payload: ByteBuffer) -> String {
         let bytes = payload.getBytes(at: payload.readerIndex, length: min(payload.readableBytes, payloadPreview)) ?? []
         let cut = payload.readableBytes > payloadPreview ? "…" : ""
         if UTF8Check.isValid(bytes) || cut == "…" && UTF8Check.isValid(bytes.dropLast(3)) {
@@ -102,12 +108,12 @@ public struct EventText {
         return "0x" + bytes.prefix(payloadPreview / 2).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() + cut
     }
 
-    private func millis(_ seconds: Double) -> String {
+    func millis(_ seconds: Double) -> String {
         let tenths = Int((seconds * 10_000).rounded())
         return "\(tenths / 10).\(tenths % 10) ms"
     }
 
-    private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+    func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
         let count = text.count
         if count >= width { return text }
         let spaces = String(repeating: " ", count: width - count)

@@ -98,6 +98,13 @@ public struct JSONLineBuilder: Sendable {
         appendDecimal(Int64(truncatingIfNeeded: value))
     }
 
+    /// A 64-bit unsigned number (CMP's ids and times): `int` would wrap one above `Int64.max`.
+    public mutating func unsigned(_ value: UInt64) {
+        guard value > UInt64(Int64.max) else { return int(value) }
+        separate()
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
     /// A number with up to `decimals` digits after the point (latencies in milliseconds).
     public mutating func number(_ value: Double, decimals: Int = 3) {
         separate()

@@ -29,13 +29,31 @@ public struct StatisticsReport {
         return (ms(histogram.valueAtPercentile(50)), ms(histogram.valueAtPercentile(90)), ms(histogram.valueAtPercentile(99)), ms(histogram.max))
     }
 
+    /// `  KIND: answered  p50 ... ms  p90 ... ms  p99 ... ms  max ... ms`
+    static func flowLine(_ kind: String, _ histogram: Histogram<UInt64>) -> String {
+        let p = percentiles(histogram)
+        return "  \(kind): \(histogram.totalCount)  p50 \(String(format1: p.p50)) ms  p90 \(String(format1: p.p90)) ms  p99 \(String(format1: p.p99)) ms  max \(String(format1: p.max)) ms"
+    }
+
     public func text() -> String {
         var lines: [String] = []
         let seconds = duration.map { String(format1: $0) + " s" } ?? "-"
         lines.append(
             "capture: \(packets) packets, \(packetStatistics.tcpSegments) TCP segments over \(seconds); \(statistics.mqttConnections) MQTT connections"
                 + (statistics.connectionsWithAssumedVersion > 0 ? " (\(statistics.connectionsWithAssumedVersion) started before the capture: version assumed)" : "")
+                + (statistics.cmp.connections > 0 ? ", \(statistics.cmp.connections) CMP connections" : "")
                 + (undecodedConnections > 0 ? ", \(undecodedConnections) other TCP connections" : ""))
+        // The MQTT lines are left out only when the capture held CMP and no MQTT at all.
+        if statistics.mqttConnections > 0 || statistics.cmp.connections == 0 { mqttLines(&lines) }
+        if statistics.cmp.connections > 0 { cmpLines(&lines) }
+        lines.append(
+            "reassembly: \(statistics.gaps) gaps (\(statistics.gapBytes) bytes not captured), \(reassembly.duplicateBytes) retransmitted bytes, \(reassembly.outOfOrderSegments) out-of-order segments, \(reassembly.conflictingBytes) conflicting overlap bytes")
+        lines.append(
+            "decoding: \(statistics.streamErrors) errors (\(statistics.skippedBytes) bytes skipped), \(statistics.truncatedMessages) truncated messages, \(statistics.problems) messages with problems, \(packetStatistics.malformedTotal) malformed packets, \(packetStatistics.truncatedSegments) segments cut by the snaplen")
+        return lines.joined(separator: "\n")
+    }
+
+    private func mqttLines(_ lines: inout [String]) {
         let byType = statistics.messagesByType.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }
         lines.append("messages: " + (byType.isEmpty ? "none" : byType.joined(separator: ", ")))
         if !statistics.versions.isEmpty {
@@ -53,17 +71,11 @@ public struct StatisticsReport {
         } else {
             lines.append("answered flows (latency from request to final answer):")
             for (kind, histogram) in statistics.flowLatencies.sorted(by: { $0.key < $1.key }) {
-                let p = Self.percentiles(histogram)
-                lines.append("  \(kind): \(histogram.totalCount)  p50 \(String(format1: p.p50)) ms  p90 \(String(format1: p.p90)) ms  p99 \(String(format1: p.p99)) ms  max \(String(format1: p.max)) ms")
+                lines.append(Self.flowLine(kind, histogram))
             }
         }
         lines.append(
             "unanswered: " + (statistics.unanswered.isEmpty ? "none" : statistics.unanswered.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
-        lines.append(
-            "reassembly: \(statistics.gaps) gaps (\(statistics.gapBytes) bytes not captured), \(reassembly.duplicateBytes) retransmitted bytes, \(reassembly.outOfOrderSegments) out-of-order segments, \(reassembly.conflictingBytes) conflicting overlap bytes")
-        lines.append(
-            "decoding: \(statistics.streamErrors) errors (\(statistics.skippedBytes) bytes skipped), \(statistics.truncatedMessages) truncated messages, \(statistics.problems) messages with problems, \(packetStatistics.malformedTotal) malformed packets, \(packetStatistics.truncatedSegments) segments cut by the snaplen")
-        return lines.joined(separator: "\n")
     }
 
     public func json() -> [UInt8] {
@@ -74,6 +86,7 @@ public struct StatisticsReport {
         json.key("durationSeconds")
         if let duration { json.number(duration, decimals: 6) } else { json.null() }
         json.field("mqttConnections", statistics.mqttConnections)
+        json.field("cmpConnections", statistics.cmp.connections)
         json.field("connectionsWithAssumedVersion", statistics.connectionsWithAssumedVersion)
         json.field("otherConnections", undecodedConnections)
         json.counts("messagesByType", statistics.messagesByType)
@@ -100,22 +113,12 @@ public struct StatisticsReport {
         json.key("flows")
         json.beginArray()
         for (kind, histogram) in statistics.flowLatencies.sorted(by: { $0.key < $1.key }) {
-            let p = Self.percentiles(histogram)
-            json.beginObject()
-            json.field("kind", kind)
-            json.field("answered", histogram.totalCount)
-            json.key("p50Ms")
-            json.number(p.p50)
-            json.key("p90Ms")
-            json.number(p.p90)
-            json.key("p99Ms")
-            json.number(p.p99)
-            json.key("maxMs")
-            json.number(p.max)
-            json.endObject()
+            json.flow(kind, histogram)
         }
         json.endArray()
         json.counts("unanswered", statistics.unanswered)
+        json.key("cmp")
+        cmpJSON(&json)
         let numbers: [(StaticString, Int)] = [
             ("gaps", statistics.gaps), ("gapBytes", statistics.gapBytes), ("retransmittedBytes", reassembly.duplicateBytes),
             ("outOfOrderSegments", reassembly.outOfOrderSegments), ("conflictingBytes", reassembly.conflictingBytes),
@@ -142,6 +145,23 @@ extension String {
 }
 
 extension JSONLineBuilder {
+    /// One answered-flow entry: kind, count and latency percentiles in milliseconds.
+    mutating func flow(_ kind: String, _ histogram: Histogram<UInt64>) {
+        let p = StatisticsReport.percentiles(histogram)
+        beginObject()
+        field("kind", kind)
+        field("answered", histogram.totalCount)
+        key("p50Ms")
+        number(p.p50)
+        key("p90Ms")
+        number(p.p90)
+        key("p99Ms")
+        number(p.p99)
+        key("maxMs")
+        number(p.max)
+        endObject()
+    }
+
     /// `"name": {"key": count, ...}` with keys sorted, so summaries diff cleanly.
     mutating func counts(_ name: StaticString, _ values: [String: Int]) {
         key(name)
