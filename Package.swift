@@ -77,6 +77,22 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // `cmtune cm load`: the CMP load generator (ramp, open-loop rate, end-to-end latency).
+        .target(
+            name: "Load",
+            dependencies: [
+                "CM", "Wire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        // `cmtune verify`: drive a CM, sample every core and loop, judge the balance, report.
+        .target(
+            name: "Verify",
+            dependencies: ["HostKit"]
+        ),
         .target(
             name: "Tuning",
             dependencies: ["HostKit", .product(name: "SystemPackage", package: "swift-system")]
@@ -90,7 +106,10 @@ let package = Package(
                 "Capture",
                 "Wire",
                 "CM",
+                "Load",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -122,11 +141,19 @@ let package = Package(
         .testTarget(
             name: "CMTuneCLITests",
             dependencies: [
-                "cmtune", "CMTuneCLI", "HostKit", "CMTuneTestSupport", "CM", "Wire",
+                "cmtune", "CMTuneCLI", "HostKit", "CMTuneTestSupport", "CM", "Wire", "Load",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
+        ),
+        .testTarget(
+            name: "LoadTests",
+            dependencies: ["Load", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "VerifyTests",
+            dependencies: ["Verify", "CMTuneTestSupport"]
         ),
         .testTarget(
             name: "CMTests",

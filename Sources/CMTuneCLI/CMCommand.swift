@@ -7,7 +7,7 @@ extension CMTune {
             commandName: "cm",
             abstract: "The reference connection manager (CMP over TCP and WebSocket, on SwiftNIO) and its tools.",
             discussion: "The protocol is specified in docs/protocol.md.",
-            subcommands: [CMToken.self, CMServe.self]
+            subcommands: [CMToken.self, CMServe.self, CMLoad.self]
         )
     }
 }

@@ -40,7 +40,6 @@ extension CMTune {
 }
 
 extension TokenAuthority {
-    /// Reads `--secret-file`; a missing, unreadable or empty file is a one-line error.
     /// A missing or empty secret is the operator's file problem, not a usage mistake: one line
     /// naming the file, exit status 66 (EX_NOINPUT), no usage text.
     static func load(secretFile path: String) throws -> TokenAuthority {

@@ -84,7 +84,6 @@ struct DecodeCMPCommandTests {
         let directory = try TemporaryDirectory()
         let path = directory.path + "/cmp.pcap"
         try Data(pcap.bytes).write(to: URL(fileURLWithPath: path))
-        try? Data(pcap.bytes).write(to: URL(fileURLWithPath: "/tmp/cmp-debug.pcap"))
 
         let result = try CMTuneBinary.run(["decode", path, "--json", "--port", "7443=cmp"])
         #expect(result.status == 0, "\(result.error)")

@@ -310,6 +310,12 @@ struct CMPDecodeTests {
         #expect(columns.count == 1 && !columns.contains(-1))
     }
 
+    @Test("a CMP message does not make the events of the MQTT path larger than an MQTT message")
+    func eventSize() {
+        #expect(MemoryLayout<DecodedCMPMessage>.size > MemoryLayout<DecodedMessage>.size, "else the box is not needed")
+        #expect(MemoryLayout<DecodeEvent>.size <= MemoryLayout<DecodedMessage>.size + 1)
+    }
+
     @Test("--stats: CMP connections, messages, users, send results, ack latency, unanswered; MQTT beside it unchanged")
     func statistics() throws {
         var mqtt = ConversationBuilder(clientPort: 50300)

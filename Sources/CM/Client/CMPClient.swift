@@ -26,7 +26,7 @@ public final class CMPClient: Sendable {
         tls: TLSConfiguration = .makeClientConfiguration()
     ) async throws -> CMPClient {
         let inbox = Inbox()
-        let tlsContext = address.requiresTLS ? try NIOSSLContext(configuration: tls) : nil
+        let transport = try CMPClientTransport(address: address, tls: tls, maxFrame: maxFrame)
         var bootstrap = ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(10))
@@ -34,42 +34,12 @@ public final class CMPClient: Sendable {
         let upgraded = group.next().makePromise(of: Void.self)
         let channel = try await bootstrap.channelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
-                if let tlsContext {
-                    // SNI only for names: an IP literal is not a valid server name.
-                    let isIP = (try? SocketAddress(ipAddress: address.host, port: 0)) != nil
-                    try channel.pipeline.syncOperations.addHandler(
-                        try NIOSSLClientHandler(context: tlsContext, serverHostname: isIP ? nil : address.host))
-                }
-                switch address.transport {
-                case .tcp:
+                try transport.configure(channel, ready: upgraded) { channel in
                     try Self.addCMPHandlers(to: channel, inbox: inbox, maxFrame: maxFrame)
-                    upgraded.succeed(())
-                case .webSocket:
-                    let catcher = UpgradeFailureCatcher(upgraded: upgraded)
-                    let upgrader = NIOWebSocketClientUpgrader(maxFrameSize: maxFrame + 16) { channel, _ in
-                        channel.eventLoop.makeCompletedFuture {
-                            // Upgraded: HTTP is over, and the catcher expects HTTP parts.
-                            channel.pipeline.syncOperations.removeHandler(catcher, promise: nil)
-                            try channel.pipeline.syncOperations.addHandler(WebSocketBridge(masksFrames: true))
-                            try Self.addCMPHandlers(to: channel, inbox: inbox, maxFrame: maxFrame)
-                            upgraded.succeed(())
-                        }
-                    }
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(
-                        withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
-                    try channel.pipeline.syncOperations.addHandler(catcher)
                 }
             }
         }.connect(host: address.host, port: address.port).get()
-        if address.transport == .webSocket {
-            var headers = HTTPHeaders()
-            headers.add(name: "Host", value: "\(address.host):\(address.port)")
-            headers.add(name: "Sec-WebSocket-Protocol", value: "cmp")
-            headers.add(name: "Content-Length", value: "0")
-            let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: address.path, headers: headers)
-            channel.write(HTTPClientRequestPart.head(head), promise: nil)
-            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-        }
+        transport.start(channel)
         do {
             try await upgraded.futureResult.get()
         } catch {
@@ -196,30 +166,5 @@ final class InboxHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         inbox.push(.failure(error))
         context.close(promise: nil)
-    }
-}
-
-/// Fails the upgrade promise when the server refuses the WebSocket (or the connection drops
-/// before it answers), so `connect` does not wait forever.
-final class UpgradeFailureCatcher: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    private let upgraded: EventLoopPromise<Void>
-
-    init(upgraded: EventLoopPromise<Void>) { self.upgraded = upgraded }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head(let head) = unwrapInboundIn(data) {
-            upgraded.fail(CMPClient.ClientError(description: "HTTP \(head.status.code) \(head.status.reasonPhrase)"))
-        }
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        upgraded.fail(error)
-        context.close(promise: nil)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        upgraded.fail(CMPClient.ClientError(description: "connection closed"))
-        context.fireChannelInactive()
     }
 }

@@ -6,14 +6,14 @@ import Musl
 
 /// Wall-clock time for the protocol (LOGIN_ACK's server time, DELIVER's accept time, token
 /// expiry): CLOCK_REALTIME, unlike NIO's monotonic deadlines.
-enum WallClock {
-    static func milliseconds() -> UInt64 {
+public enum WallClock {
+    public static func milliseconds() -> UInt64 {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return UInt64(spec.tv_sec) * 1000 + UInt64(spec.tv_nsec) / 1_000_000
     }
 
-    static func seconds() -> Int64 {
+    public static func seconds() -> Int64 {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Int64(spec.tv_sec)

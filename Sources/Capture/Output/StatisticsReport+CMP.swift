@@ -1,16 +1,21 @@
 /// The CMP part of `decode --stats`: present in text when the capture held CMP connections,
 /// always in JSON (as the `"cmp"` object, so the schema does not depend on the traffic).
 extension StatisticsReport {
+    /// Most first; ties by name, so the same capture always prints the same summary.
+    static func byCountThenName(_ a: (key: String, value: Int), _ b: (key: String, value: Int)) -> Bool {
+        a.value != b.value ? a.value > b.value : a.key < b.key
+    }
+
     func cmpLines(_ lines: inout [String]) {
         let cmp = statistics.cmp
-        let byType = cmp.messagesByType.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }
+        let byType = cmp.messagesByType.sorted(by: Self.byCountThenName).map { "\($0.key) \($0.value)" }
         lines.append("cmp messages: " + (byType.isEmpty ? "none" : byType.joined(separator: ", ")))
-        let users = cmp.users.sorted { $0.value > $1.value }
+        let users = cmp.users.sorted(by: Self.byCountThenName)
         lines.append(
             "cmp users: \(users.count)" + (users.isEmpty ? "" : ": " + users.prefix(topLimit).map { "\($0.key) (\($0.value))" }.joined(separator: ", "))
                 + (users.count > topLimit ? ", ..." : ""))
         for (label, counts) in [("cmp logins", cmp.loginResults), ("cmp send results", cmp.sendResults), ("cmp kicks", cmp.kickReasons)] where !counts.isEmpty {
-            lines.append("\(label): " + counts.sorted { $0.value > $1.value || $0.value == $1.value && $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            lines.append("\(label): " + counts.sorted(by: Self.byCountThenName).map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
         if cmp.flowLatencies.isEmpty {
             lines.append("cmp answered requests: none")
@@ -29,7 +34,7 @@ extension StatisticsReport {
         json.counts("messagesByType", cmp.messagesByType)
         json.key("users")
         json.beginArray()
-        for (user, count) in cmp.users.sorted(by: { $0.value > $1.value || $0.value == $1.value && $0.key < $1.key }) {
+        for (user, count) in cmp.users.sorted(by: Self.byCountThenName) {
             json.beginObject()
             json.field("user", user)
             json.field("messages", count)

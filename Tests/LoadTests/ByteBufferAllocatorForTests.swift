@@ -1,0 +1,5 @@
+import NIOCore
+
+enum ByteBufferAllocatorForTests {
+    static func buffer(string: String = "") -> ByteBuffer { ByteBuffer(string: string) }
+}
