@@ -107,6 +107,7 @@ let package = Package(
                 "Wire",
                 "CM",
                 "Load",
+                "Verify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -57,6 +57,11 @@ try:
 except (ValueError, OSError):
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     benchlib.log(f"descriptor limit stays at {hard}")
+limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+asked_connections = connections
+if connections > limit - 1000:
+    connections = limit - 1000
+    benchlib.log(f"{asked_connections} connections need a descriptor limit above {limit} (raising it needs CAP_SYS_RESOURCE): measuring {connections}")
 work = tempfile.mkdtemp(prefix="cmtune-bench-cm-")
 key = os.path.join(work, "KEY")
 with open(key, "wb") as f:
@@ -180,7 +185,8 @@ rows.append([f"p99 latency at {half}/s", f"{lat.get('p99', float('nan')):.2f} ms
 rows.append(["lost at half", f"{half_run['lost']}", "0", "met" if half_run["lost"] == 0 else "MISSED"])
 commands.append(shown(half_argv))
 
-notes = [f"- machine: {benchlib.machine()}", benchlib.cmtune_note(cmtune), f"- command: `{os.environ.get('BENCH_INVOCATION', 'bench/cm.sh')}`",
+limit_note = [] if connections == asked_connections else [f"- idle connections: {connections}, not {asked_connections}: RLIMIT_NOFILE is {limit} here and cannot be raised (no CAP_SYS_RESOURCE); memory per connection is measured on what fits"]
+notes = limit_note + [f"- machine: {benchlib.machine()}", benchlib.cmtune_note(cmtune), f"- command: `{os.environ.get('BENCH_INVOCATION', 'bench/cm.sh')}`",
          "- runs: " + "; ".join(f"`{c}`" for c in commands)]
 table = benchlib.markdown_table(["measure", "result", "goal", "verdict"], "llll", rows)
 benchlib.report("cmtune cm serve / cm load", "bench/cm.sh: reference CM capacity, memory, balance and latency", notes, table, record)

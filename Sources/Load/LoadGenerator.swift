@@ -103,14 +103,20 @@ public final class LoadGenerator: Sendable {
         let cmAfter = cmPID.flatMap(ProcessCPUTime.of(pid:))
         progress(Progress(phase: .drain, elapsed: seconds(since: started), loggedIn: counters.loggedIn, failed: counters.failed, sent: counters.sent, delivered: counters.delivered, ackedSuccess: counters.ackedSuccess))
 
-        // Collect.
+        // Collect: counters and latencies of a loop in one step, then close, so no delivery
+        // lands between the two and the histogram counts exactly the deliveries.
         var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1_000, highestTrackableValue: 120_000_000_000)
+        counters = LoadCounters()
         for loop in loops {
-            let part = try await loop.eventLoop.submit { loop.value.latency }.get()
-            histogram.add(part)
+            let (part, latency) = try await loop.eventLoop.submit { () -> (LoadCounters, Histogram<UInt64>) in
+                loop.value.stopSending()
+                let measured = (loop.value.counters, loop.value.latency)
+                loop.value.closeAll()
+                return measured
+            }.get()
+            counters.add(part)
+            histogram.add(latency)
         }
-        counters = try await totals()
-        for loop in loops { loop.eventLoop.execute { loop.value.closeAll() } }
 
         let measured = configuration.duration
         let cmCPU = zip(cmBefore, cmAfter).map { $1 - $0 }

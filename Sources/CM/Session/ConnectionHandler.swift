@@ -246,15 +246,22 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         writeFinal(.kick(CMPKick(reason: reason, extensions: extensions)))
     }
 
-    /// Writes the last message of the connection and closes once it is out, or after two
-    /// seconds if the client does not read.
+    /// Writes the last message of the connection, then closes it the lingering way: our side
+    /// first (FIN), reading and discarding whatever the client still sends until it closes too,
+    /// for at most two seconds. Closing with unread bytes in the kernel would send a RST, and a
+    /// RST makes the client's kernel drop the KICK it has not read yet: the one message that
+    /// says why.
     func writeFinal(_ message: CMPMessage) {
         guard let context else { return }
         state = .ending
         let written = context.eventLoop.makePromise(of: Void.self)
         write(message, promise: written)
         let channel = context.channel
-        written.futureResult.assumeIsolated().whenComplete { _ in channel.close(promise: nil) }
+        written.futureResult.assumeIsolated().whenComplete { _ in
+            channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+            // TLS and some transports cannot half-close: then close outright.
+            channel.close(mode: .output).whenFailure { _ in channel.close(promise: nil) }
+        }
         context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
     }
 

@@ -1,0 +1,64 @@
+import HostKit
+
+/// CPU time of each thread of a process, from /proc/PID/task/TID/stat, to tell how evenly a
+/// CM's event loops share the work (the CM's own busy ratios are not needed: any CM can be
+/// measured this way).
+public struct ThreadTimes: Sendable, Equatable {
+    public struct Thread: Sendable, Equatable {
+        public var id: Int
+        /// /proc/PID/task/TID/comm: NIO names its loop threads "NIO-ELT-<group>-#<n>".
+        public var name: String
+        /// utime + stime, in clock ticks.
+        public var ticks: UInt64
+        /// The CPU it last ran on (field 39).
+        public var processor: Int?
+    }
+
+    public var threads: [Int: Thread]
+
+    public init(threads: [Int: Thread]) {
+        self.threads = threads
+    }
+
+    /// Reads every thread of `pid` under `root`; threads that vanish while reading are skipped.
+    public static func read(pid: Int32, from root: HostRoot) -> ThreadTimes {
+        var threads: [Int: Thread] = [:]
+        let directory = "proc/\(pid)/task"
+        for entry in (try? root.list(directory)) ?? [] {
+            guard let id = Int(entry),
+                let stat = try? root.read("\(directory)/\(entry)/stat"),
+                var thread = parse(stat: stat, id: id)
+            else { continue }
+            thread.name = ((try? root.read("\(directory)/\(entry)/comm")) ?? "").trimmingNewline
+            threads[id] = thread
+        }
+        return ThreadTimes(threads: threads)
+    }
+
+    /// Parses one stat line; the name in parentheses may hold spaces, so fields are counted
+    /// after its closing parenthesis.
+    public static func parse(stat: String, id: Int) -> Thread? {
+        guard let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // fields[0] is field 3; utime (14) is fields[11], stime (15) fields[12], processor (39) fields[36].
+        guard fields.count > 12, let user = UInt64(fields[11]), let system = UInt64(fields[12]) else { return nil }
+        let processor = fields.count > 36 ? Int(fields[36]) : nil
+        return Thread(id: id, name: "", ticks: user + system, processor: processor)
+    }
+
+    /// The NIO event loop threads, in loop order (by the number after `#`).
+    public var eventLoopThreads: [Thread] {
+        threads.values.filter { $0.name.hasPrefix("NIO-ELT-") }.sorted { loopNumber($0) < loopNumber($1) }
+    }
+
+    private func loopNumber(_ thread: Thread) -> (Int, Int) {
+        let parts = thread.name.dropFirst("NIO-ELT-".count).split(separator: "-#")
+        return (Int(parts.first ?? "") ?? 0, Int(parts.last ?? "") ?? thread.id)
+    }
+}
+
+extension String {
+    fileprivate var trimmingNewline: String {
+        hasSuffix("\n") ? String(dropLast()) : self
+    }
+}

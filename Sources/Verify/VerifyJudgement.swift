@@ -1,0 +1,103 @@
+/// The verdict from what was sampled: is the load spread evenly over the cores and the CM's
+/// loops, and is receive softirq work spread rather than piled on one CPU?
+///
+/// Balance is busiest / mean (1.0 is perfect; with N CPUs the worst is N). A host fails when
+/// either balance is over the threshold, or when one CPU carries most of the softirq work while
+/// softirq is a real share of the load: that is the single-CPU saturation cmtune exists for,
+/// even before it shows in the balance.
+public struct VerifyJudgement: Sendable, Equatable {
+    public var cpuBalance: Double
+    public var loopBalance: Double?
+    public var softirqConcentration: Double?
+    public var verdict: VerifyReport.Verdict
+    public var reasons: [String]
+
+    /// Softirq below this share of one CPU (summed over all CPUs) is too little to judge where
+    /// it goes.
+    public static let softirqFloor = 0.05
+
+    /// Fewer received packets than this over the window are too few to judge where receive
+    /// processing goes.
+    public static let receivedFloor: UInt64 = 1000
+
+    /// - Parameter receivedPackets: packets each CPU took through the receive path over the
+    ///   window (/proc/net/softnet_stat, "processed"), in the order of `cpus`: where receive
+    ///   processing ran, which softirq time alone blurs with timers, RCU and transmit work.
+    public static func judge(
+        cpus: [Int], means: [VerifyReport.CPUShare], loops: [VerifyReport.LoopRow], threshold: Double, receivedPackets: [UInt64]? = nil
+    ) -> VerifyJudgement {
+        let busy = means.map(\.busy)
+        let cpuBalance = balance(busy)
+        let loopBusy = loops.map(\.busy)
+        let loopBalance = loopBusy.isEmpty ? nil : balance(loopBusy)
+        let softirq = means.map(\.softirq)
+        let softirqTotal = softirq.reduce(0, +)
+        let concentration = softirqTotal > 0 ? softirq.max()! / softirqTotal : nil
+
+        var reasons: [String] = []
+        var failed = false
+        let busiest = busy.indices.max { busy[$0] < busy[$1] }
+        let cpuText = busiest.map { "CPU \(cpus[$0]) \(percent(busy[$0])) busy against a mean of \(percent(mean(busy)))" } ?? "no CPU data"
+        if cpuBalance > threshold {
+            failed = true
+            reasons.append("CPU balance \(ratio(cpuBalance)) is over \(ratio(threshold)): \(cpuText)")
+        } else {
+            reasons.append("CPU balance \(ratio(cpuBalance)) is within \(ratio(threshold)) (\(cpuText))")
+        }
+        if let loopBalance {
+            let busiestLoop = loops.max { $0.busy < $1.busy }!
+            let text = "loop \(busiestLoop.index) (thread \(busiestLoop.threadID)) \(percent(busiestLoop.busy)) busy against a mean of \(percent(mean(loopBusy)))"
+            if loopBalance > threshold {
+                failed = true
+                reasons.append("CM loop balance \(ratio(loopBalance)) is over \(ratio(threshold)): \(text)")
+            } else {
+                reasons.append("CM loop balance \(ratio(loopBalance)) is within \(ratio(threshold)) (\(text))")
+            }
+        }
+        let receivedTotal = receivedPackets?.reduce(0, +) ?? 0
+        if let receivedPackets, cpus.count > 1, receivedTotal >= receivedFloor, receivedPackets.count == cpus.count {
+            let even = 1 / Double(cpus.count)
+            let hot = receivedPackets.indices.max { receivedPackets[$0] < receivedPackets[$1] }!
+            let share = Double(receivedPackets[hot]) / Double(receivedTotal)
+            let text = "CPU \(cpus[hot]) processed \(percent(share)) of the \(receivedTotal) received packets (even would be \(percent(even)))"
+            if share > min(0.95, even * threshold * 1.2) {
+                failed = true
+                reasons.append("receive processing is on one CPU: \(text); RSS/RPS do not spread it")
+            } else {
+                reasons.append("receive processing is spread: \(text)")
+            }
+        } else if let concentration, cpus.count > 1, softirqTotal >= softirqFloor {
+            // Even would be 1/N; over the threshold times that is a pile-up.
+            let even = 1 / Double(cpus.count)
+            let hot = softirq.indices.max { softirq[$0] < softirq[$1] }!
+            let text = "CPU \(cpus[hot]) does \(percent(concentration)) of all softirq work (even would be \(percent(even)))"
+            if concentration > min(0.95, even * threshold * 1.2) {
+                failed = true
+                reasons.append("softirq is concentrated: \(text); receive processing (RSS/RPS) is not spread")
+            } else {
+                reasons.append("softirq is spread: \(text)")
+            }
+        }
+        return VerifyJudgement(
+            cpuBalance: cpuBalance, loopBalance: loopBalance, softirqConcentration: concentration,
+            verdict: failed ? .fail : .pass, reasons: reasons)
+    }
+
+    static func balance(_ values: [Double]) -> Double {
+        let average = mean(values)
+        guard average > 0, let top = values.max() else { return 1 }
+        return top / average
+    }
+
+    static func mean(_ values: [Double]) -> Double {
+        values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
+    }
+
+    static func percent(_ share: Double) -> String {
+        "\(Double(Int((share * 1000).rounded())) / 10) %"
+    }
+
+    static func ratio(_ value: Double) -> String {
+        "\(Double(Int((value * 100).rounded())) / 100)"
+    }
+}

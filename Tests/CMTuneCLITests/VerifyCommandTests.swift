@@ -1,0 +1,68 @@
+import CMTuneTestSupport
+import Foundation
+import Testing
+
+/// `cmtune verify --netns` on this machine: CM and load in two namespaces joined by a veth pair.
+@Suite("cmtune verify --netns", .serialized)
+struct VerifyCommandTests {
+    static let canRun = CMTuneBinary.exists && geteuid() == 0
+
+    func verify(_ extra: [String]) throws -> (status: Int32, json: [String: Any], error: String) {
+        let run = try CMTuneBinary.run(
+            ["verify", "--netns", "--connections", "300", "--rate", "3000/s", "--duration", "4s", "--json"] + extra)
+        let json = (try? JSONSerialization.jsonObject(with: Data(run.output.utf8))) as? [String: Any] ?? [:]
+        return (run.status, json, run.error)
+    }
+
+    func leftoverNamespaces() throws -> [String] {
+        try runChecked(["ip", "netns", "list"]).split(separator: "\n").map(String.init).filter { $0.hasPrefix("cmtune-v") }
+    }
+
+    @Test("passes with RPS spread over every CPU; the HTML report shows it; nothing is left behind",
+          .enabled(if: canRun, "needs root (network namespaces) and the cmtune binary"))
+    func spreadPasses() throws {
+        let directory = try TemporaryDirectory()
+        let report = directory.path + "/verify.html"
+        let (status, json, error) = try verify(["--report", report])
+        #expect(status == 0, "\(json["reasons"] ?? error)")
+        #expect(json["verdict"] as? String == "pass")
+        let reasons = json["reasons"] as? [String] ?? []
+        #expect(reasons.contains { $0.hasPrefix("receive processing is spread") }, "\(reasons)")
+        let cpus = json["cpus"] as? [Int] ?? []
+        #expect(cpus.count == ProcessInfo.processInfo.activeProcessorCount)
+        let load = json["load"] as? [String: Any] ?? [:]
+        #expect(load["connectionsOK"] as? Int == 300 && load["lost"] as? Int == 0)
+        let html = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(html.contains("id=\"verdict\"") && html.contains("pass"))
+        #expect(html.components(separatedBy: "class=\"cpu-chart\"").count - 1 == cpus.count)
+        #expect(try leftoverNamespaces().isEmpty)
+    }
+
+    @Test("fails, naming receive processing on one CPU, when RPS sends every packet to CPU 0",
+          .enabled(if: canRun && ProcessInfo.processInfo.activeProcessorCount > 1, "needs root, two CPUs and the cmtune binary"))
+    func oneCPUFails() throws {
+        let (status, json, error) = try verify(["--rps", "0"])
+        #expect(status == 1, "\(error)")
+        #expect(json["verdict"] as? String == "fail")
+        let reasons = json["reasons"] as? [String] ?? []
+        #expect(reasons.contains { $0.hasPrefix("receive processing is on one CPU: CPU 0") }, "\(reasons)")
+        let findings = json["findings"] as? [[String: Any]] ?? []
+        #expect(findings.first?["code"] as? String == "receive-one-cpu")
+        let queues = json["queues"] as? [[String: Any]] ?? []
+        #expect(!queues.isEmpty && queues.allSatisfy { $0["rpsCPUs"] as? String == "0" })
+        #expect(try leftoverNamespaces().isEmpty)
+    }
+
+    @Test("bad arguments are one-line errors", .enabled(if: CMTuneBinary.exists, "needs the cmtune binary"))
+    func badArguments() throws {
+        for (arguments, message) in [
+            (["--cm", "1234"], "--cm PID needs --target and --secret-file"),
+            (["--threshold", "0.9"], "--threshold 0.9"),
+            (["--rps", "0"], "--rps applies to --netns only"),
+        ] {
+            let run = try CMTuneBinary.run(["verify"] + arguments)
+            #expect(run.status != 0)
+            #expect(run.error.contains(message), "\(arguments): \(run.error)")
+        }
+    }
+}

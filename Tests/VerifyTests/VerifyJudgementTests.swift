@@ -1,0 +1,58 @@
+import Testing
+import Verify
+
+@Suite("verify judgement")
+struct VerifyJudgementTests {
+    func share(_ busy: Double, softirq: Double = 0) -> VerifyReport.CPUShare {
+        VerifyReport.CPUShare(user: busy - softirq, system: 0, irq: 0, softirq: softirq)
+    }
+
+    func loop(_ index: Int, _ busy: Double) -> VerifyReport.LoopRow {
+        VerifyReport.LoopRow(index: index, threadID: 100 + index, pinnedCPU: nil, lastCPU: nil, connections: 10, busy: busy)
+    }
+
+    @Test("even cores and loops pass, with the reasons stated")
+    func balanced() {
+        let judgement = VerifyJudgement.judge(
+            cpus: [0, 1], means: [share(0.6, softirq: 0.1), share(0.55, softirq: 0.09)], loops: [loop(0, 0.4), loop(1, 0.38)],
+            threshold: 1.25, receivedPackets: [51_000, 49_000])
+        #expect(judgement.verdict == .pass)
+        #expect(abs(judgement.cpuBalance - 0.6 / 0.575) < 1e-9)
+        #expect(judgement.reasons.count == 3)
+        #expect(judgement.reasons.last!.hasPrefix("receive processing is spread"))
+    }
+
+    @Test("one hot core fails on CPU balance, naming the core")
+    func hotCore() {
+        let judgement = VerifyJudgement.judge(cpus: [0, 1, 2, 3], means: [share(0.95), share(0.3), share(0.3), share(0.3)], loops: [], threshold: 1.25)
+        #expect(judgement.verdict == .fail)
+        #expect(judgement.reasons[0].contains("CPU 0 95.0 % busy"))
+        #expect(judgement.loopBalance == nil)
+    }
+
+    @Test("one busy loop fails on loop balance even when the cores look even")
+    func hotLoop() {
+        let judgement = VerifyJudgement.judge(cpus: [0, 1], means: [share(0.5), share(0.5)], loops: [loop(0, 0.9), loop(1, 0.3)], threshold: 1.25)
+        #expect(judgement.verdict == .fail)
+        #expect(judgement.reasons.contains { $0.contains("CM loop balance 1.5") && $0.contains("loop 0") })
+    }
+
+    @Test("all received packets on one CPU fail even when busy time is even; too few packets are not judged")
+    func receiveOnOneCPU() {
+        let even = [share(0.5, softirq: 0.2), share(0.5, softirq: 0.1)]
+        let piled = VerifyJudgement.judge(cpus: [0, 1], means: even, loops: [], threshold: 1.25, receivedPackets: [99_000, 100])
+        #expect(piled.verdict == .fail)
+        #expect(piled.reasons.contains { $0.hasPrefix("receive processing is on one CPU: CPU 0 processed 99.9 %") })
+        let few = VerifyJudgement.judge(cpus: [0, 1], means: even, loops: [], threshold: 1.25, receivedPackets: [900, 0])
+        #expect(few.reasons.allSatisfy { !$0.hasPrefix("receive processing") })
+    }
+
+    @Test("without packet counts, softirq time concentrated on one CPU fails")
+    func softirqTime() {
+        let judgement = VerifyJudgement.judge(
+            cpus: [0, 1, 2, 3], means: [share(0.5, softirq: 0.45), share(0.45, softirq: 0.01), share(0.45, softirq: 0.01), share(0.45, softirq: 0.01)],
+            loops: [], threshold: 1.25)
+        #expect(judgement.verdict == .fail)
+        #expect(abs(judgement.softirqConcentration! - 0.45 / 0.48) < 1e-9)
+    }
+}
