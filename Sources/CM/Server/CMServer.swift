@@ -102,6 +102,20 @@ public final class CMServer: Sendable {
             var bound: [ListenAddress] = []
             for listener in configuration.listeners {
                 var port = listener.port
+                if port != 0 {
+                    // SO_REUSEPORT would let this CM share the port with another process's
+                    // listener, silently splitting its clients: bind once without it to check
+                    // the port is free.
+                    do {
+                        try ServerBootstrap(group: loops[0].eventLoop)
+                            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                            .bind(host: listener.host, port: port).wait()
+                            .close().wait()
+                    } catch {
+                        channels.forEach { $0.close(promise: nil) }
+                        throw StartError.bind(listener.resolved(port: port, tls: tls != nil).description, error)
+                    }
+                }
                 for loop in loops {
                     let pipeline = CMPPipeline(server: context, loop: loop, tls: tls, listener: listener)
                     let channel: any Channel
