@@ -22,8 +22,6 @@ final class EmbeddedCM {
 
     func connect(from address: String = "10.0.0.1", port: Int = 40000) throws -> EmbeddedClient {
         let channel = EmbeddedChannel(loop: loop)
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(CMPDecoder(maximumMessageSize: server.limits.maxFrame)))
-        try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(CMPMessageEncoder()))
         try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: server, loop: loopContext))
         try channel.connect(to: SocketAddress(ipAddress: address, port: port)).wait()
         return EmbeddedClient(channel: channel, loop: loop)

@@ -69,3 +69,35 @@ struct VerifyCommandTests {
         }
     }
 }
+
+extension VerifyCommandTests {
+    @Test("Ctrl-C in the middle removes the namespaces and stops the CM and the load",
+          .enabled(if: VerifyCommandTests.canRun, "needs root (network namespaces) and the cmtune binary"))
+    func interrupted() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CMTuneBinary.path)
+        process.arguments = ["verify", "--netns", "--connections", "200", "--rate", "1000/s", "--duration", "60s", "--json"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let namespaces = ["cmtune-vcm-\(process.processIdentifier)", "cmtune-vld-\(process.processIdentifier)"]
+        // Wait until the run is under way: both namespaces exist.
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let listed = try runChecked(["ip", "netns", "list"])
+            if namespaces.allSatisfy({ listed.contains($0) }) { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        Thread.sleep(forTimeInterval: 2)
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        let listed = try runChecked(["ip", "netns", "list"])
+        #expect(namespaces.allSatisfy { !listed.contains($0) }, "left behind: \(listed)")
+        // Neither the CM nor the load of this run is still running: both name the run's secret
+        // file, which lives in a directory named after the verify process.
+        Thread.sleep(forTimeInterval: 0.5)
+        let processes = try runChecked(["ps", "-eo", "args"])
+        #expect(!processes.contains("cmtune-verify-\(process.processIdentifier)/"), "\(processes)")
+    }
+}

@@ -12,6 +12,7 @@ final class LoopContext {
     /// once per message turns a burst of deliveries into one write syscall per connection.
     private var flushQueue: [ConnectionHandler] = []
     private var flushScheduled = false
+    private var flushing: [ConnectionHandler] = []
 
     init(index: Int, eventLoop: any EventLoop, metrics: LoopMetrics) {
         self.index = index
@@ -42,12 +43,13 @@ final class LoopContext {
 
     private func flushAll() {
         flushScheduled = false
-        let queue = flushQueue
-        flushQueue.removeAll(keepingCapacity: true)
-        for connection in queue {
+        // Swap with a spare array rather than copy: no allocation per iteration.
+        swap(&flushQueue, &flushing)
+        for connection in flushing {
             connection.flushPending = false
             connection.flushNow()
         }
+        flushing.removeAll(keepingCapacity: true)
     }
 
     /// Bytes queued in user space towards the clients of this loop, for the metrics.

@@ -19,7 +19,9 @@ extension ConnectionHandler {
             payload: send.payload)
         let recipients = server.registry.sessions(of: send.recipient)
         guard !recipients.isEmpty else { return storeOrRefuse(send, deliver: deliver) }
-        let copies = send.recipient == session.user ? [] : server.registry.sessions(of: session.user).filter { $0 !== session }
+        // Copies to the sender's other devices; most users have one, so no array is built then.
+        let own = send.recipient == session.user ? [] : server.registry.sessions(of: session.user)
+        let copies = own.count > 1 ? own.filter { $0 !== session } : []
         let tracker = DeliveryTracker(
             expected: recipients.count - (recipients.contains { $0 === session } ? 1 : 0) + copies.count,
             sender: session.connection, clientMessageID: send.messageID, serverMessageID: serverMessageID)
@@ -45,18 +47,10 @@ extension ConnectionHandler {
 
     /// On the recipient's loop: write the DELIVER and tell the tracker when it is out.
     func deliver(_ deliver: CMPDeliver, tracker: DeliveryTracker, toRecipient: Bool) {
-        guard case .loggedIn = state, let eventLoop = channelEventLoop else {
+        guard case .loggedIn = state else {
             return tracker.finished(written: false, toRecipient: toRecipient)
         }
-        let written = eventLoop.makePromise(of: Void.self)
-        write(.deliver(deliver), promise: written)
-        written.futureResult.whenComplete { result in
-            if case .success = result {
-                tracker.finished(written: true, toRecipient: toRecipient)
-            } else {
-                tracker.finished(written: false, toRecipient: toRecipient)
-            }
-        }
+        write(deliver, tracker: tracker, toRecipient: toRecipient)
     }
 
     private func storeOrRefuse(_ send: CMPSend, deliver: CMPDeliver) {

@@ -15,8 +15,8 @@ import Wire
 /// registry, the admission counters and the metrics are released in exactly one place
 /// (`channelInactive`).
 final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = CMPFrame
-    typealias OutboundOut = CMPMessage
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     enum State {
         case awaitingLogin
@@ -43,11 +43,16 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var draining = false
     /// Set by the loop's flush batch; see `LoopContext.flushSoon`.
     var flushPending = false
+    /// CMP decoding happens here rather than in a ByteToMessageHandler before this handler: a
+    /// frame passed between handlers is boxed in an existential and cast back, an allocation
+    /// and a dynamic cast per message that the CM does not need to pay.
+    private let decoder: NIOSingleStepByteToMessageProcessor<CMPDecoder>
 
     init(server: ServerContext, loop: LoopContext) {
         self.server = server
         self.loop = loop
         sendBucket = TokenBucket(perSecond: server.limits.sendRate, now: loop.eventLoop.now)
+        decoder = NIOSingleStepByteToMessageProcessor(CMPDecoder(maximumMessageSize: server.limits.maxFrame))
     }
 
     var logger: Logger { server.logger }
@@ -109,7 +114,17 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
+        if case .ending = state { return }
+        do {
+            try decoder.process(buffer: unwrapInboundIn(data)) { frame in
+                received(frame)
+            }
+        } catch {
+            decodeFailed(error, context: context)
+        }
+    }
+
+    private func received(_ frame: CMPFrame) {
         loop.metrics.received(frame.message.type)
         switch state {
         case .ending:
@@ -139,6 +154,12 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        decodeFailed(error, context: context)
+    }
+
+    /// Malformed CMP closes this connection with a KICK saying why; any other error closes it.
+    private func decodeFailed(_ error: any Error, context: ChannelHandlerContext) {
+        if case .ending = state { return }
         if let error = error as? CMPDecodeError {
             loop.metrics.decodeErrors.increment()
             logger.debug("malformed CMP, closing", metadata: ["peer": "\(context.channel.remoteAddress?.description ?? "?")", "error": "\(error)"])
@@ -179,15 +200,48 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     // MARK: Writing
 
-    /// Queues a message to this client and arranges for a flush after this loop iteration.
+    /// Encodes a message straight into a buffer and queues it on the channel; the loop flushes
+    /// every connection written to once per iteration (`LoopContext.flushSoon`).
+    ///
+    /// The encoding happens here, not in a MessageToByteHandler: a message passed through the
+    /// pipeline as a `CMPMessage` is boxed in an existential and cast back per handler, while a
+    /// `ByteBuffer` travels unboxed.
     func write(_ message: CMPMessage, promise: EventLoopPromise<Void>? = nil) {
-        guard let context else {
+        guard let context, let buffer = encode(message, context) else {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        loop.metrics.sent(message.type)
-        context.write(wrapOutboundOut(message), promise: promise)
+        context.write(wrapOutboundOut(buffer), promise: promise)
         loop.flushSoon(self)
+    }
+
+    /// A DELIVER whose tracker hears when it was written into the kernel (or failed).
+    func write(_ deliver: CMPDeliver, tracker: DeliveryTracker, toRecipient: Bool) {
+        guard let context, let buffer = encode(.deliver(deliver), context) else {
+            return tracker.finished(written: false, toRecipient: toRecipient)
+        }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.write(wrapOutboundOut(buffer), promise: written)
+        loop.flushSoon(self)
+        written.futureResult.assumeIsolated().whenComplete { result in
+            switch result {
+            case .success: tracker.finished(written: true, toRecipient: toRecipient)
+            case .failure: tracker.finished(written: false, toRecipient: toRecipient)
+            }
+        }
+    }
+
+    private func encode(_ message: CMPMessage, _ context: ChannelHandlerContext) -> ByteBuffer? {
+        loop.metrics.sent(message.type)
+        var buffer = context.channel.allocator.buffer(capacity: 64)
+        do {
+            try CMPEncoder.encode(message, into: &buffer)
+        } catch {
+            // The server encodes only what it built; a message over the format's limits is a bug.
+            logger.error("cannot encode \(message.type.name): \(error)")
+            return nil
+        }
+        return buffer
     }
 
     var channelEventLoop: (any EventLoop)? { context?.eventLoop }
@@ -312,3 +366,4 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             extensions: CMPExtensions(reasonString: reason))))
     }
 }
+

@@ -27,8 +27,6 @@ struct CMPPipeline: Sendable {
 
     private func addCMPHandlers(to channel: any Channel) throws {
         let operations = channel.pipeline.syncOperations
-        try operations.addHandler(ByteToMessageHandler(CMPDecoder(maximumMessageSize: server.limits.maxFrame)))
-        try operations.addHandler(MessageToByteHandler(CMPMessageEncoder()))
         try operations.addHandler(ConnectionHandler(server: server, loop: loop.value))
     }
 
