@@ -17,11 +17,12 @@
 #    (cm_connections from /metrics): goal within 10 % of each other.
 # 2. Peak: 1000 users, point-to-point 128-byte messages asked at --peak-rate. Achieved deliveries
 #    per second, and deliveries per second of CM CPU time (utime + stime from /proc/PID/stat over
-#    the measured phase). Goal: at least 200,000 per CM CPU second. Also per-loop busy ratios
-#    (cm_loop_busy_ratio): goal within 15 % of each other; and the generator's CPU time against
-#    the CM's (issue 7: the CM's share at least as large as the generator's at peak rate).
-# 3. Half: the same at half the achieved peak rate. Goal: p99 delivery latency under 5 ms
-#    (measured from each message's intended send time).
+#    the measured phase and the drain). Goal: at least 200,000 per CM CPU second. Also the
+#    generator's CPU time against the CM's (issue 7: the CM's share at least as large).
+# 3. Sustainable peak: stepping down from the achieved rate by 15 % until a 5 s run keeps up
+#    (p99 under 50 ms): the overloaded rate above counts messages that queue without bound.
+# 4. Half of the sustainable peak. Goals: p99 delivery latency under 5 ms (from each message's
+#    intended send time), per-loop busy ratios (cm_loop_busy_ratio) within 15 % of each other.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCH_INVOCATION="bench/cm.sh${*:+$(printf ' %q' "$@")}" exec python3 -B - "$@" <<'PY'
@@ -144,10 +145,41 @@ rows.append(["CM RSS per connection", f"{per_conn/1024:.2f} KiB ({before/1024:.0
 rows.append(["per-loop connections", ", ".join(f"loop {k}: {int(v)}" for k, v in sorted(loop_counts.items())) + f" (spread {loop_spread*100:.1f} %)", "within 10 %", "met" if loop_spread <= 0.10 else "MISSED"])
 commands += [shown(cm_argv), shown(idle_argv)]
 
-# 2. Peak rate.
+# 2. Peak rate: more than the machine carries, so the achieved rate is the ceiling.
 benchlib.log(f"peak: 1000 users, {peak_rate}/s asked")
 cm, target, metrics, _ = start_cm()
-busy = {}
+peak, peak_argv = load(target, cm.pid, ["--connections", "1000", "--rate", f"{peak_rate}/s", "--duration", str(duration), "--drain", "5s"])
+cm.terminate(); cm.wait()
+per_cpu = peak.get("deliveriesPerCMCPUSecond") or 0
+rows.append(["peak deliveries/s (achieved, overloaded)", f"{peak['deliveryRate']:.0f} (asked {peak_rate})", "", "reference"])
+rows.append(["deliveries per CM CPU second", f"{per_cpu:.0f} ({peak['delivered']} in {peak.get('cmCPUSeconds', 0):.2f} CPU s)", "≥ 200000", "met" if per_cpu >= 200000 else "MISSED"])
+gen, cmcpu = peak["generatorCPUSeconds"], peak.get("cmCPUSeconds") or 0
+rows.append(["CM CPU / generator CPU at peak", f"{cmcpu:.2f} s / {gen:.2f} s = {cmcpu/max(gen,1e-9):.2f}", "≥ 1 (issue 7)", "met" if cmcpu >= gen else "MISSED"])
+rows.append(["lost at peak", f"{peak['lost']}", "0", "met" if peak["lost"] == 0 else "MISSED"])
+commands.append(shown(peak_argv))
+
+# 3. The sustainable peak: the highest rate, stepping down from the overloaded one by 15 %, at
+#    which deliveries keep up (p99 under 50 ms over a 5 s run).
+rate = int(peak["deliveryRate"])
+sustained = None
+for _ in range(8):
+    benchlib.log(f"sustainable? {rate}/s")
+    cm, target, metrics, _ = start_cm()
+    trial, _ = load(target, cm.pid, ["--connections", "1000", "--rate", f"{rate}/s", "--duration", "5"])
+    cm.terminate(); cm.wait()
+    p99 = (trial.get("latency") or {}).get("p99", 1e9)
+    if p99 < 50 and trial["lost"] == 0:
+        sustained = rate
+        break
+    rate = int(rate * 0.85)
+if sustained is None:
+    sustained = rate
+rows.append(["sustainable peak (p99 < 50 ms)", f"{sustained}/s", "", "reference"])
+
+# 4. Half of the sustainable peak: latency, and the loops' busy ratios under this uniform load.
+half = max(1, sustained // 2)
+benchlib.log(f"half: {half}/s")
+cm, target, metrics, _ = start_cm()
 done = threading.Event()
 samples = []
 def watch_busy():
@@ -159,33 +191,18 @@ def watch_busy():
             pass
         time.sleep(1)
 watcher = threading.Thread(target=watch_busy); watcher.start()
-peak, peak_argv = load(target, cm.pid, ["--connections", "1000", "--rate", f"{peak_rate}/s", "--duration", str(duration), "--drain", "5s"])
+half_run, half_argv = load(target, cm.pid, ["--connections", "1000", "--rate", f"{half}/s", "--duration", str(duration)])
 done.set(); watcher.join()
 cm.terminate(); cm.wait()
-per_cpu = peak.get("deliveriesPerCMCPUSecond") or 0
+lat = half_run.get("latency") or {}
 loops = sorted({k for s in samples for k in s})
 busy_means = {k: sum(s.get(k, 0) for s in samples) / max(len(samples), 1) for k in loops}
 busy_spread = spread(busy_means.values())
-rows.append(["peak deliveries/s (achieved)", f"{peak['deliveryRate']:.0f} (asked {peak_rate}, {peak['notSent']} not sent: buffers full)", "", "reference"])
-rows.append(["deliveries per CM CPU second", f"{per_cpu:.0f} ({peak['delivered']} in {peak.get('cmCPUSeconds', 0):.2f} CPU s)", "≥ 200000", "met" if per_cpu >= 200000 else "MISSED"])
-rows.append(["per-loop busy ratio", ", ".join(f"loop {k}: {v*100:.0f} %" for k, v in busy_means.items()) + f" (spread {busy_spread*100:.1f} %)", "within 15 %", "met" if busy_spread <= 0.15 else "MISSED"])
-gen, cmcpu = peak["generatorCPUSeconds"], peak.get("cmCPUSeconds") or 0
-rows.append(["CM CPU / generator CPU at peak", f"{cmcpu:.2f} s / {gen:.2f} s = {cmcpu/max(gen,1e-9):.2f}", "≥ 1 (issue 7)", "met" if cmcpu >= gen else "MISSED"])
-rows.append(["lost at peak", f"{peak['lost']}", "0", "met" if peak["lost"] == 0 else "MISSED"])
-commands.append(shown(peak_argv))
-
-# 3. Half of the peak.
-half = max(1, int(peak["deliveryRate"] / 2))
-benchlib.log(f"half: {half}/s")
-cm, target, metrics, _ = start_cm()
-half_run, half_argv = load(target, cm.pid, ["--connections", "1000", "--rate", f"{half}/s", "--duration", str(duration)])
-cm.terminate(); cm.wait()
-lat = half_run.get("latency") or {}
-rows.append([f"p99 latency at {half}/s", f"{lat.get('p99', float('nan')):.2f} ms (p50 {lat.get('p50', 0):.2f}, p99.9 {lat.get('p999', 0):.2f}, max {lat.get('max', 0):.2f})", "< 5 ms", "met" if lat.get("p99", 1e9) < 5 else "MISSED"])
+rows.append([f"p99 latency at {half}/s (half)", f"{lat.get('p99', float('nan')):.2f} ms (p50 {lat.get('p50', 0):.2f}, p99.9 {lat.get('p999', 0):.2f}, max {lat.get('max', 0):.2f})", "< 5 ms", "met" if lat.get("p99", 1e9) < 5 else "MISSED"])
+rows.append([f"per-loop busy ratio at {half}/s", ", ".join(f"loop {k}: {v*100:.0f} %" for k, v in busy_means.items()) + f" (spread {busy_spread*100:.1f} %)", "within 15 %", "met" if busy_spread <= 0.15 else "MISSED"])
 rows.append(["lost at half", f"{half_run['lost']}", "0", "met" if half_run["lost"] == 0 else "MISSED"])
 commands.append(shown(half_argv))
 
-limit_note = [] if connections == asked_connections else [f"- idle connections: {connections}, not {asked_connections}: RLIMIT_NOFILE is {limit} here and cannot be raised (no CAP_SYS_RESOURCE); memory per connection is measured on what fits"]
 notes = limit_note + [f"- machine: {benchlib.machine()}", benchlib.cmtune_note(cmtune), f"- command: `{os.environ.get('BENCH_INVOCATION', 'bench/cm.sh')}`",
          "- runs: " + "; ".join(f"`{c}`" for c in commands)]
 table = benchlib.markdown_table(["measure", "result", "goal", "verdict"], "llll", rows)

@@ -32,10 +32,10 @@ struct VerifyNamespaces {
         let steps: [[String]] = [
             ["ip", "netns", "add", cmNamespace],
             ["ip", "netns", "add", loadNamespace],
-            ["ip", "link", "add", cmDevice, "numtxqueues", q, "numrxqueues", q, "type", "veth",
-             "peer", "name", loadDevice, "numtxqueues", q, "numrxqueues", q],
-            ["ip", "link", "set", cmDevice, "netns", cmNamespace],
-            ["ip", "link", "set", loadDevice, "netns", loadNamespace],
+            // Made inside the namespaces, never visible in the host's: a tool reading the host's
+            // interfaces meanwhile (`cmtune nic`, a monitoring agent) sees nothing come and go.
+            ["ip", "-n", cmNamespace, "link", "add", cmDevice, "numtxqueues", q, "numrxqueues", q, "type", "veth",
+             "peer", "name", loadDevice, "netns", loadNamespace, "numtxqueues", q, "numrxqueues", q],
             ["ip", "-n", cmNamespace, "addr", "add", "\(cmAddress)/24", "dev", cmDevice],
             ["ip", "-n", loadNamespace, "addr", "add", "\(loadAddress)/24", "dev", loadDevice],
             ["ip", "-n", cmNamespace, "link", "set", "lo", "up"],

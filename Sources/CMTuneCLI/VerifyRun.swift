@@ -148,7 +148,8 @@ struct VerifyRun {
             return cpus.map { cpu in (after[cpu]?.processed ?? 0) &- (before[cpu]?.processed ?? 0) }
         }()
         let judgement = VerifyJudgement.judge(cpus: cpus, means: means, loops: loops, threshold: options.threshold, receivedPackets: received)
-        var findings = diagnosisFindings(from: window.first!.counters, to: window.last!.counters)
+        let host = diagnosis(from: window.first!.counters, to: window.last!.counters)
+        var findings = host.findings
         if judgement.verdict == .fail, let reason = judgement.reasons.first(where: { $0.hasPrefix("receive processing is on one CPU") }), let namespaces {
             let rps = options.rps?.listString ?? online.listString
             findings.insert(VerifyReport.Finding(
@@ -159,20 +160,21 @@ struct VerifyRun {
                 at: 0)
         }
 
-        let queueRows = namespaces.map { ns in
+        // The veth the CM received on (in its namespace), then the host's own NICs.
+        let queueRows = (namespaces.map { ns in
             ns.cmQueueRows().map { VerifyReport.QueueRow(interface: ns.cmDevice, queue: $0.queue, irq: nil, irqAffinity: nil, rpsCPUs: $0.rps, xpsCPUs: $0.xps) }
-        } ?? []
+        } ?? []) + host.queues
 
         var name = utsname()
         uname(&name)
-        let host = withUnsafeBytes(of: &name.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let hostName = withUnsafeBytes(of: &name.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         let kernel = withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         let formatter = ISO8601DateFormatter()
         let latency = result.latency.map {
             VerifyReport.Latency(count: $0.count, p50: $0.p50, p90: $0.p90, p99: $0.p99, p999: $0.p999, max: $0.max)
         }
         return VerifyReport(
-            host: host, kernel: kernel, startedAt: formatter.string(from: started), duration: window.last!.time - window.first!.time,
+            host: hostName, kernel: kernel, startedAt: formatter.string(from: started), duration: window.last!.time - window.first!.time,
             verdict: judgement.verdict, threshold: options.threshold, cpuBalance: judgement.cpuBalance,
             loopBalance: judgement.loopBalance, softirqConcentration: judgement.softirqConcentration,
             reasons: judgement.reasons + (result.lost > 0 ? ["\(result.lost) messages acked as delivered never arrived"] : []),
@@ -235,8 +237,25 @@ struct VerifyRun {
         return counts
     }
 
-    /// What `cmtune diagnose` finds over the same window.
-    private func diagnosisFindings(from first: CounterSample, to last: CounterSample) -> [VerifyReport.Finding] {
+    /// An empty steering mask means the feature is off, as `cmtune nic` says it.
+    private static func steering(_ cpus: CPUSet) -> String {
+        cpus.isEmpty ? "off" : cpus.listString
+    }
+
+    /// The host's NIC queues as `cmtune nic` reads them: IRQ, where it fires, RPS and XPS.
+    private static func hostQueueRows(_ inventory: HostInventory) -> [VerifyReport.QueueRow] {
+        inventory.interfaces.flatMap { report in
+            report.queues.map { queue in
+                VerifyReport.QueueRow(
+                    interface: report.name, queue: queue.label, irq: queue.irq,
+                    irqAffinity: (queue.settings?.effectiveAffinity ?? queue.settings?.affinity)?.listString,
+                    rpsCPUs: queue.rpsCPUs.map(Self.steering), xpsCPUs: queue.xpsCPUs.map(Self.steering))
+            }
+        }
+    }
+
+    /// What `cmtune diagnose` finds over the same window, and the host's queue layout.
+    private func diagnosis(from first: CounterSample, to last: CounterSample) -> (findings: [VerifyReport.Finding], queues: [VerifyReport.QueueRow]) {
         var issues: [HostIssue] = []
         let facts = FactsSource.forRoot(root, issues: &issues)
         let inventory = HostInventory.read(from: root, selection: .all, facts: facts)
@@ -244,9 +263,10 @@ struct VerifyRun {
         let diagnosis = Diagnosis(
             inventory: inventory, rates: CounterRates(from: first, to: last), ratesSinceBoot: false, sysctls: sysctls,
             irqbalance: ProcessScan.find(["irqbalance"], from: root), issues: issues)
-        return diagnosis.findings.filter { $0.severity != .info }.map {
+        let findings = diagnosis.findings.filter { $0.severity != .info }.map {
             VerifyReport.Finding(severity: $0.severity.rawValue, code: $0.code, title: $0.subject, evidence: $0.evidence, fix: $0.fix ?? $0.manualFix)
         }
+        return (findings, Self.hostQueueRows(inventory))
     }
 
     private func progress(_ text: String) {

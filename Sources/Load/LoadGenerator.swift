@@ -90,7 +90,11 @@ public final class LoadGenerator: Sendable {
             progress(Progress(phase: .send, elapsed: seconds(since: started), loggedIn: counters.loggedIn, failed: counters.failed, sent: counters.sent, delivered: counters.delivered, ackedSuccess: counters.ackedSuccess))
         }
 
-        // Drain: what was acked should arrive; a little longer for acks still on their way.
+        // Drain: stop every loop's sending first and wait until each has, so the count of SENDs
+        // is final before answers are compared with it (a loop's last tick may still be due).
+        for loop in loops {
+            try await loop.eventLoop.submit { loop.value.stopSending() }.get()
+        }
         let drainStart = NIODeadline.now()
         var counters = try await totals()
         while seconds(since: drainStart) < configuration.drainSeconds {

@@ -24,7 +24,7 @@ struct CMLoadTests {
         let address = try #require(cm.listeners.first { $0.transport == (transport == "ws" ? .webSocket : .tcp) })
         let (status, result, error) = try load(cm, [
             "--target", address.description, "--connections", "300", "--connect-rate", "3000/s", "--rate", "400/s",
-            "--pattern", pattern, "--duration", "2s", "--cm-pid", String(cm.process.processIdentifier),
+            "--pattern", pattern, "--duration", "2s", "--drain", "20s", "--cm-pid", String(cm.process.processIdentifier),
         ])
         let run = try #require(result, "no JSON from cm load: \(error)")
         #expect(status == 0, "\(error)")

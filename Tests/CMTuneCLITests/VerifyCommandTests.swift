@@ -7,11 +7,13 @@ import Testing
 struct VerifyCommandTests {
     static let canRun = CMTuneBinary.exists && geteuid() == 0
 
-    func verify(_ extra: [String]) throws -> (status: Int32, json: [String: Any], error: String) {
-        // Other suites run beside this one and load the CPUs unevenly, so core and loop balance
-        // get a loose threshold here; the receive-spread rule still tells 52 % from 100 %.
+    /// Other suites run beside this one: they load the CPUs unevenly and their loopback packets
+    /// count in the host-wide softnet counters. So the passing run gets a loose threshold (core
+    /// and loop balance under 1.8, receive share under 95 %) and the failing run the default
+    /// (receive share over 75 % fails): 52 % against 100 % when alone.
+    func verify(_ extra: [String], threshold: Double) throws -> (status: Int32, json: [String: Any], error: String) {
         let run = try CMTuneBinary.run(
-            ["verify", "--netns", "--connections", "300", "--rate", "3000/s", "--duration", "4s", "--threshold", "1.8", "--json"] + extra)
+            ["verify", "--netns", "--connections", "300", "--rate", "3000/s", "--duration", "4s", "--threshold", "\(threshold)", "--json"] + extra)
         let json = (try? JSONSerialization.jsonObject(with: Data(run.output.utf8))) as? [String: Any] ?? [:]
         return (run.status, json, run.error)
     }
@@ -25,7 +27,7 @@ struct VerifyCommandTests {
     func spreadPasses() throws {
         let directory = try TemporaryDirectory()
         let report = directory.path + "/verify.html"
-        let (status, json, error) = try verify(["--report", report])
+        let (status, json, error) = try verify(["--report", report], threshold: 1.8)
         #expect(status == 0, "\(json["reasons"] ?? error)")
         #expect(json["threshold"] as? Double == 1.8)
         #expect(json["verdict"] as? String == "pass")
@@ -33,6 +35,10 @@ struct VerifyCommandTests {
         #expect(reasons.contains { $0.hasPrefix("receive processing is spread") }, "\(reasons)")
         let cpus = json["cpus"] as? [Int] ?? []
         #expect(cpus.count == ProcessInfo.processInfo.activeProcessorCount)
+        let means = json["cpuMeans"] as? [[String: Double]] ?? []
+        #expect(means.count == cpus.count && means.allSatisfy { ($0["user"] ?? -1) >= 0 && ($0["softirq"] ?? -1) >= 0 })
+        let queues = json["queues"] as? [[String: Any]] ?? []
+        #expect(queues.contains { ($0["interface"] as? String)?.hasPrefix("vcm") == true && $0["rpsCPUs"] as? String == CPUListText.all })
         let load = json["load"] as? [String: Any] ?? [:]
         #expect(load["connectionsOK"] as? Int == 300 && load["lost"] as? Int == 0)
         let html = try String(contentsOfFile: report, encoding: .utf8)
@@ -44,15 +50,15 @@ struct VerifyCommandTests {
     @Test("fails, naming receive processing on one CPU, when RPS sends every packet to CPU 0",
           .enabled(if: canRun && ProcessInfo.processInfo.activeProcessorCount > 1, "needs root, two CPUs and the cmtune binary"))
     func oneCPUFails() throws {
-        let (status, json, error) = try verify(["--rps", "0"])
+        let (status, json, error) = try verify(["--rps", "0"], threshold: 1.25)
         #expect(status == 1, "\(error)")
         #expect(json["verdict"] as? String == "fail")
         let reasons = json["reasons"] as? [String] ?? []
         #expect(reasons.contains { $0.hasPrefix("receive processing is on one CPU: CPU 0") }, "\(reasons)")
         let findings = json["findings"] as? [[String: Any]] ?? []
         #expect(findings.first?["code"] as? String == "receive-one-cpu")
-        let queues = json["queues"] as? [[String: Any]] ?? []
-        #expect(!queues.isEmpty && queues.allSatisfy { $0["rpsCPUs"] as? String == "0" })
+        let queues = (json["queues"] as? [[String: Any]] ?? []).filter { ($0["interface"] as? String)?.hasPrefix("vcm") == true }
+        #expect(queues.count == 4 && queues.allSatisfy { $0["rpsCPUs"] as? String == "0" })
         #expect(try leftoverNamespaces().isEmpty)
     }
 
@@ -99,5 +105,12 @@ extension VerifyCommandTests {
         Thread.sleep(forTimeInterval: 0.5)
         let processes = try runChecked(["ps", "-eo", "args"])
         #expect(!processes.contains("cmtune-verify-\(process.processIdentifier)/"), "\(processes)")
+    }
+}
+
+/// The online CPUs as the kernel lists them ("0-1").
+enum CPUListText {
+    static var all: String {
+        ((try? String(contentsOfFile: "/sys/devices/system/cpu/online", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

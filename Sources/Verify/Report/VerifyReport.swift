@@ -163,6 +163,9 @@ public struct VerifyReport: Sendable, Codable, Equatable {
     public var load: LoadSummary?
     public var queues: [QueueRow]
     public var findings: [Finding]
+    /// Each CPU's mean share over the run, in the order of `cpus` (also in the JSON, so a script
+    /// need not average the intervals).
+    public var cpuMeans: [CPUShare]
 
     public init(
         host: String, kernel: String, startedAt: String, duration: Double, verdict: Verdict, threshold: Double,
@@ -185,6 +188,8 @@ public struct VerifyReport: Sendable, Codable, Equatable {
         self.load = load
         self.queues = queues
         self.findings = findings
+        cpuMeans = []
+        cpuMeans = meanShares
     }
 
     /// Each CPU's mean share over all intervals, in the order of `cpus`.
