@@ -91,14 +91,9 @@ struct VerifyRun {
                              "--user-prefix", "verify"]
         if let namespaces { loadArguments = ["ip", "netns", "exec", namespaces.loadNamespace] + loadArguments }
         let loadStart = MonotonicClock.now()
-        let load = Process()
-        load.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        load.arguments = loadArguments
-        let loadOutput = Pipe()
-        let loadErrors = Pipe()
-        load.standardOutput = loadOutput
-        load.standardError = loadErrors
-        try load.run()
+        let loadChild = try ChildProcess.launch(loadArguments)
+        let load = loadChild.process
+        let (loadOutput, loadErrors) = (loadChild.output, loadChild.errors)
         cleanup.add { if load.isRunning { kill(load.processIdentifier, SIGKILL) } }
         let outputReader = PipeCollector(loadOutput)
         let errorReader = PipeCollector(loadErrors)
@@ -280,14 +275,8 @@ struct VerifyRun {
 
     /// Starts a process and reads its stdout until `ready` matches a line (at most 30 s).
     private static func start(_ arguments: [String], until ready: (String) -> Bool) throws -> (Process, [String]) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
+        let child = try ChildProcess.launch(arguments)
+        let (process, output, errors) = (child.process, child.output, child.errors)
         var lines: [String] = []
         var pending = ""
         let deadline = Date().addingTimeInterval(30)

@@ -103,6 +103,7 @@ public final class LoadGenerator: Sendable {
             if answered >= counters.sent && counters.delivered >= counters.ackedSuccess { break }
             try await Task.sleep(for: .milliseconds(50))
         }
+        let drained = seconds(since: drainStart)
         let cpuAfter = ProcessCPUTime.ofSelf()
         let cmAfter = cmPID.flatMap(ProcessCPUTime.of(pid:))
         progress(Progress(phase: .drain, elapsed: seconds(since: started), loggedIn: counters.loggedIn, failed: counters.failed, sent: counters.sent, delivered: counters.delivered, ackedSuccess: counters.ackedSuccess))
@@ -132,7 +133,7 @@ public final class LoadGenerator: Sendable {
             sent: counters.sent, notSent: counters.notSent, acks: counters.acks,
             ackedSuccess: counters.ackedSuccess, delivered: counters.delivered,
             lost: max(0, counters.ackedSuccess - counters.delivered), disconnected: counters.disconnected, kicks: counters.kicks,
-            sendRate: Double(counters.sent) / measured, deliveryRate: Double(counters.delivered) / measured,
+            sendRate: Double(counters.sent) / measured, deliveryRate: Double(counters.delivered) / (measured + drained),
             latency: histogram.totalCount > 0 ? LoadResult.Latency(histogram) : nil,
             generatorCPUSeconds: cpuAfter - cpuBefore, cmCPUSeconds: cmCPU,
             deliveriesPerCMCPUSecond: cmCPU.flatMap { $0 > 0 ? Double(counters.delivered) / $0 : nil })

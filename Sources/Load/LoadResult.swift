@@ -52,6 +52,8 @@ public struct LoadResult: Sendable, Codable, Equatable {
     public var kicks: [String: Int]
     /// SENDs per second actually written over the measured phase.
     public var sendRate: Double
+    /// Deliveries per second over the measured phase and the drain: when the CM fell behind,
+    /// what it delivered after the sending stopped counts with the time it took.
     public var deliveryRate: Double
     public var latency: Latency?
     /// CPU seconds this generator used during the measured phase (user + system).

@@ -75,29 +75,10 @@ public enum CMPFraming {
         let limit: Int
         let confirmations: Int
 
-        enum Candidate {
-            case implausible
-            /// The header checks out but the message runs past the end of the bytes.
-            case partial
-            case complete(length: Int)
-        }
+        typealias Candidate = FramingCandidate
 
         func confirms(at index: Int) -> Bool {
-            var position = index
-            var complete = 0
-            while true {
-                if position == buffer.writerIndex { return complete > 0 }
-                switch candidate(at: position) {
-                case .implausible:
-                    return false
-                case .partial:
-                    return complete > 0
-                case .complete(let length):
-                    complete += 1
-                    position += length
-                    if complete > confirmations { return true }
-                }
-            }
+            FramingConfirmation.confirms(at: index, end: buffer.writerIndex, confirmations: confirmations) { candidate(at: $0) }
         }
 
         func candidate(at index: Int) -> Candidate {
