@@ -154,7 +154,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VerifyTests",
-            dependencies: ["Verify", "CMTuneTestSupport"]
+            dependencies: ["Verify", "HostKit", "CMTuneTestSupport"]
         ),
         .testTarget(
             name: "CMTests",

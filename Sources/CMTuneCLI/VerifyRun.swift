@@ -205,16 +205,12 @@ struct VerifyRun {
             return Double(thread.ticks &- before) / hertz
         }
         guard let busiest = groups.values.max(by: { $0.map(used).reduce(0, +) < $1.map(used).reduce(0, +) }) else { return [] }
-        let affinity = Self.pinnedCPUs(pid: first.threads.threads.keys.first.map { _ in 0 } ?? 0)
-        _ = affinity
         return busiest.enumerated().map { index, thread in
             VerifyReport.LoopRow(
-                index: index, threadID: thread.id, pinnedCPU: nil, lastCPU: thread.processor,
+                index: index, threadID: thread.id, pinnedCPU: thread.pinnedCPU, lastCPU: thread.processor,
                 connections: connections[index] ?? 0, busy: used(thread) / seconds)
         }
     }
-
-    private static func pinnedCPUs(pid: Int) -> [Int: Int] { [:] }
 
     /// `cm_connections{loop="N"}` from the CM's metrics (inside its namespace when it has one).
     private func scrapeConnections(_ url: String, namespace: String?) -> [Int: Int] {

@@ -12,6 +12,14 @@ public struct ThreadTimes: Sendable, Equatable {
         public var ticks: UInt64
         /// The CPU it last ran on (field 39).
         public var processor: Int?
+        /// The CPUs it may run on (`Cpus_allowed_list` of its status file); one CPU means pinned.
+        public var allowedCPUs: CPUSet?
+
+        /// The CPU it is pinned to, when it may run on exactly one.
+        public var pinnedCPU: Int? {
+            guard let allowedCPUs, allowedCPUs.count == 1 else { return nil }
+            return allowedCPUs.first
+        }
     }
 
     public var threads: [Int: Thread]
@@ -30,6 +38,7 @@ public struct ThreadTimes: Sendable, Equatable {
                 var thread = parse(stat: stat, id: id)
             else { continue }
             thread.name = ((try? root.read("\(directory)/\(entry)/comm")) ?? "").trimmingNewline
+            thread.allowedCPUs = allowedCPUs(inStatus: (try? root.read("\(directory)/\(entry)/status")) ?? "")
             threads[id] = thread
         }
         return ThreadTimes(threads: threads)
@@ -44,6 +53,12 @@ public struct ThreadTimes: Sendable, Equatable {
         guard fields.count > 12, let user = UInt64(fields[11]), let system = UInt64(fields[12]) else { return nil }
         let processor = fields.count > 36 ? Int(fields[36]) : nil
         return Thread(id: id, name: "", ticks: user + system, processor: processor)
+    }
+
+    /// `Cpus_allowed_list:\t0-3` from a status file.
+    static func allowedCPUs(inStatus status: String) -> CPUSet? {
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }) else { return nil }
+        return try? CPUSet(parsingList: line.dropFirst("Cpus_allowed_list:".count).drop { $0 == " " || $0 == "\t" })
     }
 
     /// The NIO event loop threads, in loop order (by the number after `#`).

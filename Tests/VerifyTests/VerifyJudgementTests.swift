@@ -1,5 +1,7 @@
+import HostKit
 import Testing
-import Verify
+
+@testable import Verify
 
 @Suite("verify judgement")
 struct VerifyJudgementTests {
@@ -54,5 +56,37 @@ struct VerifyJudgementTests {
             loops: [], threshold: 1.25)
         #expect(judgement.verdict == .fail)
         #expect(abs(judgement.softirqConcentration! - 0.45 / 0.48) < 1e-9)
+    }
+}
+
+@Suite("thread times")
+struct ThreadTimesTests {
+    @Test("stat fields are counted after the name, which may hold spaces and parentheses")
+    func parseStat() throws {
+        // utime 1500, stime 250, processor 3 (fields 14, 15, 39).
+        let fields = (3...52).map { field -> String in
+            switch field {
+            case 3: return "S"
+            case 14: return "1500"
+            case 15: return "250"
+            case 39: return "3"
+            default: return "0"
+            }
+        }
+        let stat = "4242 (NIO-ELT-0-#1 (x)) " + fields.joined(separator: " ")
+        let thread = try #require(ThreadTimes.parse(stat: stat, id: 4242))
+        #expect(thread.ticks == 1750 && thread.processor == 3)
+        #expect(ThreadTimes.parse(stat: "garbage", id: 1) == nil)
+    }
+
+    @Test("a thread allowed on one CPU is pinned there; on several it is not")
+    func pinned() {
+        let one = ThreadTimes.allowedCPUs(inStatus: "Name:\tNIO-ELT-0-#0\nCpus_allowed:\t2\nCpus_allowed_list:\t1\n")
+        #expect(one?.count == 1 && one?.first == 1)
+        var thread = ThreadTimes.Thread(id: 1, name: "NIO-ELT-0-#0", ticks: 0, processor: 1, allowedCPUs: one)
+        #expect(thread.pinnedCPU == 1)
+        thread.allowedCPUs = ThreadTimes.allowedCPUs(inStatus: "Cpus_allowed_list:\t0-3\n")
+        #expect(thread.pinnedCPU == nil)
+        #expect(ThreadTimes.allowedCPUs(inStatus: "Name:\tx\n") == nil)
     }
 }
