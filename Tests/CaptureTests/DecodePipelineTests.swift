@@ -172,6 +172,24 @@ struct DecodePipelineTests {
         #expect(events.messages.filter { $0.clientID == "fine" }.map(\.packet.type.name) == ["CONNECT", "PUBLISH"])
     }
 
+    @Test("a packet over the size limit is skipped to its end as its segments arrive; the next one decodes without resynchronising")
+    func oversizeSkippedAcrossSegments() {
+        var conversation = ConversationBuilder(version: .v3_1_1, segmentSize: 700)
+        conversation.send(.connect(.init(version: .v3_1_1, clientID: "big")), fromClient: true)
+        conversation.send(.publish(.init(topic: "huge", payload: .text(String(repeating: "B", count: 5000)))), fromClient: true)
+        conversation.send(.publish(.init(topic: "after", payload: .text("ok"))), fromClient: true)
+        conversation.finish()
+        let events = decode(conversation.packets, options: .init(maximumMessageSize: 1024))
+        let errors = events.compactMap { event -> (String, Int?)? in
+            if case .streamError(_, _, _, let message, let skipped, .mqtt) = event { return (message, skipped) }
+            return nil
+        }
+        #expect(errors.count == 1, "\(errors)")
+        #expect((errors.first?.1 ?? 0) > 5000, "the whole PUBLISH is skipped: \(errors)")
+        #expect(events.messages.map(\.packet.type.name) == ["CONNECT", "PUBLISH"])
+        #expect(events.messages.last?.topic.map { String(describing: $0) }?.contains("after") == true)
+    }
+
     @Test("a property bomb costs its bytes, keeps one property and reports the duplicates")
     func propertyBomb() throws {
         var conversation = ConversationBuilder(version: .v5, segmentSize: 1400)

@@ -14,6 +14,9 @@ final class MQTTConnectionDecoder {
     /// True while a direction lost its place (after a gap or a fatal error): bytes are kept
     /// until `MQTTFraming.resynchronize` finds a boundary.
     @exclusivity(unchecked) private var resyncing = [false, false]
+    /// Bytes still to come of a packet refused as too large: dropped as they arrive, so the
+    /// rest of a hostile 200 MB PUBLISH is neither buffered nor misread as packets.
+    @exclusivity(unchecked) private var skipping = [0, 0]
     /// Topic aliases, per direction (each side assigns its own).
     @exclusivity(unchecked) private var aliases: [[UInt16: MQTTString]] = [[:], [:]]
     @exclusivity(unchecked) private var flows = QoSFlowTracker()
@@ -43,6 +46,14 @@ final class MQTTConnectionDecoder {
 
     func receive(_ bytes: ArraySlice<UInt8>, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
         let side = Self.index(direction)
+        var bytes = bytes
+        if skipping[side] > 0 {
+            let dropped = min(skipping[side], bytes.count)
+            skipping[side] -= dropped
+            decoders[side].streamOffset += dropped
+            bytes = bytes.dropFirst(dropped)
+            if bytes.isEmpty { return }
+        }
         buffers[side].writeBytes(bytes)
         if direction == .serverToClient && holdServerUntilConnect && buffers[side].readableBytes < Self.heldServerLimit { return }
         if direction == .serverToClient { holdServerUntilConnect = false }
@@ -63,8 +74,10 @@ final class MQTTConnectionDecoder {
                 packet = try decoders[side].decode(buffer: &buffers[side])
             } catch {
                 if let length = error.packetLength {
-                    // The framing held: skip just this message and go on.
-                    decoders[side].discard(length, from: &buffers[side])
+                    // The framing held: skip just this message (what is not here yet, as it
+                    // comes) and go on.
+                    let here = decoders[side].discard(length, from: &buffers[side])
+                    skipping[side] = length - here
                     emit(.streamError(connection, direction, time, message: error.description, skippedBytes: length, .mqtt))
                     continue
                 }
@@ -101,7 +114,15 @@ final class MQTTConnectionDecoder {
     /// and the direction looks for the next boundary.
     func gap(_ missing: Int, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
         let side = Self.index(direction)
-        if !resyncing[side], buffers[side].readableBytes > 0 { reportPartial(side, direction, at: time, emit) }
+        if skipping[side] >= missing && skipping[side] > 0 {
+            // The gap lies inside a packet being skipped, whose end is known.
+            skipping[side] -= missing
+            decoders[side].streamOffset += missing
+            emit(.gap(connection, direction, missingBytes: missing, time, .mqtt))
+            return
+        }
+        if skipping[side] == 0, !resyncing[side], buffers[side].readableBytes > 0 { reportPartial(side, direction, at: time, emit) }
+        skipping[side] = 0
         decoders[side].discard(buffers[side].readableBytes, from: &buffers[side])
         buffers[side].discardReadBytes()
         resyncing[side] = true

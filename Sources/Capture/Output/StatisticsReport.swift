@@ -54,14 +54,14 @@ public struct StatisticsReport {
     }
 
     private func mqttLines(_ lines: inout [String]) {
-        let byType = statistics.messagesByType.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }
+        let byType = statistics.messagesByType.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }
         lines.append("messages: " + (byType.isEmpty ? "none" : byType.joined(separator: ", ")))
         if !statistics.versions.isEmpty {
             lines.append("versions: " + statistics.versions.sorted { $0.key < $1.key }.map { "MQTT \($0.key) \($0.value)" }.joined(separator: ", "))
         }
-        let clients = statistics.clients.sorted { $0.value > $1.value }
+        let clients = statistics.clients.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
         lines.append("clients: \(clients.count)" + (clients.isEmpty ? "" : ": " + clients.prefix(topLimit).map { "\($0.key) (\($0.value))" }.joined(separator: ", ")) + (clients.count > topLimit ? ", ..." : ""))
-        let topics = statistics.topics.sorted { $0.value.messages > $1.value.messages }
+        let topics = statistics.topics.sorted { ($0.value.messages, $1.key) > ($1.value.messages, $0.key) }
         lines.append("topics: \(topics.count)" + (statistics.otherTopics.messages > 0 ? " (+ \(statistics.otherTopics.messages) messages on topics beyond \(DecodeStatistics.maximumTopics))" : ""))
         for (topic, count) in topics.prefix(topLimit) {
             lines.append("  \(topic)  \(count.messages) messages, \(count.payloadBytes) payload bytes")
@@ -93,7 +93,7 @@ public struct StatisticsReport {
         json.counts("versions", statistics.versions)
         json.key("clients")
         json.beginArray()
-        for (client, count) in statistics.clients.sorted(by: { $0.value > $1.value }) {
+        for (client, count) in statistics.clients.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
             json.beginObject()
             json.field("clientId", client)
             json.field("messages", count)
@@ -102,7 +102,7 @@ public struct StatisticsReport {
         json.endArray()
         json.key("topics")
         json.beginArray()
-        for (topic, count) in statistics.topics.sorted(by: { $0.value.messages > $1.value.messages }) {
+        for (topic, count) in statistics.topics.sorted(by: { ($0.value.messages, $1.key) > ($1.value.messages, $0.key) }) {
             json.beginObject()
             json.field("topic", topic)
             json.field("messages", count.messages)
