@@ -43,6 +43,10 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var draining = false
     /// Set by the loop's flush batch; see `LoopContext.flushSoon`.
     var flushPending = false
+    /// Messages encoded since the last flush, written as one buffer (see `write`).
+    private var outbound = ByteBuffer()
+    /// Who waits for the bytes in `outbound` to reach the kernel.
+    private var outboundWaiters: [OutboundWaiter] = []
     /// CMP decoding happens here rather than in a ByteToMessageHandler before this handler: a
     /// frame passed between handlers is boxed in an existential and cast back, an allocation
     /// and a dynamic cast per message that the CM does not need to pay.
@@ -105,6 +109,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             server.metrics.sessions.decrement()
         }
         state = .ending
+        failOutbound()
         if admitted {
             server.release(address: address)
             admitted = false
@@ -200,54 +205,71 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     // MARK: Writing
 
-    /// Encodes a message straight into a buffer and queues it on the channel; the loop flushes
-    /// every connection written to once per iteration (`LoopContext.flushSoon`).
+    /// Encodes a message into this connection's outbound batch; the loop writes the batch and
+    /// flushes once per iteration (`LoopContext.flushSoon`).
     ///
-    /// The encoding happens here, not in a MessageToByteHandler: a message passed through the
-    /// pipeline as a `CMPMessage` is boxed in an existential and cast back per handler, while a
-    /// `ByteBuffer` travels unboxed.
+    /// Every message of an iteration goes out as one buffer in one pipeline write: one
+    /// allocation and at most one promise per connection per iteration instead of per message.
+    /// The encoding happens here, not in a MessageToByteHandler, because a `CMPMessage` passed
+    /// through the pipeline is boxed and cast back per handler. `promise` learns when the batch
+    /// holding the message reached the kernel.
     func write(_ message: CMPMessage, promise: EventLoopPromise<Void>? = nil) {
-        guard let context, let buffer = encode(message, context) else {
+        guard encode(message) else {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        context.write(wrapOutboundOut(buffer), promise: promise)
-        loop.flushSoon(self)
+        if let promise { outboundWaiters.append(.promise(promise)) }
     }
 
     /// A DELIVER whose tracker hears when it was written into the kernel (or failed).
     func write(_ deliver: CMPDeliver, tracker: DeliveryTracker, toRecipient: Bool) {
-        guard let context, let buffer = encode(.deliver(deliver), context) else {
+        guard encode(.deliver(deliver)) else {
             return tracker.finished(written: false, toRecipient: toRecipient)
         }
-        let written = context.eventLoop.makePromise(of: Void.self)
-        context.write(wrapOutboundOut(buffer), promise: written)
-        loop.flushSoon(self)
-        written.futureResult.assumeIsolated().whenComplete { result in
-            switch result {
-            case .success: tracker.finished(written: true, toRecipient: toRecipient)
-            case .failure: tracker.finished(written: false, toRecipient: toRecipient)
-            }
-        }
+        outboundWaiters.append(.tracker(tracker, toRecipient: toRecipient))
     }
 
-    private func encode(_ message: CMPMessage, _ context: ChannelHandlerContext) -> ByteBuffer? {
+    private func encode(_ message: CMPMessage) -> Bool {
+        guard let context else { return false }
         loop.metrics.sent(message.type)
-        var buffer = context.channel.allocator.buffer(capacity: 64)
+        if outbound.capacity == 0 { outbound = context.channel.allocator.buffer(capacity: 512) }
         do {
-            try CMPEncoder.encode(message, into: &buffer)
+            try CMPEncoder.encode(message, into: &outbound)
         } catch {
             // The server encodes only what it built; a message over the format's limits is a bug.
             logger.error("cannot encode \(message.type.name): \(error)")
-            return nil
+            return false
         }
-        return buffer
+        loop.flushSoon(self)
+        return true
     }
 
     var channelEventLoop: (any EventLoop)? { context?.eventLoop }
 
+    /// Writes the batch and flushes; whoever waits on a message of it learns the outcome.
     func flushNow() {
-        context?.flush()
+        guard let context, outbound.readableBytes > 0 else { return }
+        let batch = outbound
+        outbound = ByteBuffer()
+        let waiters = outboundWaiters
+        outboundWaiters.removeAll(keepingCapacity: true)
+        guard !waiters.isEmpty else {
+            context.writeAndFlush(wrapOutboundOut(batch), promise: nil)
+            return
+        }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(batch), promise: written)
+        written.futureResult.assumeIsolated().whenComplete { result in
+            for waiter in waiters { waiter.complete(result) }
+        }
+    }
+
+    /// The connection closed with a batch not yet written: its waiters learn it never will be.
+    private func failOutbound() {
+        let waiters = outboundWaiters
+        outboundWaiters.removeAll()
+        outbound.clear()
+        for waiter in waiters { waiter.complete(.failure(ChannelError.ioOnClosedChannel)) }
     }
 
     var bufferedBytes: Int {
@@ -367,3 +389,16 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 }
 
+/// Who waits for a message of an outbound batch.
+enum OutboundWaiter {
+    case promise(EventLoopPromise<Void>)
+    case tracker(DeliveryTracker, toRecipient: Bool)
+
+    func complete(_ result: Result<Void, any Error>) {
+        switch (self, result) {
+        case (.promise(let promise), _): promise.completeWith(result)
+        case (.tracker(let tracker, let toRecipient), .success): tracker.finished(written: true, toRecipient: toRecipient)
+        case (.tracker(let tracker, let toRecipient), .failure): tracker.finished(written: false, toRecipient: toRecipient)
+        }
+    }
+}
