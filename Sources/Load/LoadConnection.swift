@@ -5,7 +5,7 @@ import Wire
 /// DELIVER_ACK (recording the latency), counts SEND_ACKs, and tells its loop when it is gone.
 /// Writes are encoded straight into a buffer: no MessageToByteHandler in the generator's path.
 final class LoadConnection: ChannelInboundHandler {
-    typealias InboundIn = CMPFrame
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     let user: Int
@@ -17,15 +17,20 @@ final class LoadConnection: ChannelInboundHandler {
     var slot = -1
     private var nextMessageID: UInt32 = 0
     var lastWrite = NIODeadline.now()
-    private var needsFlush = false
+    /// Messages written since the last flush, sent as one buffer: the generator must cost the
+    /// CM more than it costs itself, so it batches like the CM does.
+    private var pending = ByteBuffer()
+    /// Decoding here rather than in a ByteToMessageHandler: no boxed frame per message.
+    private let decoder: NIOSingleStepByteToMessageProcessor<CMPDecoder>
     /// Already counted as failed (refused login, or no answer in time): closing it later
     /// must not count it again.
     var failedLogin = false
     var abandoned = false
 
-    init(user: Int, loop: LoadLoop) {
+    init(user: Int, loop: LoadLoop, maximumMessageSize: Int) {
         self.user = user
         self.loop = loop
+        decoder = NIOSingleStepByteToMessageProcessor(CMPDecoder(maximumMessageSize: maximumMessageSize))
     }
 
     var isWritable: Bool { context?.channel.isWritable ?? false }
@@ -50,7 +55,14 @@ final class LoadConnection: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
+        do {
+            try decoder.process(buffer: unwrapInboundIn(data)) { frame in received(frame, context) }
+        } catch {
+            context.close(promise: nil)
+        }
+    }
+
+    private func received(_ frame: CMPFrame, _ context: ChannelHandlerContext) {
         switch frame.message {
         case .loginAck(let ack):
             if ack.result.isSuccess {
@@ -102,9 +114,10 @@ final class LoadConnection: ChannelInboundHandler {
     }
 
     func flush() {
-        guard needsFlush, let context else { return }
-        needsFlush = false
-        context.flush()
+        guard pending.readableBytes > 0, let context else { return }
+        let batch = pending
+        pending = ByteBuffer()
+        context.writeAndFlush(wrapOutboundOut(batch), promise: nil)
     }
 
     func close() {
@@ -112,15 +125,13 @@ final class LoadConnection: ChannelInboundHandler {
     }
 
     private func write(_ message: CMPMessage, _ context: ChannelHandlerContext) {
-        var buffer = context.channel.allocator.buffer(capacity: 64)
+        if pending.capacity == 0 { pending = context.channel.allocator.buffer(capacity: 512) }
         do {
-            try CMPEncoder.encode(message, into: &buffer)
+            try CMPEncoder.encode(message, into: &pending)
         } catch {
             // Only an oversize message fails, and the generator builds none.
             return
         }
-        context.write(wrapOutboundOut(buffer), promise: nil)
-        needsFlush = true
         lastWrite = .now()
     }
 }

@@ -78,7 +78,7 @@ final class LoadLoop {
     private func open(_ user: Int) {
         counters.opened += 1
         counters.connecting += 1
-        let connection = LoadConnection(user: user, loop: self)
+        let connection = LoadConnection(user: user, loop: self, maximumMessageSize: transport.maxFrame)
         let transport = self.transport
         let ready = eventLoop.makePromise(of: Void.self)
         var bootstrap = ClientBootstrap(group: eventLoop)
@@ -94,7 +94,6 @@ final class LoadLoop {
         bootstrap.channelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
                 try transport.configure(channel, ready: ready) { channel in
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(CMPDecoder(maximumMessageSize: transport.maxFrame)))
                     try channel.pipeline.syncOperations.addHandler(bound.value)
                 }
             }
