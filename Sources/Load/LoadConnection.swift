@@ -117,6 +117,8 @@ final class LoadConnection: ChannelInboundHandler {
         guard pending.readableBytes > 0, let context else { return }
         let batch = pending
         pending = ByteBuffer()
+        // Once per batch rather than per message: the keep-alive only needs "recently".
+        lastWrite = .now()
         context.writeAndFlush(wrapOutboundOut(batch), promise: nil)
     }
 
@@ -132,6 +134,5 @@ final class LoadConnection: ChannelInboundHandler {
             // Only an oversize message fails, and the generator builds none.
             return
         }
-        lastWrite = .now()
     }
 }

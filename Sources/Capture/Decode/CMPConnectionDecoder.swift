@@ -23,7 +23,7 @@ final class CMPConnectionDecoder {
     /// Bytes dropped while looking for a boundary (beyond the window), reported when found.
     @exclusivity(unchecked) private var droppedWhileResyncing = [0, 0]
     /// Bytes still to come of a message refused as too large: dropped as they arrive.
-    @exclusivity(unchecked) private var skipping = [0, 0]
+    @exclusivity(unchecked) private var skipping = [OversizeSkip(), OversizeSkip()]
     @exclusivity(unchecked) private var flows = CMPFlowTracker()
     /// The LOGIN's user and device, once seen.
     @exclusivity(unchecked) private(set) var user: String?
@@ -47,10 +47,8 @@ final class CMPConnectionDecoder {
     func receive(_ bytes: ArraySlice<UInt8>, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
         let side = Self.index(direction)
         var bytes = bytes
-        if skipping[side] > 0 {
-            let dropped = min(skipping[side], bytes.count)
-            skipping[side] -= dropped
-            bytes = bytes.dropFirst(dropped)
+        if skipping[side].isActive {
+            _ = skipping[side].drop(from: &bytes)
             if bytes.isEmpty { return }
         }
         buffers[side].writeBytes(bytes)
@@ -71,7 +69,7 @@ final class CMPConnectionDecoder {
                     // comes) and go on.
                     let here = min(length, buffers[side].readableBytes)
                     buffers[side].moveReaderIndex(forwardBy: here)
-                    skipping[side] = length - here
+                    skipping[side].start(length: length, here: here)
                     emit(.streamError(connection, direction, time, message: error.description, skippedBytes: length, .cmp))
                     continue
                 }
@@ -111,13 +109,12 @@ final class CMPConnectionDecoder {
     /// being skipped, whose end is known.
     func gap(_ missing: Int, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
         let side = Self.index(direction)
-        if skipping[side] > 0, skipping[side] >= missing {
-            skipping[side] -= missing
+        let wasSkipping = skipping[side].isActive
+        if skipping[side].absorbs(gap: missing) {
             emit(.gap(connection, direction, missingBytes: missing, time, .cmp))
             return
         }
-        if skipping[side] == 0, !resyncing[side], buffers[side].readableBytes > 0 { reportPartial(side, direction, at: time, emit) }
-        skipping[side] = 0
+        if !wasSkipping, !resyncing[side], buffers[side].readableBytes > 0 { reportPartial(side, direction, at: time, emit) }
         buffers[side].moveReaderIndex(to: buffers[side].writerIndex)
         buffers[side].discardReadBytes()
         resyncing[side] = true

@@ -16,7 +16,7 @@ final class MQTTConnectionDecoder {
     @exclusivity(unchecked) private var resyncing = [false, false]
     /// Bytes still to come of a packet refused as too large: dropped as they arrive, so the
     /// rest of a hostile 200 MB PUBLISH is neither buffered nor misread as packets.
-    @exclusivity(unchecked) private var skipping = [0, 0]
+    @exclusivity(unchecked) private var skipping = [OversizeSkip(), OversizeSkip()]
     /// Topic aliases, per direction (each side assigns its own).
     @exclusivity(unchecked) private var aliases: [[UInt16: MQTTString]] = [[:], [:]]
     @exclusivity(unchecked) private var flows = QoSFlowTracker()
@@ -47,11 +47,8 @@ final class MQTTConnectionDecoder {
     func receive(_ bytes: ArraySlice<UInt8>, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
         let side = Self.index(direction)
         var bytes = bytes
-        if skipping[side] > 0 {
-            let dropped = min(skipping[side], bytes.count)
-            skipping[side] -= dropped
-            decoders[side].streamOffset += dropped
-            bytes = bytes.dropFirst(dropped)
+        if skipping[side].isActive {
+            decoders[side].streamOffset += skipping[side].drop(from: &bytes)
             if bytes.isEmpty { return }
         }
         buffers[side].writeBytes(bytes)
@@ -77,7 +74,7 @@ final class MQTTConnectionDecoder {
                     // The framing held: skip just this message (what is not here yet, as it
                     // comes) and go on.
                     let here = decoders[side].discard(length, from: &buffers[side])
-                    skipping[side] = length - here
+                    skipping[side].start(length: length, here: here)
                     emit(.streamError(connection, direction, time, message: error.description, skippedBytes: length, .mqtt))
                     continue
                 }
@@ -114,15 +111,14 @@ final class MQTTConnectionDecoder {
     /// and the direction looks for the next boundary.
     func gap(_ missing: Int, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
         let side = Self.index(direction)
-        if skipping[side] >= missing && skipping[side] > 0 {
+        let wasSkipping = skipping[side].isActive
+        if skipping[side].absorbs(gap: missing) {
             // The gap lies inside a packet being skipped, whose end is known.
-            skipping[side] -= missing
             decoders[side].streamOffset += missing
             emit(.gap(connection, direction, missingBytes: missing, time, .mqtt))
             return
         }
-        if skipping[side] == 0, !resyncing[side], buffers[side].readableBytes > 0 { reportPartial(side, direction, at: time, emit) }
-        skipping[side] = 0
+        if !wasSkipping, !resyncing[side], buffers[side].readableBytes > 0 { reportPartial(side, direction, at: time, emit) }
         decoders[side].discard(buffers[side].readableBytes, from: &buffers[side])
         buffers[side].discardReadBytes()
         resyncing[side] = true
