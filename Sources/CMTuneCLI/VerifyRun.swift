@@ -49,6 +49,9 @@ struct VerifyRun {
             cleanup.run()
             try? FileManager.default.removeItem(at: scratch)
         }
+        if let rps = options.rps, !rps.subtracting(online).isEmpty {
+            throw RunError(description: "--rps \(rps.listString): CPU \(rps.subtracting(online).listString) is not online (online: \(online.listString))")
+        }
         if options.netns {
             guard geteuid() == 0 else { throw RunError(description: "--netns needs root (it creates network namespaces)") }
             let created = VerifyNamespaces(queues: options.queues)

@@ -68,6 +68,7 @@ struct VerifyCommandTests {
             (["--cm", "1234"], "--cm PID needs --target and --secret-file"),
             (["--threshold", "0.9"], "--threshold 0.9"),
             (["--rps", "0"], "--rps applies to --netns only"),
+            (["--netns", "--rps", "0,999"], "--rps 0,999: CPU 999 is not online"),
         ] {
             let run = try CMTuneBinary.run(["verify"] + arguments)
             #expect(run.status != 0)
