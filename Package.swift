@@ -135,7 +135,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CaptureTests",
-            dependencies: ["Capture", "Wire", "CMTuneTestSupport", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["Capture", "Wire", "HostKit", "CMTuneTestSupport", .product(name: "NIOCore", package: "swift-nio")],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HostKit", "CMTuneTestSupport"]),

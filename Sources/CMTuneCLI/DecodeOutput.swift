@@ -9,7 +9,7 @@ final class DecodeOutput {
     let format: Format
     let stream = Capture.OutputStream()
     @exclusivity(unchecked) private var json = JSONLineBuilder()
-    private let endpoints = EventJSON.EndpointCache()
+    private let cache = EventJSON.Cache()
     @exclusivity(unchecked) private var text = EventText()
     private let showProgress: Bool
     @exclusivity(unchecked) private var lastProgress = 0.0
@@ -25,10 +25,10 @@ final class DecodeOutput {
     func emit(_ event: DecodeEvent) {
         switch format {
         case .json:
-            // Lines accumulate in the builder and go out 64 KiB at a time: no copy per line.
-            EventJSON.write(event, into: &json, endpoints: endpoints)
-            if json.bytes.count >= 1 << 16 {
-                stream.write(json.bytes)
+            // Lines accumulate in the builder and go out 64 KiB at a time, straight from its memory.
+            EventJSON.write(event, into: &json, cache: cache)
+            if json.count >= 1 << 16 {
+                json.withUnsafeBytes { stream.write(block: $0) }
                 json.removeAll()
             }
         case .text:
@@ -51,8 +51,8 @@ final class DecodeOutput {
 
     func finish() {
         if progressShown { Console.writeStandardError("\r\u{1B}[K") }
-        if !json.bytes.isEmpty {
-            stream.write(json.bytes)
+        if !json.isEmpty {
+            json.withUnsafeBytes { stream.write(block: $0) }
             json.removeAll()
         }
         stream.flush()

@@ -1,4 +1,5 @@
 import Capture
+import HostKit
 import Foundation
 import Testing
 
@@ -54,6 +55,40 @@ struct JSONLineBuilderTests {
         #expect(Base64.encode(Array("foobar".utf8)) == "Zm9vYmFy")
         let bytes = (0..<300).map { UInt8($0 % 256) }
         #expect(Data(base64Encoded: Base64.encode(bytes)) == Data(bytes))
+    }
+
+    @Test("strings are escaped like JSONBytes for every byte value at every position of a word, and grow the buffer")
+    func escapingMatchesJSONBytes() {
+        for length in [1, 7, 8, 9, 17] {
+            for position in 0..<length {
+                for value in 0...255 {
+                    var text = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    text[position] = UInt8(value)
+                    var expected: [UInt8] = []
+                    JSONBytes.appendQuoted(text, to: &expected)
+                    var builder = JSONLineBuilder(capacity: 1)
+                    builder.string(utf8: text)
+                    #expect(builder.bytes == expected, "byte \(value) at \(position) of \(length)")
+                }
+            }
+        }
+        // Past the initial capacity many times over: every byte kept, in order.
+        let long = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 % 94 + 32) }
+        var builder = JSONLineBuilder(capacity: 64)
+        builder.string(utf8: long)
+        var expected: [UInt8] = []
+        JSONBytes.appendQuoted(long, to: &expected)
+        #expect(builder.count == expected.count && builder.bytes == expected)
+    }
+
+    @Test("base64 inside a line equals Base64.encode for every length around a block")
+    func base64InLine() {
+        for length in 0..<10 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 77 &+ 200) }
+            var builder = JSONLineBuilder()
+            builder.base64(bytes)
+            #expect(String(decoding: builder.bytes, as: UTF8.self) == "\"" + Base64.encode(bytes) + "\"")
+        }
     }
 
     @Test("numbers keep the decimals asked for and drop trailing zeros")

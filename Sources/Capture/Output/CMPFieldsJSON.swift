@@ -4,8 +4,8 @@ import Wire
 /// The JSON line of a CMP message in `decode --json` (schema in docs/json.md): the common
 /// header, the connection's user and device, and `fields` named as in the spec, in camelCase.
 enum CMPFieldsJSON {
-    static func write(_ message: DecodedCMPMessage, into json: inout JSONLineBuilder, endpoints: EventJSON.EndpointCache) {
-        EventJSON.header(message.timestamp, message.source, message.destination, proto: "cmp", type: message.message.type.name, endpoints, &json)
+    static func write(_ message: DecodedCMPMessage, into json: inout JSONLineBuilder, cache: EventJSON.Cache) {
+        EventJSON.header(message.timestamp, message.connection, message.direction, .cmp, type: message.message.type.name, cache, &json)
         EventJSON.context(message.connection, message.direction, &json)
         json.field("user", message.user)
         json.field("device", message.device)

@@ -3,33 +3,92 @@ import Wire
 
 /// One JSON line per decode event (`decode --json`), schema in docs/json.md.
 public enum EventJSON {
-    /// Endpoints as quoted JSON strings, cached: formatting an address per message was a tenth
-    /// of a large decode. Cleared when it grows past `limit`, so memory stays bounded.
-    public final class EndpointCache {
-        private var quoted: [Endpoint: [UInt8]] = [:]
+    /// The parts of a line that stay the same for every message of one direction of a
+    /// connection, as JSON bytes ready to copy: `"src":…,"dst":…,"proto":…` and, for MQTT,
+    /// `"connection":…,"direction":…,"client":…,"version":…,"versionAssumed":…`. Formatting
+    /// them per message (addresses above all) was a fifth of a large decode's output time.
+    /// Bounded: cleared when it holds `limit` directions.
+    public final class Cache {
+        private struct MQTTContext {
+            var clientID: String?
+            var version: MQTTVersion
+            var versionAssumed: Bool
+            var bytes: [UInt8]
+        }
+
+        @exclusivity(unchecked) private var heads: [UInt64: [UInt8]] = [:]
+        @exclusivity(unchecked) private var contexts: [UInt64: MQTTContext] = [:]
+        /// The last direction written: a segment usually carries several messages in a row.
+        @exclusivity(unchecked) private var lastKey: UInt64 = .max
+        @exclusivity(unchecked) private var lastHead: [UInt8] = []
+        @exclusivity(unchecked) private var lastContext: MQTTContext?
         static let limit = 65_536
 
         public init() {}
 
-        func bytes(_ endpoint: Endpoint) -> [UInt8] {
-            if let known = quoted[endpoint] { return known }
-            if quoted.count >= Self.limit { quoted.removeAll(keepingCapacity: true) }
-            var bytes: [UInt8] = []
-            JSONBytes.appendQuoted(endpoint.description, to: &bytes)
-            quoted[endpoint] = bytes
+        private static func key(_ connection: TCPConnection, _ direction: TCPDirection) -> UInt64 {
+            connection.id << 1 | (direction == .clientToServer ? 0 : 1)
+        }
+
+        /// `"src":…,"dst":…,"proto":…` of one direction of a connection.
+        func head(_ connection: TCPConnection, _ direction: TCPDirection, _ proto: DecodedProtocol) -> [UInt8] {
+            let key = Self.key(connection, direction)
+            if let known = heads[key] { return known }
+            if heads.count >= Self.limit { heads.removeAll(keepingCapacity: true) }
+            let source = direction == .clientToServer ? connection.client : connection.server
+            let destination = direction == .clientToServer ? connection.server : connection.client
+            var json = JSONLineBuilder(capacity: 128)
+            json.beginObject()
+            json.field("src", source.description)
+            json.field("dst", destination.description)
+            json.field("proto", proto.staticName)
+            // Without the object's braces: the bytes are spliced into a line.
+            let bytes = Array(json.bytes.dropFirst())
+            heads[key] = bytes
             return bytes
         }
-    }
 
-    public static func write(_ event: DecodeEvent, into json: inout JSONLineBuilder, endpoints: EndpointCache = EndpointCache()) {
-        json.beginObject()
-        switch event {
-        case .message(let message):
-            header(message.timestamp, message.source, message.destination, proto: "mqtt", type: message.packet.type.name, endpoints, &json)
-            context(message.connection, message.direction, &json)
+        /// The start of an MQTT message's line, up to `length`.
+        func writeHeader(_ message: DecodedMessage, into json: inout JSONLineBuilder) {
+            let key = Self.key(message.connection, message.direction)
+            if key != lastKey {
+                lastKey = key
+                lastHead = head(message.connection, message.direction, .mqtt)
+                lastContext = contexts[key]
+            }
+            json.key("ts")
+            json.timestamp(seconds: message.timestamp.seconds, microseconds: Int(message.timestamp.nanoseconds / 1000))
+            json.raw(lastHead)
+            json.field("type", message.packet.type.name)
+            if let context = lastContext, context.clientID == message.clientID, context.version == message.version,
+                context.versionAssumed == message.versionAssumed
+            {
+                return json.raw(context.bytes)
+            }
+            let context = MQTTContext(
+                clientID: message.clientID, version: message.version, versionAssumed: message.versionAssumed, bytes: Self.context(message))
+            if contexts.count >= Self.limit { contexts.removeAll(keepingCapacity: true) }
+            contexts[key] = context
+            lastContext = context
+            json.raw(context.bytes)
+        }
+
+        private static func context(_ message: DecodedMessage) -> [UInt8] {
+            var json = JSONLineBuilder(capacity: 256)
+            json.beginObject()
+            EventJSON.context(message.connection, message.direction, &json)
             json.field("client", message.clientID)
             json.field("version", message.version.description)
             json.field("versionAssumed", message.versionAssumed)
+            return Array(json.bytes.dropFirst())
+        }
+    }
+
+    public static func write(_ event: DecodeEvent, into json: inout JSONLineBuilder, cache: Cache = Cache()) {
+        json.beginObject()
+        switch event {
+        case .message(let message):
+            cache.writeHeader(message, into: &json)
             json.field("length", message.packet.wireLength)
             json.key("fields")
             MQTTFieldsJSON.write(message, into: &json)
@@ -43,7 +102,7 @@ public enum EventJSON {
             for note in message.notes { json.string(note) }
             json.endArray()
         case .cmpMessage(let message):
-            CMPFieldsJSON.write(message, into: &json, endpoints: endpoints)
+            CMPFieldsJSON.write(message, into: &json, cache: cache)
         case .gap(let connection, let direction, let missing, let time, let proto):
             streamHeader(connection, direction, time, proto, type: "GAP", &json)
             json.key("fields")
@@ -88,17 +147,14 @@ public enum EventJSON {
         json.endLine()
     }
 
+    /// `ts`, `src`, `dst`, `proto` and `type`: how every line starts.
     static func header(
-        _ time: CaptureTimestamp, _ source: Endpoint, _ destination: Endpoint, proto: StaticString, type: String, _ endpoints: EndpointCache,
+        _ time: CaptureTimestamp, _ connection: TCPConnection, _ direction: TCPDirection, _ proto: DecodedProtocol, type: String, _ cache: Cache,
         _ json: inout JSONLineBuilder
     ) {
         json.key("ts")
         json.timestamp(seconds: time.seconds, microseconds: Int(time.nanoseconds / 1000))
-        json.key("src")
-        json.raw(endpoints.bytes(source))
-        json.key("dst")
-        json.raw(endpoints.bytes(destination))
-        json.field("proto", proto)
+        json.raw(cache.head(connection, direction, proto))
         json.field("type", type)
     }
 
@@ -110,9 +166,7 @@ public enum EventJSON {
     private static func streamHeader(
         _ connection: TCPConnection, _ direction: TCPDirection, _ time: CaptureTimestamp, _ proto: DecodedProtocol, type: String, _ json: inout JSONLineBuilder
     ) {
-        let source = direction == .clientToServer ? connection.client : connection.server
-        let destination = direction == .clientToServer ? connection.server : connection.client
-        header(time, source, destination, proto: proto.staticName, type: type, EndpointCache(), &json)
+        header(time, connection, direction, proto, type: type, Cache(), &json)
         context(connection, direction, &json)
     }
 }

@@ -1,11 +1,16 @@
-import HostKit
-
 /// Writes JSON objects straight into bytes, one per line, without building a tree first.
 ///
-/// `decode --json` emits an object per protocol message, a million of them for a large capture;
-/// a value tree or String concatenation per message would cost more than decoding it.
-public struct JSONLineBuilder: Sendable {
-    public private(set) var bytes: [UInt8] = []
+/// `decode --json` emits an object per protocol message, a million of them (700 MB) for a large
+/// capture, so this is the hottest code of a decode. It writes through a raw pointer into memory
+/// it owns: each call reserves the most it can write once (an escaped string at most six bytes
+/// per input byte), then stores without further checks. With an array, every byte appended paid
+/// for a uniqueness check and a capacity check, and that was most of a decode's time.
+/// Noncopyable, so the memory has exactly one owner and no copy-on-write check is needed.
+public struct JSONLineBuilder: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    /// Bytes written so far.
+    public private(set) var count = 0
     /// Whether the next value at each open level needs a comma first, as bits (level 0 is the
     /// lowest bit), so opening and closing a level touches no array.
     private var commaBits: UInt64 = 0
@@ -13,11 +18,24 @@ public struct JSONLineBuilder: Sendable {
     private var depth = 0
 
     public init(capacity: Int = 1 << 16) {
-        bytes.reserveCapacity(capacity)
+        self.capacity = max(capacity, 64)
+        base = .allocate(capacity: self.capacity)
     }
 
-    public mutating func removeAll(keepingCapacity: Bool = true) {
-        bytes.removeAll(keepingCapacity: keepingCapacity)
+    deinit { base.deallocate() }
+
+    /// A copy of what was written (tests, small documents; `decode` uses `withUnsafeBytes`).
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    public var isEmpty: Bool { count == 0 }
+
+    /// What was written, for the duration of `body` (to hand it to write(2) without a copy).
+    public func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try body(UnsafeRawBufferPointer(start: base, count: count))
+    }
+
+    public mutating func removeAll() {
+        count = 0
         commaBits = 0
         depth = 0
     }
@@ -25,30 +43,30 @@ public struct JSONLineBuilder: Sendable {
     /// Appends bytes that are already valid JSON (a cached, quoted string).
     public mutating func raw(_ json: [UInt8]) {
         separate()
-        bytes.append(contentsOf: json)
+        json.withUnsafeBytes { append($0) }
     }
 
     // MARK: Structure
 
     public mutating func beginObject() {
         separate()
-        bytes.append(UInt8(ascii: "{"))
+        append(UInt8(ascii: "{"))
         open()
     }
 
     public mutating func endObject() {
-        bytes.append(UInt8(ascii: "}"))
+        append(UInt8(ascii: "}"))
         depth -= 1
     }
 
     public mutating func beginArray() {
         separate()
-        bytes.append(UInt8(ascii: "["))
+        append(UInt8(ascii: "["))
         open()
     }
 
     public mutating func endArray() {
-        bytes.append(UInt8(ascii: "]"))
+        append(UInt8(ascii: "]"))
         depth -= 1
     }
 
@@ -60,24 +78,29 @@ public struct JSONLineBuilder: Sendable {
 
     /// Ends a top-level value with a newline (JSON lines).
     public mutating func endLine() {
-        bytes.append(UInt8(ascii: "\n"))
+        append(UInt8(ascii: "\n"))
     }
 
     /// A key in the current object; the next call writes its value.
+    @inline(__always)
     public mutating func key(_ name: StaticString) {
         separate()
-        bytes.append(UInt8(ascii: "\""))
-        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        name.withUTF8Buffer { name in
+            let out = reserve(name.count + 3)
+            out[0] = UInt8(ascii: "\"")
+            (out + 1).initialize(from: name.baseAddress!, count: name.count)
+            out[name.count + 1] = UInt8(ascii: "\"")
+            out[name.count + 2] = UInt8(ascii: ":")
+            count += name.count + 3
+        }
         markValuePending()
     }
 
     /// A key that is not a literal (a property or header name): escaped like any string.
     public mutating func key(dynamic name: String) {
         separate()
-        appendQuoted(name.utf8)
-        bytes.append(UInt8(ascii: ":"))
+        appendQuoted(name)
+        append(UInt8(ascii: ":"))
         markValuePending()
     }
 
@@ -85,12 +108,12 @@ public struct JSONLineBuilder: Sendable {
 
     public mutating func null() {
         separate()
-        bytes.append(contentsOf: "null".utf8)
+        append("null")
     }
 
     public mutating func bool(_ value: Bool) {
         separate()
-        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        append(value ? "true" : "false")
     }
 
     public mutating func int<I: BinaryInteger>(_ value: I) {
@@ -100,21 +123,20 @@ public struct JSONLineBuilder: Sendable {
 
     /// A 64-bit unsigned number (CMP's ids and times): `int` would wrap one above `Int64.max`.
     public mutating func unsigned(_ value: UInt64) {
-        guard value > UInt64(Int64.max) else { return int(value) }
         separate()
-        bytes.append(contentsOf: String(value).utf8)
+        appendDecimal(magnitude: value, negative: false)
     }
 
     /// A number with up to `decimals` digits after the point (latencies in milliseconds).
     public mutating func number(_ value: Double, decimals: Int = 3) {
         separate()
-        guard value.isFinite else { return bytes.append(contentsOf: "null".utf8) }
+        guard value.isFinite else { return append("null") }
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
         let scaled = (value * scale).rounded()
         let whole = Int64(scaled / scale)
         var fraction = Int64(abs(scaled - Double(whole) * scale))
-        if value < 0 && whole == 0 { bytes.append(UInt8(ascii: "-")) }
+        if value < 0 && whole == 0 { append(UInt8(ascii: "-")) }
         appendDecimal(whole)
         guard decimals > 0, fraction > 0 else { return }
         var digits = [UInt8](repeating: UInt8(ascii: "0"), count: decimals)
@@ -125,50 +147,50 @@ public struct JSONLineBuilder: Sendable {
             index -= 1
         }
         while digits.last == UInt8(ascii: "0") { digits.removeLast() }
-        bytes.append(UInt8(ascii: "."))
-        bytes.append(contentsOf: digits)
+        append(UInt8(ascii: "."))
+        digits.withUnsafeBytes { append($0) }
     }
 
     /// `seconds.micros` with six digits, without floating point.
     public mutating func timestamp(seconds: Int64, microseconds: Int) {
         separate()
         appendDecimal(seconds)
-        bytes.append(UInt8(ascii: "."))
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (48, 48, 48, 48, 48, 48)
+        let out = reserve(7)
+        out[0] = UInt8(ascii: ".")
         var value = max(0, min(microseconds, 999_999))
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            for index in stride(from: 5, through: 0, by: -1) {
-                buffer[index] = UInt8(ascii: "0") + UInt8(value % 10)
-                value /= 10
-            }
-            bytes.append(contentsOf: buffer)
+        for index in stride(from: 6, through: 1, by: -1) {
+            out[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
+            value /= 10
         }
+        count += 7
     }
 
     public mutating func string(_ value: String) {
         separate()
-        JSONBytes.appendQuoted(value, to: &bytes)
+        appendQuoted(value)
     }
 
     /// A string given as bytes already known to be valid UTF-8.
     public mutating func string<C: Collection>(utf8 value: C) where C.Element == UInt8 {
         separate()
-        appendQuoted(value)
+        if value.withContiguousStorageIfAvailable({ appendQuoted(UnsafeRawBufferPointer($0)) }) == nil {
+            Array(value).withUnsafeBytes { appendQuoted($0) }
+        }
     }
 
     public mutating func string(_ value: StaticString) {
         separate()
-        bytes.append(UInt8(ascii: "\""))
-        value.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(UInt8(ascii: "\""))
+        append(UInt8(ascii: "\""))
+        value.withUTF8Buffer { append(UnsafeRawBufferPointer($0)) }
+        append(UInt8(ascii: "\""))
     }
 
     /// Bytes as standard base64 in a string.
     public mutating func base64<C: Collection>(_ value: C) where C.Element == UInt8 {
         separate()
-        bytes.append(UInt8(ascii: "\""))
-        Base64.encode(value, into: &bytes)
-        bytes.append(UInt8(ascii: "\""))
+        if value.withContiguousStorageIfAvailable({ appendBase64(UnsafeRawBufferPointer($0)) }) == nil {
+            Array(value).withUnsafeBytes { appendBase64($0) }
+        }
     }
 
     // MARK: Fields: a key and its value in one call
@@ -193,71 +215,209 @@ public struct JSONLineBuilder: Sendable {
         if let value { bool(value) } else { null() }
     }
 
-    // MARK: Helpers
+    // MARK: Writing bytes
 
+    /// Room for `size` more bytes; the caller stores them and adds to `count`.
+    @inline(__always)
+    private mutating func reserve(_ size: Int) -> UnsafeMutablePointer<UInt8> {
+        if _slowPath(count + size > capacity) { grow(to: count + size) }
+        return base + count
+    }
+
+    private mutating func grow(to needed: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.initialize(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    @inline(__always)
+    private mutating func append(_ byte: UInt8) {
+        reserve(1).pointee = byte
+        count += 1
+    }
+
+    private mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        UnsafeMutableRawPointer(reserve(bytes.count)).copyMemory(from: source, byteCount: bytes.count)
+        count += bytes.count
+    }
+
+    private mutating func append(_ literal: StaticString) {
+        literal.withUTF8Buffer { append(UnsafeRawBufferPointer($0)) }
+    }
+
+    @inline(__always)
     private mutating func separate() {
         guard depth > 0 else { return }
         let bit: UInt64 = 1 << UInt64(depth - 1)
-        if commaBits & bit != 0 { bytes.append(UInt8(ascii: ",")) }
+        if commaBits & bit != 0 { append(UInt8(ascii: ",")) }
         commaBits |= bit
     }
 
     /// After a key the value must not add a comma: the next `separate` sees "false".
+    @inline(__always)
     private mutating func markValuePending() {
         commaBits &= ~(1 << UInt64(depth - 1))
     }
 
     private mutating func appendDecimal(_ value: Int64) {
-        JSONBytes.appendDecimal(value, to: &bytes)
+        appendDecimal(magnitude: value.magnitude, negative: value < 0)
     }
 
-    private mutating func appendQuoted<C: Collection>(_ value: C) where C.Element == UInt8 {
-        JSONBytes.appendQuoted(value, to: &bytes)
+    /// Digits written backwards straight into place, after counting them.
+    private mutating func appendDecimal(magnitude: UInt64, negative: Bool) {
+        var digits = 1
+        var rest = magnitude
+        while rest >= 10 {
+            rest /= 10
+            digits += 1
+        }
+        let size = digits + (negative ? 1 : 0)
+        let out = reserve(size)
+        if negative { out[0] = UInt8(ascii: "-") }
+        var value = magnitude
+        var index = size - 1
+        repeat {
+            out[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
+            value /= 10
+            index -= 1
+        } while value > 0
+        count += size
+    }
+
+    private mutating func appendQuoted(_ text: String) {
+        var text = text
+        text.withUTF8 { appendQuoted(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `text` (UTF-8) as a JSON string: quotes, backslashes, controls and DEL escaped. Clean
+    /// eight-byte words (nearly all text) are copied whole.
+    private mutating func appendQuoted(_ text: UnsafeRawBufferPointer) {
+        let total = text.count
+        let start = reserve(total * 6 + 2)
+        var out = start
+        out.pointee = UInt8(ascii: "\"")
+        out += 1
+        var index = 0
+        while index < total {
+            if index + 8 <= total {
+                let word = text.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                if !JSONEscape.needed(word) {
+                    UnsafeMutableRawPointer(out).storeBytes(of: word, as: UInt64.self)
+                    out += 8
+                    index += 8
+                    continue
+                }
+            }
+            // A word with something to escape (or the tail): byte by byte to the word's end.
+            let end = min(index + 8, total)
+            while index < end {
+                out = JSONEscape.write(text[index], to: out)
+                index += 1
+            }
+        }
+        out.pointee = UInt8(ascii: "\"")
+        out += 1
+        count += out - start
+    }
+
+    /// Standard base64 (RFC 4648, with padding) in quotes.
+    private mutating func appendBase64(_ input: UnsafeRawBufferPointer) {
+        let size = (input.count + 2) / 3 * 4 + 2
+        let out = reserve(size)
+        out[0] = UInt8(ascii: "\"")
+        Base64.encode(input, to: out + 1)
+        out[size - 1] = UInt8(ascii: "\"")
+        count += size
+    }
+}
+
+/// What a JSON string must escape, and how.
+enum JSONEscape {
+    /// Whether any of eight bytes is a control character, `"`, `\\` or DEL (SWAR: the classic
+    /// "has a zero byte" trick on the word and on its XORs).
+    @inline(__always)
+    static func needed(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
+        func hasLess(_ value: UInt64, _ limit: UInt64) -> Bool { (value &- ones &* limit) & ~value & highs != 0 }
+        return hasLess(word, 0x20) || hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5C)) || hasZero(word ^ (ones &* 0x7F))
+    }
+
+    /// Writes `byte`, escaped when it must be (at most six bytes), and returns the next position.
+    @inline(__always)
+    static func write(_ byte: UInt8, to out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && byte != 0x7F {
+            out.pointee = byte
+            return out + 1
+        }
+        out[0] = UInt8(ascii: "\\")
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+            out[1] = byte
+        case 0x0A: out[1] = UInt8(ascii: "n")
+        case 0x0D: out[1] = UInt8(ascii: "r")
+        case 0x09: out[1] = UInt8(ascii: "t")
+        default:
+            out[1] = UInt8(ascii: "u")
+            out[2] = UInt8(ascii: "0")
+            out[3] = UInt8(ascii: "0")
+            out[4] = hexDigit(byte >> 4)
+            out[5] = hexDigit(byte & 0xF)
+            return out + 6
+        }
+        return out + 2
+    }
+
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 }
 
 /// Standard base64 (RFC 4648, with padding), for payloads that are not UTF-8.
 public enum Base64 {
-    static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
-    public static func encode<C: Collection>(_ input: C, into output: inout [UInt8]) where C.Element == UInt8 {
-        if input.withContiguousStorageIfAvailable({ encode(UnsafeRawBufferPointer($0), into: &output) }) != nil { return }
-        Array(input).withUnsafeBytes { encode($0, into: &output) }
-    }
-
-    /// Four output bytes per three input bytes, written straight into the array's new tail.
-    static func encode(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) {
-        let count = (input.count + 2) / 3 * 4
-        let start = output.count
-        output.append(contentsOf: repeatElement(0, count: count))
-        output.withUnsafeMutableBufferPointer { buffer in
-            alphabet.withUnsafeBufferPointer { table in
-                var out = start
-                var index = 0
-                while index + 3 <= input.count {
-                    let value = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
-                    buffer[out] = table[Int(value >> 18 & 0x3F)]
-                    buffer[out + 1] = table[Int(value >> 12 & 0x3F)]
-                    buffer[out + 2] = table[Int(value >> 6 & 0x3F)]
-                    buffer[out + 3] = table[Int(value & 0x3F)]
-                    index += 3
-                    out += 4
-                }
-                let left = input.count - index
-                if left > 0 {
-                    let value = UInt32(input[index]) << 16 | (left == 2 ? UInt32(input[index + 1]) << 8 : 0)
-                    buffer[out] = table[Int(value >> 18 & 0x3F)]
-                    buffer[out + 1] = table[Int(value >> 12 & 0x3F)]
-                    buffer[out + 2] = left == 2 ? table[Int(value >> 6 & 0x3F)] : UInt8(ascii: "=")
-                    buffer[out + 3] = UInt8(ascii: "=")
-                }
-            }
+    public static func encode<C: Collection>(_ input: C) -> String where C.Element == UInt8 {
+        let bytes = Array(input)
+        return String(unsafeUninitializedCapacity: (bytes.count + 2) / 3 * 4) { output in
+            bytes.withUnsafeBytes { encode($0, to: output.baseAddress!) }
+            return (bytes.count + 2) / 3 * 4
         }
     }
 
-    public static func encode<C: Collection>(_ input: C) -> String where C.Element == UInt8 {
-        var output: [UInt8] = []
-        encode(input, into: &output)
-        return String(decoding: output, as: UTF8.self)
+    /// Four output bytes per three input bytes, at `output`, which has room for them.
+    static func encode(_ input: UnsafeRawBufferPointer, to output: UnsafeMutablePointer<UInt8>) {
+        var out = output
+        var index = 0
+        while index + 3 <= input.count {
+            let value = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
+            out[0] = symbol(value >> 18)
+            out[1] = symbol(value >> 12)
+            out[2] = symbol(value >> 6)
+            out[3] = symbol(value)
+            index += 3
+            out += 4
+        }
+        let left = input.count - index
+        if left > 0 {
+            let value = UInt32(input[index]) << 16 | (left == 2 ? UInt32(input[index + 1]) << 8 : 0)
+            out[0] = symbol(value >> 18)
+            out[1] = symbol(value >> 12)
+            out[2] = left == 2 ? symbol(value >> 6) : UInt8(ascii: "=")
+            out[3] = UInt8(ascii: "=")
+        }
+    }
+
+    /// The alphabet through the literal's own storage: no array, so no bounds check per symbol.
+    private static let alphabet: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+    @inline(__always)
+    private static func symbol(_ value: UInt32) -> UInt8 {
+        alphabet.utf8Start[Int(value & 0x3F)]
     }
 }

@@ -30,23 +30,29 @@ public final class OutputStream {
         write(text.utf8)
     }
 
+    /// A large block (64 KiB of JSON lines from a builder) straight to write(2) after what is
+    /// pending, instead of through the buffer: one copy of the output less.
+    public func write(block: UnsafeRawBufferPointer) {
+        flush()
+        writeAll(block)
+    }
+
     public func flush() {
-        guard !buffer.isEmpty, !isClosed else {
-            buffer.removeAll(keepingCapacity: true)
-            return
-        }
-        var offset = 0
-        buffer.withUnsafeBytes { raw in
-            while offset < raw.count {
-                let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    isClosed = true
-                    return
-                }
-                offset += written
-            }
-        }
+        buffer.withUnsafeBytes { writeAll($0) }
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func writeAll(_ raw: UnsafeRawBufferPointer) {
+        guard !isClosed, let base = raw.baseAddress else { return }
+        var offset = 0
+        while offset < raw.count {
+            let written = Glibc.write(descriptor, base + offset, raw.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                isClosed = true
+                return
+            }
+            offset += written
+        }
     }
 }

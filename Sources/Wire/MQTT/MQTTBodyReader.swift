@@ -17,6 +17,8 @@ struct MQTTBodyReader {
     /// How the body is laid out: MQTT 5.0 adds properties and reason codes.
     let version: MQTTVersion
     var problems = MQTTProblems()
+    /// The last PUBLISH topic of this direction, which the next one most likely repeats.
+    var recentTopic: MQTTString?
 
     init(packet: ByteBuffer, headerLength: Int, packetOffset: Int, type: MQTTPacketType, version: MQTTVersion) {
         self.buffer = packet
@@ -92,6 +94,25 @@ struct MQTTBodyReader {
         if !string.isValidUTF8 { problems.add("invalid UTF-8 in \(field())") }
         if string.containsNull { problems.add("U+0000 in \(field())") }
         return string
+    }
+
+    /// A UTF-8 string that is often the same as `recent` (a connection's topic): when its bytes
+    /// are, `recent` itself is returned, sharing its storage, so the common case allocates
+    /// nothing and validates nothing.
+    mutating func readString(_ field: @autoclosure () -> String, reusing recent: MQTTString?) throws(MQTTDecodeError) -> MQTTString {
+        guard let recent, let length = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self), Int(length) == recent.bytes.count,
+            buffer.readableBytes >= 2 + Int(length)
+        else { return try readString(field()) }
+        let same = buffer.withUnsafeReadableBytes { raw in
+            recent.bytes.withUnsafeBytes { known in
+                UnsafeRawBufferPointer(rebasing: raw[2..<(2 + known.count)]).elementsEqual(known)
+            }
+        }
+        guard same else { return try readString(field()) }
+        buffer.moveReaderIndex(forwardBy: 2 + Int(length))
+        if !recent.isValidUTF8 { problems.add("invalid UTF-8 in \(field())") }
+        if recent.containsNull { problems.add("U+0000 in \(field())") }
+        return recent
     }
 
     /// Binary data: a two-byte length and that many bytes.

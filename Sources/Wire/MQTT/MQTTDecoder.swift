@@ -96,6 +96,9 @@ public struct MQTTDecoder: Sendable {
     /// The whole length of the packet `decode` is waiting for, once its fixed header is in;
     /// never more than `maximumPacketSize`. nil when waiting for a fixed header.
     public private(set) var awaitedPacketLength: Int?
+    /// The last PUBLISH topic read: a connection mostly repeats its topics, and reusing the
+    /// last one's storage spares an allocation and a UTF-8 check per message.
+    private var recentTopic: MQTTString?
 
     public init(
         version: MQTTVersion? = nil, assumedVersion: MQTTVersion? = nil,
@@ -137,7 +140,9 @@ public struct MQTTDecoder: Sendable {
         var reader = MQTTBodyReader(
             packet: packet, headerLength: header.headerLength, packetOffset: streamOffset, type: header.type,
             version: effectiveVersion)
+        reader.recentTopic = recentTopic
         let body = try MQTTDecoder.decodeBody(&reader, flags: header.flags)
+        recentTopic = reader.recentTopic
         if case .connect(let connect) = body, let announced = connect.announcedVersion {
             version = announced
         }
