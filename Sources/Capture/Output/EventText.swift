@@ -51,9 +51,9 @@ public struct EventText {
         if start == nil { start = timestamp }
         let seconds = timestamp.seconds(since: start!)
         let micro = Int((seconds * 1_000_000).rounded())
-        let whole = String(micro / 1_000_000)
         let fraction = String(micro % 1_000_000)
-        return pad(whole + "." + String(repeating: "0", count: 6 - fraction.count) + fraction, 11, right: true)
+        let text = String(micro / 1_000_000) + "." + String(repeating: "0", count: 6 - fraction.utf8.count) + fraction
+        return pad(text, 11, right: true)
     }
 
     private func fields(_ message: DecodedMessage) -> String {
@@ -68,13 +68,14 @@ public struct EventText {
         case .connAck(let ack):
             return "\(ack.reasonCode.name(in: .connAck, version: message.version))\(ack.sessionPresent ? " sessionPresent" : "")" + properties(ack.properties)
         case .publish(let publish):
-            var parts = ["topic=\((message.topic ?? publish.topic).text)", "q\(publish.qos.rawValue)"]
-            if let alias = message.topicAlias { parts.append("alias=\(alias)") }
-            if let id = publish.packetID { parts.append("id=\(id)") }
-            if publish.retain { parts.append("retain") }
-            if publish.dup { parts.append("dup") }
-            parts.append("len=\(publish.payload.readableBytes)")
-            return parts.joined(separator: " ") + " " + preview(publish.payload) + properties(publish.properties)
+            // Appended in place, not joined from an array: the line of the hot message.
+            var text = "topic=" + (message.topic ?? publish.topic).text + " q" + String(publish.qos.rawValue)
+            if let alias = message.topicAlias { text += " alias=" + String(alias) }
+            if let id = publish.packetID { text += " id=" + String(id) }
+            if publish.retain { text += " retain" }
+            if publish.dup { text += " dup" }
+            text += " len=" + String(publish.payload.readableBytes) + " " + preview(publish.payload)
+            return text + properties(publish.properties)
         case .pubAck(let ack), .pubRec(let ack), .pubRel(let ack), .pubComp(let ack):
             return "id=\(ack.packetID)" + (ack.reasonCode.map { " \($0.name(in: message.packet.type, version: message.version))" } ?? "")
         case .subscribe(let subscribe):
@@ -101,11 +102,24 @@ public struct EventText {
     func preview(_ payload: ByteBuffer) -> String {
         let bytes = payload.getBytes(at: payload.readerIndex, length: min(payload.readableBytes, payloadPreview)) ?? []
         let cut = payload.readableBytes > payloadPreview ? "…" : ""
+        // Printable ASCII (most payloads) is shown as it is: no per-character pass.
+        if bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+            return "\"" + String(decoding: bytes, as: UTF8.self) + cut + "\""
+        }
         if UTF8Check.isValid(bytes) || cut == "…" && UTF8Check.isValid(bytes.dropLast(3)) {
             let text = String(decoding: bytes, as: UTF8.self).map { $0.isNewline ? " " : $0 }
             return "\"" + String(text) + cut + "\""
         }
-        return "0x" + bytes.prefix(payloadPreview / 2).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() + cut
+        let shown = bytes.prefix(payloadPreview / 2)
+        let hex = String(unsafeUninitializedCapacity: shown.count * 2) { out in
+            let digits: StaticString = "0123456789abcdef"
+            for (index, byte) in shown.enumerated() {
+                out[2 * index] = digits.utf8Start[Int(byte >> 4)]
+                out[2 * index + 1] = digits.utf8Start[Int(byte & 0xF)]
+            }
+            return shown.count * 2
+        }
+        return "0x" + hex + cut
     }
 
     func millis(_ seconds: Double) -> String {
@@ -114,7 +128,8 @@ public struct EventText {
     }
 
     func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
-        let count = text.count
+        // Characters, not bytes, decide the width; for ASCII (nearly every id) they agree.
+        let count = text.utf8.allSatisfy({ $0 < 0x80 }) ? text.utf8.count : text.count
         if count >= width { return text }
         let spaces = String(repeating: " ", count: width - count)
         return right ? spaces + text : text + spaces

@@ -139,16 +139,19 @@ public struct JSONLineBuilder: ~Copyable {
         if value < 0 && whole == 0 { append(UInt8(ascii: "-")) }
         appendDecimal(whole)
         guard decimals > 0, fraction > 0 else { return }
-        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: decimals)
-        var index = decimals - 1
-        while fraction > 0 && index >= 0 {
-            digits[index] = UInt8(ascii: "0") + UInt8(fraction % 10)
+        // The fraction's digits with its trailing zeros dropped, written backwards in place.
+        var kept = decimals
+        while kept > 0, fraction % 10 == 0 {
             fraction /= 10
-            index -= 1
+            kept -= 1
         }
-        while digits.last == UInt8(ascii: "0") { digits.removeLast() }
-        append(UInt8(ascii: "."))
-        digits.withUnsafeBytes { append($0) }
+        let out = reserve(kept + 1)
+        out[0] = UInt8(ascii: ".")
+        for index in stride(from: kept, through: 1, by: -1) {
+            out[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: fraction % 10)
+            fraction /= 10
+        }
+        count += kept + 1
     }
 
     /// `seconds.micros` with six digits, without floating point.
@@ -390,34 +393,35 @@ public enum Base64 {
         }
     }
 
-    /// Four output bytes per three input bytes, at `output`, which has room for them.
+    /// Four output bytes per three input bytes, at `output`, which has room for them: each
+    /// twelve bits become two symbols at once through `pairs`.
     static func encode(_ input: UnsafeRawBufferPointer, to output: UnsafeMutablePointer<UInt8>) {
-        var out = output
-        var index = 0
-        while index + 3 <= input.count {
-            let value = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
-            out[0] = symbol(value >> 18)
-            out[1] = symbol(value >> 12)
-            out[2] = symbol(value >> 6)
-            out[3] = symbol(value)
-            index += 3
-            out += 4
-        }
-        let left = input.count - index
-        if left > 0 {
-            let value = UInt32(input[index]) << 16 | (left == 2 ? UInt32(input[index + 1]) << 8 : 0)
-            out[0] = symbol(value >> 18)
-            out[1] = symbol(value >> 12)
-            out[2] = left == 2 ? symbol(value >> 6) : UInt8(ascii: "=")
-            out[3] = UInt8(ascii: "=")
+        pairs.withUnsafeBufferPointer { pairs in
+            let raw = UnsafeMutableRawPointer(output)
+            var out = 0
+            var index = 0
+            while index + 3 <= input.count {
+                let value = Int(input[index]) << 16 | Int(input[index + 1]) << 8 | Int(input[index + 2])
+                raw.storeBytes(of: pairs[value >> 12], toByteOffset: out, as: UInt16.self)
+                raw.storeBytes(of: pairs[value & 0xFFF], toByteOffset: out + 2, as: UInt16.self)
+                index += 3
+                out += 4
+            }
+            let left = input.count - index
+            if left > 0 {
+                let value = Int(input[index]) << 16 | (left == 2 ? Int(input[index + 1]) << 8 : 0)
+                raw.storeBytes(of: pairs[value >> 12], toByteOffset: out, as: UInt16.self)
+                let third = left == 2 ? symbols[(value >> 6) & 0x3F] : UInt8(ascii: "=")
+                raw.storeBytes(of: third, toByteOffset: out + 2, as: UInt8.self)
+                raw.storeBytes(of: UInt8(ascii: "="), toByteOffset: out + 3, as: UInt8.self)
+            }
         }
     }
 
-    /// The alphabet through the literal's own storage: no array, so no bounds check per symbol.
-    private static let alphabet: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    private static let symbols: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
-    @inline(__always)
-    private static func symbol(_ value: UInt32) -> UInt8 {
-        alphabet.utf8Start[Int(value & 0x3F)]
+    /// The two symbols of every twelve-bit value, as they lie in memory.
+    private static let pairs: [UInt16] = (0..<4096).map { value in
+        (UInt16(symbols[value >> 6]) | UInt16(symbols[value & 0x3F]) << 8).littleEndian
     }
 }

@@ -27,7 +27,8 @@ public final class OutputStream {
     }
 
     public func write(_ text: String) {
-        write(text.utf8)
+        var text = text
+        text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
     }
 
     /// A large block (64 KiB of JSON lines from a builder) straight to write(2) after what is
