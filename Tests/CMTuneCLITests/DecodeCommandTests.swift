@@ -108,6 +108,19 @@ struct DecodeCommandTests {
         #expect((summary["flows"] as? [[String: Any]] ?? []).contains { $0["kind"] as? String == "PUBLISH QoS 2" })
     }
 
+    @Test("'-' reads the capture from standard input as tcpdump -r - does; a missing file is a one-line error")
+    func standardInput() throws {
+        try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
+        let source = Fixtures.captures + "/zeek/mqtt.pcap"
+        let fromFile = try CMTuneBinary.run(["decode", source, "--json"])
+        let piped = try runCommand(["bash", "-c", #""$0" decode - --json < "$1""#, CMTuneBinary.path, source])
+        #expect(fromFile.status == 0 && piped.status == 0, "\(piped.error)")
+        #expect(!fromFile.output.isEmpty && piped.output == fromFile.output)
+        let missing = try CMTuneBinary.run(["decode", "/nonexistent/x.pcap"])
+        #expect(missing.status == 1)
+        #expect(missing.error.contains("cannot read /nonexistent/x.pcap: No such file or directory"), "\(missing.error)")
+    }
+
     @Test("a corrupt or cut pcap: a clear message naming the file, the readable part decoded, exit status 1")
     func corruptFiles() throws {
         try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")

@@ -19,31 +19,51 @@ public final class PcapFileReader: PacketSource {
     @exclusivity(unchecked) public private(set) var packetsRead = 0
 
     @exclusivity(unchecked) private var handle: OpaquePointer?
+    /// The stdio buffer of the file: 1 MiB, a read(2) per MiB.
+    static let readBufferSize = 1 << 20
+    @exclusivity(unchecked) private var readBuffer: UnsafeMutablePointer<CChar>?
 
     /// Opens `path` (`-` reads standard input, as with tcpdump).
     public init(path: String) throws(CaptureError) {
         self.path = path
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         Glibc.errno = 0
-        let opened = pcap_open_offline_with_tstamp_precision(
-            path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
+        // The file is opened here, not by libpcap, to give it a large stdio buffer: libpcap's
+        // own fopen reads 4 KiB per read(2), 80,000 system calls for a 330 MB capture.
+        // Standard input through its own descriptor, so that closing the capture leaves fd 0 open.
+        guard let file = path == "-" ? fdopen(dup(STDIN_FILENO), "rb") : fopen(path, "rb") else {
+            let savedErrno = Glibc.errno
+            throw Self.openError(path: path, libpcapMessage: "\(path): \(String(cString: strerror(savedErrno)))", errno: savedErrno)
+        }
+        // glibc ignores the size unless it is given the buffer, so the reader owns it and frees
+        // it after libpcap closes the file.
+        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Self.readBufferSize)
+        setvbuf(file, buffer, _IOFBF, Self.readBufferSize)
+        let opened = pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
         let savedErrno = Glibc.errno
         guard let opened else {
+            // On failure the file stays the caller's to close (libpcap closes it only with the
+            // handle it made).
+            fclose(file)
+            buffer.deallocate()
             throw Self.openError(path: path, libpcapMessage: Self.text(errorBuffer), errno: savedErrno)
         }
         handle = opened
+        readBuffer = buffer
         linkType = pcap_datalink(opened)
         snapshotLength = Int(pcap_snapshot(opened))
     }
 
     deinit {
-        if let handle { pcap_close(handle) }
+        close()
     }
 
     /// Closes the file now; `next()` then returns nil.
     public func close() {
         if let handle { pcap_close(handle) }
         handle = nil
+        readBuffer?.deallocate()
+        readBuffer = nil
     }
 
     /// The next packet, or nil at the end of the file.
