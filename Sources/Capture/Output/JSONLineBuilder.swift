@@ -306,22 +306,25 @@ public struct JSONLineBuilder: ~Copyable {
         out.pointee = UInt8(ascii: "\"")
         out += 1
         var index = 0
+        while index + 8 <= total {
+            // Little-endian, so the lowest byte of the word is the first of the text.
+            let word = UInt64(littleEndian: text.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            // Eight bytes are stored whatever they hold; `out` then advances past the clean ones
+            // only, and the byte to escape (if any) is written over the rest.
+            UnsafeMutableRawPointer(out).storeBytes(of: word.littleEndian, as: UInt64.self)
+            let escapes = JSONEscape.mask(word)
+            if escapes == 0 {
+                out += 8
+                index += 8
+                continue
+            }
+            let clean = escapes.trailingZeroBitCount >> 3
+            out = JSONEscape.write(text[index + clean], to: out + clean)
+            index += clean + 1
+        }
         while index < total {
-            if index + 8 <= total {
-                let word = text.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-                if !JSONEscape.needed(word) {
-                    UnsafeMutableRawPointer(out).storeBytes(of: word, as: UInt64.self)
-                    out += 8
-                    index += 8
-                    continue
-                }
-            }
-            // A word with something to escape (or the tail): byte by byte to the word's end.
-            let end = min(index + 8, total)
-            while index < end {
-                out = JSONEscape.write(text[index], to: out)
-                index += 1
-            }
+            out = JSONEscape.write(text[index], to: out)
+            index += 1
         }
         out.pointee = UInt8(ascii: "\"")
         out += 1
@@ -341,15 +344,17 @@ public struct JSONLineBuilder: ~Copyable {
 
 /// What a JSON string must escape, and how.
 enum JSONEscape {
-    /// Whether any of eight bytes is a control character, `"`, `\\` or DEL (SWAR: the classic
-    /// "has a zero byte" trick on the word and on its XORs).
+    /// The bytes of a little-endian word that need escaping (control characters, `"`, `\\`,
+    /// DEL), as their high bits: the classic SWAR "has a zero byte" trick on the word and on its
+    /// XORs. Only the lowest flagged byte is exact (a borrow can flag bytes above it), and only
+    /// it is used.
     @inline(__always)
-    static func needed(_ word: UInt64) -> Bool {
+    static func mask(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
-        func hasZero(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
-        func hasLess(_ value: UInt64, _ limit: UInt64) -> Bool { (value &- ones &* limit) & ~value & highs != 0 }
-        return hasLess(word, 0x20) || hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5C)) || hasZero(word ^ (ones &* 0x7F))
+        func zeros(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highs }
+        let controls = (word &- ones &* 0x20) & ~word & highs
+        return controls | zeros(word ^ (ones &* 0x22)) | zeros(word ^ (ones &* 0x5C)) | zeros(word ^ (ones &* 0x7F))
     }
 
     /// Writes `byte`, escaped when it must be (at most six bytes), and returns the next position.
