@@ -33,7 +33,7 @@ final class DecodeOutput {
             }
         case .text:
             stream.write(text.line(event))
-            stream.write(CollectionOfOne(UInt8(ascii: "\n")))
+            stream.write(byte: UInt8(ascii: "\n"))
         case .none:
             break
         }

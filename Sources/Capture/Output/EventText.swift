@@ -13,10 +13,17 @@ public struct EventText {
     public mutating func line(_ event: DecodeEvent) -> String {
         switch event {
         case .message(let message):
-            let client = message.clientID ?? message.connection.client.description
-            let arrow = message.direction == .clientToServer ? "->" : "<-"
-            var text = "\(time(message.timestamp)) \(pad(client, 24)) \(arrow) \(pad(message.packet.type.name, 11)) \(fields(message))"
-            while text.hasSuffix(" ") { text.removeLast() }
+            // One string grown in place: interpolating padded pieces made a string per piece.
+            var text = ""
+            text.reserveCapacity(200)
+            appendTime(message.timestamp, to: &text)
+            text += " "
+            appendPadded(message.clientID ?? message.connection.client.description, 24, to: &text)
+            text += message.direction == .clientToServer ? " -> " : " <- "
+            appendPadded(message.packet.type.name, 11, to: &text)
+            text += " "
+            text += fields(message)
+            while text.utf8.last == UInt8(ascii: " ") { text.removeLast() }
             if let latency = message.latency { text += "  (\(millis(latency)) after request)" }
             let problems = message.packet.problems + message.notes
             if !problems.isEmpty { text += "  !! " + problems.joined(separator: "; ") }
@@ -126,6 +133,30 @@ public struct EventText {
         let tenths = Int((seconds * 10_000).rounded())
         return "\(tenths / 10).\(tenths % 10) ms"
     }
+
+    /// `time(_:)`, appended.
+    private mutating func appendTime(_ timestamp: CaptureTimestamp, to text: inout String) {
+        if start == nil { start = timestamp }
+        let micro = Int((timestamp.seconds(since: start!) * 1_000_000).rounded())
+        let whole = String(micro / 1_000_000)
+        let fraction = String(micro % 1_000_000)
+        let width = whole.utf8.count + 7
+        if width < 11 { text += Self.spaces.prefix(11 - width) }
+        text += whole
+        text += "."
+        text += Self.zeros.prefix(6 - fraction.utf8.count)
+        text += fraction
+    }
+
+    /// `pad(_:_:)`, appended.
+    private func appendPadded(_ value: String, _ width: Int, to text: inout String) {
+        text += value
+        let count = value.utf8.allSatisfy({ $0 < 0x80 }) ? value.utf8.count : value.count
+        if count < width { text += Self.spaces.prefix(width - count) }
+    }
+
+    private static let spaces = String(repeating: " ", count: 32)
+    private static let zeros = String(repeating: "0", count: 6)
 
     func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
         // Characters, not bytes, decide the width; for ASCII (nearly every id) they agree.

@@ -26,9 +26,21 @@ public final class OutputStream {
         if buffer.count >= flushThreshold { flush() }
     }
 
+    /// Not generic, unlike `write(_:)` for collections: called from another module, a generic
+    /// method runs unspecialized, looking up type metadata on every call.
+    public func write(bytes: UnsafeRawBufferPointer) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= flushThreshold { flush() }
+    }
+
+    public func write(byte: UInt8) {
+        buffer.append(byte)
+        if buffer.count >= flushThreshold { flush() }
+    }
+
     public func write(_ text: String) {
         var text = text
-        text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
+        text.withUTF8 { write(bytes: UnsafeRawBufferPointer($0)) }
     }
 
     /// A large block (64 KiB of JSON lines from a builder) straight to write(2) after what is
