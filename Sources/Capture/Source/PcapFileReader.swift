@@ -19,8 +19,8 @@ public final class PcapFileReader: PacketSource {
     @exclusivity(unchecked) public private(set) var packetsRead = 0
 
     @exclusivity(unchecked) private var handle: OpaquePointer?
-    /// The stdio buffer of the file: 1 MiB, a read(2) per MiB.
-    static let readBufferSize = 1 << 20
+    /// The stdio buffer of the file: 128 KiB (fewer system calls, and still within L2).
+    static let readBufferSize = 128 << 10
     @exclusivity(unchecked) private var readBuffer: UnsafeMutablePointer<CChar>?
 
     /// Opens `path` (`-` reads standard input, as with tcpdump).
