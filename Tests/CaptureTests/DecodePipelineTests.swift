@@ -52,6 +52,24 @@ struct DecodePipelineTests {
         #expect(!events.contains { if case .unanswered = $0 { return true } else { return false } })
     }
 
+    @Test("a capture that goes back in time (an answer stamped before its request, a packet before the first) prints signed times and latencies")
+    func backwardsInTime() throws {
+        var packets = Self.session(.v5).packets
+        // The PUBACK's packet goes back 2 s (before the PUBLISH it answers and the first packet).
+        let pubAck = try #require(packets.indices.first { decode(Array(packets[...$0])).types.contains("PUBACK") })
+        packets[pubAck].timestamp = CaptureTimestamp(seconds: packets[0].timestamp.seconds - 2, nanoseconds: 123_456_000)
+        let events = decode(packets)
+        let puback = try #require(events.messages.first { $0.packet.type == .pubAck })
+        #expect((puback.latency ?? 0) < -1)
+        var text = EventText()
+        let lines = events.map { text.line($0) }
+        let line = try #require(lines.first { $0.contains("PUBACK") })
+        #expect(line.hasPrefix("  -1.876544 ") && line.contains("(-"), "\(line)")
+        var json = JSONLineBuilder()
+        for event in events { EventJSON.write(event, into: &json) }
+        #expect(String(decoding: json.bytes, as: UTF8.self).contains("\"latencyMs\":-"))
+    }
+
     @Test("shuffled, duplicated and tiny segments decode to the same messages", arguments: [1, 2, 3, 4, 5])
     func shuffled(seed: UInt64) {
         let conversation = Self.session(.v5, segmentSize: 37)

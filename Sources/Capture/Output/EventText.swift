@@ -55,12 +55,17 @@ public struct EventText {
     }
 
     mutating func time(_ timestamp: CaptureTimestamp) -> String {
+        pad(relative(timestamp), 11, right: true)
+    }
+
+    /// Seconds since the first message, to the microsecond: `12.000345`, or `-0.000120` for a
+    /// packet stamped before it (captures merged from several queues or files go back in time).
+    /// Capture times are clamped to 2^40 s, so the microseconds fit in 64 bits.
+    private mutating func relative(_ timestamp: CaptureTimestamp) -> String {
         if start == nil { start = timestamp }
-        let seconds = timestamp.seconds(since: start!)
-        let micro = Int((seconds * 1_000_000).rounded())
-        let fraction = String(micro % 1_000_000)
-        let text = String(micro / 1_000_000) + "." + String(repeating: "0", count: 6 - fraction.utf8.count) + fraction
-        return pad(text, 11, right: true)
+        let micro = Int64((timestamp.seconds(since: start!) * 1_000_000).rounded())
+        let fraction = String(micro.magnitude % 1_000_000)
+        return (micro < 0 ? "-" : "") + String(micro.magnitude / 1_000_000) + "." + Self.zeros.prefix(6 - fraction.utf8.count) + fraction
     }
 
     private func fields(_ message: DecodedMessage) -> String {
@@ -129,23 +134,17 @@ public struct EventText {
         return "0x" + hex + cut
     }
 
+    /// `1.5 ms`; a latency below zero (an answer stamped before its request) keeps its sign.
     func millis(_ seconds: Double) -> String {
-        let tenths = Int((seconds * 10_000).rounded())
-        return "\(tenths / 10).\(tenths % 10) ms"
+        let tenths = Int64((seconds * 10_000).rounded())
+        return (tenths < 0 ? "-" : "") + "\(tenths.magnitude / 10).\(tenths.magnitude % 10) ms"
     }
 
     /// `time(_:)`, appended.
     private mutating func appendTime(_ timestamp: CaptureTimestamp, to text: inout String) {
-        if start == nil { start = timestamp }
-        let micro = Int((timestamp.seconds(since: start!) * 1_000_000).rounded())
-        let whole = String(micro / 1_000_000)
-        let fraction = String(micro % 1_000_000)
-        let width = whole.utf8.count + 7
-        if width < 11 { text += Self.spaces.prefix(11 - width) }
-        text += whole
-        text += "."
-        text += Self.zeros.prefix(6 - fraction.utf8.count)
-        text += fraction
+        let time = relative(timestamp)
+        if time.utf8.count < 11 { text += Self.spaces.prefix(11 - time.utf8.count) }
+        text += time
     }
 
     /// `pad(_:_:)`, appended.

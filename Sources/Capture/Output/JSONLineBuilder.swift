@@ -134,6 +134,9 @@ public struct JSONLineBuilder: ~Copyable {
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
         let scaled = (value * scale).rounded()
+        // Beyond 64-bit integers (no capture time gets there, but nothing here should trap):
+        // Swift's own rendering, which is a valid JSON number.
+        guard abs(scaled) < 9.0e18 else { return append(value.description) }
         let whole = Int64(scaled / scale)
         var fraction = Int64(abs(scaled - Double(whole) * scale))
         if value < 0 && whole == 0 { append(UInt8(ascii: "-")) }
@@ -247,6 +250,11 @@ public struct JSONLineBuilder: ~Copyable {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
         UnsafeMutableRawPointer(reserve(bytes.count)).copyMemory(from: source, byteCount: bytes.count)
         count += bytes.count
+    }
+
+    private mutating func append(_ text: String) {
+        var text = text
+        text.withUTF8 { append(UnsafeRawBufferPointer($0)) }
     }
 
     private mutating func append(_ literal: StaticString) {

@@ -82,9 +82,10 @@ public final class PcapFileReader: PacketSource {
                 bytes = []
             }
             return CapturedPacket(
+                // Opened with nanosecond precision: libpcap gives nanoseconds in tv_usec.
                 timestamp: CaptureTimestamp(
-                    seconds: Int64(header.pointee.ts.tv_sec),
-                    nanoseconds: Int32(truncatingIfNeeded: header.pointee.ts.tv_usec)),
+                    sanitizingSeconds: Int64(header.pointee.ts.tv_sec), fraction: Int64(header.pointee.ts.tv_usec),
+                    fractionsPerSecond: 1_000_000_000),
                 linkType: linkType,
                 originalLength: Int(header.pointee.len),
                 data: bytes)

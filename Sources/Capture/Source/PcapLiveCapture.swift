@@ -316,11 +316,10 @@ public final class PcapLiveCapture: PacketSource {
             } else {
                 bytes = []
             }
-            let fraction = Int32(truncatingIfNeeded: header.pointee.ts.tv_usec)
             return CapturedPacket(
                 timestamp: CaptureTimestamp(
-                    seconds: Int64(header.pointee.ts.tv_sec),
-                    nanoseconds: hasNanosecondTimestamps ? fraction : fraction &* 1000),
+                    sanitizingSeconds: Int64(header.pointee.ts.tv_sec), fraction: Int64(header.pointee.ts.tv_usec),
+                    fractionsPerSecond: hasNanosecondTimestamps ? 1_000_000_000 : 1_000_000),
                 linkType: linkType,
                 originalLength: Int(header.pointee.len),
                 data: bytes)
