@@ -4,8 +4,8 @@ internal import Glibc
 /// Reads a pcap or pcapng file through libpcap, with nanosecond timestamps.
 ///
 /// It owns the `pcap_t` and closes it on `close()` or in `deinit`. Each packet's bytes are copied
-/// out of libpcap's buffer (one allocation per packet) before `next()` returns, so no pointer
-/// into libpcap outlives a call. A damaged file raises a `CaptureError` naming the file, the
+/// out of libpcap's buffer before `next()` returns, so no pointer into libpcap outlives a call;
+/// into the array the last packet used when no one holds it any more (no allocation per packet). A damaged file raises a `CaptureError` naming the file, the
 /// record and what is wrong; after an error `next()` returns nil.
 ///
 /// Not thread-safe (libpcap handles are not): use one reader from one thread at a time.
@@ -22,6 +22,8 @@ public final class PcapFileReader: PacketSource {
     /// The stdio buffer of the file: 128 KiB (fewer system calls, and still within L2).
     static let readBufferSize = 128 << 10
     @exclusivity(unchecked) private var readBuffer: UnsafeMutablePointer<CChar>?
+    /// The last packet's bytes, reused when no one holds them any more.
+    @exclusivity(unchecked) private var storage: [UInt8] = []
 
     /// Opens `path` (`-` reads standard input, as with tcpdump).
     public init(path: String) throws(CaptureError) {
@@ -75,12 +77,14 @@ public final class PcapFileReader: PacketSource {
         if status == 1, let header {
             packetsRead += 1
             let captured = Int(header.pointee.caplen)
-            let bytes: [UInt8]
+            // The packet's bytes go into the storage the last packet used when nobody kept it
+            // (the usual case: in-order data is decoded before the next packet is read); a
+            // packet kept (out of order, waiting for a hole) makes this a fresh copy.
+            storage.removeAll(keepingCapacity: true)
             if captured > 0, let data {
-                bytes = [UInt8](UnsafeBufferPointer(start: data, count: captured))
-            } else {
-                bytes = []
+                storage.append(contentsOf: UnsafeBufferPointer(start: data, count: captured))
             }
+            let bytes = storage
             return CapturedPacket(
                 // Opened with nanosecond precision: libpcap gives nanoseconds in tv_usec.
                 timestamp: CaptureTimestamp(

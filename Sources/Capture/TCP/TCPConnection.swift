@@ -53,7 +53,7 @@ public enum TCPStreamEvent: Sendable {
 }
 
 /// Limits of the reassembler. Buffered bytes are out-of-order payload bytes waiting for a hole
-/// to fill (the slices share the captured packets' storage, so headers ride along).
+/// to fill, copied out of their packets, so the limits bound the memory they take.
 public struct TCPReassemblyLimits: Sendable, Hashable {
     /// Out-of-order bytes one direction may hold; beyond it the oldest hole is given up.
     public var maximumBufferedBytesPerDirection: Int = 1 << 20

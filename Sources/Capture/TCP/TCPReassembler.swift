@@ -294,7 +294,9 @@ public final class TCPReassembler {
         func piece(_ from: Int64, _ to: Int64) -> PendingSegment {
             let lowByte = min(from, bytesEnd)
             let highByte = min(to, bytesEnd)
-            let slice = bytes[(bytes.startIndex + Int(lowByte - start))..<(bytes.startIndex + Int(highByte - start))]
+            // Copied out of the packet: the reader reuses a packet's storage once it is free, and
+            // a held piece must cost its own size, not the largest packet's.
+            let slice = ArraySlice(Array(bytes[(bytes.startIndex + Int(lowByte - start))..<(bytes.startIndex + Int(highByte - start))]))
             return PendingSegment(offset: from, bytes: slice, missingTail: (to - from) - Int64(slice.count), timestamp: timestamp)
         }
         // The parts of [start, end) not already buffered (first copy wins).
@@ -511,6 +513,20 @@ struct FlowKey: Hashable {
         } else {
             low = b
             high = a
+        }
+    }
+
+    /// Every segment looks its connection up by this key: the addresses and ports folded into
+    /// few words first, so the hasher runs over three words instead of each enum and field.
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(Self.fold(low.address) ^ UInt64(low.port) << 48 ^ UInt64(high.port) << 32)
+        hasher.combine(Self.fold(high.address))
+    }
+
+    private static func fold(_ address: IPAddress) -> UInt64 {
+        switch address {
+        case .v4(let value): return UInt64(value)
+        case .v6(let high, let low): return high ^ (low &* 0x9E37_79B9_7F4A_7C15) ^ 1 << 63
         }
     }
 }
