@@ -158,15 +158,10 @@ public final class DecodePipeline {
 
     private func record(_ event: DecodeEvent) {
         switch event {
-        case .message(let message) where options.collectStatistics:
-            var kind: QoSFlowTracker.Kind?
-            if case .mqtt(let decoder)? = connections[message.connection.id] { kind = decoder.completedKind(of: message) }
-            statistics.record(message, flow: kind)
-            if case .connect = message.packet.body { statistics.versions[message.version.description, default: 0] += 1 }
-        case .cmpMessage(let message) where options.collectStatistics:
-            statistics.record(message)
         case .message, .cmpMessage:
-            break
+            // Tested before the message is bound: binding copies it (and retains what it holds),
+            // a cost per message that `--json` and text output do not need.
+            if options.collectStatistics { recordMessage(event) }
         case .gap(_, _, let missing, _, _):
             statistics.gaps += 1
             statistics.gapBytes += missing
@@ -181,6 +176,20 @@ public final class DecodePipeline {
             statistics.unanswered[flow.request + (flow.qos.map { " QoS \($0)" } ?? ""), default: 0] += 1
         }
         emit(event)
+    }
+
+    private func recordMessage(_ event: DecodeEvent) {
+        switch event {
+        case .message(let message):
+            var kind: QoSFlowTracker.Kind?
+            if case .mqtt(let decoder)? = connections[message.connection.id] { kind = decoder.completedKind(of: message) }
+            statistics.record(message, flow: kind)
+            if case .connect = message.packet.body { statistics.versions[message.version.description, default: 0] += 1 }
+        case .cmpMessage(let message):
+            statistics.record(message)
+        default:
+            break
+        }
     }
 }
 
