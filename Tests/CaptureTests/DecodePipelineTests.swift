@@ -52,6 +52,25 @@ struct DecodePipelineTests {
         #expect(!events.contains { if case .unanswered = $0 { return true } else { return false } })
     }
 
+    @Test("a client with an empty id is named by the id an MQTT 5 server assigns, or in text by its address")
+    func emptyClientID() throws {
+        var v5 = ConversationBuilder(version: .v5)
+        v5.send(.connect(.init(version: .v5, clientID: "", keepAlive: 30)), fromClient: true)
+        v5.send(.connAck(.init(properties: [MQTTProperty(.assignedClientIdentifier, .utf8String("auto-42"))])), fromClient: false)
+        v5.send(.publish(.init(topic: "t", payload: .text("x"))), fromClient: true)
+        v5.finish()
+        let messages = decode(v5.packets).messages
+        #expect(messages.map(\.clientID) == ["", "auto-42", "auto-42"])
+
+        var v311 = ConversationBuilder(version: .v3_1_1)
+        v311.send(.connect(.init(version: .v3_1_1, clientID: "", keepAlive: 30)), fromClient: true)
+        v311.send(.connAck(.init()), fromClient: false)
+        v311.finish()
+        var text = EventText()
+        let lines = decode(v311.packets).map { text.line($0) }
+        #expect(lines.count == 2 && lines.allSatisfy { $0.contains(" 10.0.0.1:50123 ") }, "\(lines)")
+    }
+
     @Test("a capture that goes back in time (an answer stamped before its request, a packet before the first) prints signed times and latencies")
     func backwardsInTime() throws {
         var packets = Self.session(.v5).packets

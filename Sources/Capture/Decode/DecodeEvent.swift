@@ -8,7 +8,8 @@ public struct DecodedMessage: Sendable {
     public var connection: TCPConnection
     public var direction: TCPDirection
     public var packet: MQTTPacket
-    /// The client id from the connection's CONNECT, when the capture saw it.
+    /// The client id from the connection's CONNECT, when the capture saw it; when that was
+    /// empty, the one an MQTT 5 server assigned in its CONNACK (Assigned Client Identifier).
     public var clientID: String?
     public var version: MQTTVersion
     /// True when the capture started after CONNECT, so the version is a stated assumption.

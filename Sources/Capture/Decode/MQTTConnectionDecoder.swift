@@ -169,6 +169,12 @@ final class MQTTConnectionDecoder {
             releaseHeldServerData = holdServerUntilConnect
             holdServerUntilConnect = false
         }
+        // A client that sent an empty id gets one from an MQTT 5 server: it names the client from here on.
+        if case .connAck(let ack) = packet.body, clientID?.isEmpty ?? false,
+            case .utf8String(let assigned)? = ack.properties[.assignedClientIdentifier]
+        {
+            clientID = assigned.text
+        }
         var topic: MQTTString?
         var alias: UInt16?
         if case .publish(let publish) = packet.body {

@@ -18,7 +18,9 @@ public struct EventText {
             text.reserveCapacity(200)
             appendTime(message.timestamp, to: &text)
             text += " "
-            appendPadded(message.clientID ?? message.connection.client.description, 24, to: &text)
+            // A client that sent an empty id (the broker assigns one) is shown by its address.
+            let client = message.clientID.flatMap { $0.isEmpty ? nil : $0 } ?? message.connection.client.description
+            appendPadded(client, 24, to: &text)
             text += message.direction == .clientToServer ? " -> " : " <- "
             appendPadded(message.packet.type.name, 11, to: &text)
             text += " "
@@ -134,10 +136,19 @@ public struct EventText {
         return "0x" + hex + cut
     }
 
-    /// `1.5 ms`; a latency below zero (an answer stamped before its request) keeps its sign.
+    /// `12.5 ms`, or `0.023 ms` under a millisecond (acks on a LAN come in microseconds, which
+    /// one decimal would show as 0.0); a latency below zero (an answer stamped before its
+    /// request) keeps its sign.
     func millis(_ seconds: Double) -> String {
-        let tenths = Int64((seconds * 10_000).rounded())
-        return (tenths < 0 ? "-" : "") + "\(tenths.magnitude / 10).\(tenths.magnitude % 10) ms"
+        let micro = Int64((seconds * 1_000_000).rounded())
+        let sign = micro < 0 ? "-" : ""
+        let magnitude = micro.magnitude
+        if magnitude < 1000 {
+            let digits = String(magnitude)
+            return sign + "0." + Self.zeros.prefix(3 - digits.utf8.count) + digits + " ms"
+        }
+        let tenths = (magnitude + 50) / 100
+        return sign + "\(tenths / 10).\(tenths % 10) ms"
     }
 
     /// `time(_:)`, appended.
