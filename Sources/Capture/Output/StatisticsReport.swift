@@ -60,7 +60,7 @@ public struct StatisticsReport {
             lines.append("versions: " + statistics.versions.sorted { $0.key < $1.key }.map { "MQTT \($0.key) \($0.value)" }.joined(separator: ", "))
         }
         let clients = statistics.clients.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
-        lines.append("clients: \(clients.count)" + (clients.isEmpty ? "" : ": " + clients.prefix(topLimit).map { "\($0.key) (\($0.value))" }.joined(separator: ", ")) + (clients.count > topLimit ? ", ..." : ""))
+        lines.append("clients: \(clients.count)" + (clients.isEmpty ? "" : ": " + clients.prefix(topLimit).map { "\($0.key.isEmpty ? "(empty id)" : $0.key) (\($0.value))" }.joined(separator: ", ")) + (clients.count > topLimit ? ", ..." : ""))
         let topics = statistics.topics.sorted { ($0.value.messages, $1.key) > ($1.value.messages, $0.key) }
         lines.append("topics: \(topics.count)" + (statistics.otherTopics.messages > 0 ? " (+ \(statistics.otherTopics.messages) messages on topics beyond \(DecodeStatistics.maximumTopics))" : ""))
         for (topic, count) in topics.prefix(topLimit) {
