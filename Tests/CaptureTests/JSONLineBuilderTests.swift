@@ -91,6 +91,26 @@ struct JSONLineBuilderTests {
         }
     }
 
+    @Test("integers print as Swift prints them at every digit count, both signs and the extremes")
+    func integers() {
+        var values: [Int64] = [0, 1, 9, .max, .min, .min + 1]
+        var power: Int64 = 1
+        for _ in 0..<18 {
+            power *= 10
+            values += [power - 1, power, power + 1, -(power - 1), -power]
+        }
+        for value in values {
+            var builder = JSONLineBuilder(capacity: 1)
+            builder.int(value)
+            #expect(String(decoding: builder.bytes, as: UTF8.self) == String(value))
+        }
+        for value: UInt64 in [.max, .max - 1, 1 << 63, 10_000_000_000_000_000_000] {
+            var builder = JSONLineBuilder()
+            builder.unsigned(value)
+            #expect(String(decoding: builder.bytes, as: UTF8.self) == String(value))
+        }
+    }
+
     @Test("numbers keep the decimals asked for and drop trailing zeros")
     func numbers() {
         func text(_ value: Double, _ decimals: Int) -> String {
