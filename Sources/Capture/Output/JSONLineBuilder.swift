@@ -40,7 +40,8 @@ public struct JSONLineBuilder: ~Copyable {
         depth = 0
     }
 
-    /// Appends bytes that are already valid JSON (a cached, quoted string).
+    /// Appends bytes that are already valid JSON: a cached value, or cached `"key":value` pairs
+    /// spliced into the current object (they count as one member for the commas).
     public mutating func raw(_ json: [UInt8]) {
         separate()
         json.withUnsafeBytes { append($0) }

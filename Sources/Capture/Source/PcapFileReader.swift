@@ -5,8 +5,9 @@ internal import Glibc
 ///
 /// It owns the `pcap_t` and closes it on `close()` or in `deinit`. Each packet's bytes are copied
 /// out of libpcap's buffer before `next()` returns, so no pointer into libpcap outlives a call;
-/// into the array the last packet used when no one holds it any more (no allocation per packet). A damaged file raises a `CaptureError` naming the file, the
-/// record and what is wrong; after an error `next()` returns nil.
+/// into the array the last packet used when no one holds it any more (no allocation per packet).
+/// A damaged file raises a `CaptureError` naming the file, the record and what is wrong; after
+/// an error `next()` returns nil.
 ///
 /// Not thread-safe (libpcap handles are not): use one reader from one thread at a time.
 public final class PcapFileReader: PacketSource {
@@ -78,8 +79,8 @@ public final class PcapFileReader: PacketSource {
             packetsRead += 1
             let captured = Int(header.pointee.caplen)
             // The packet's bytes go into the storage the last packet used when nobody kept it
-            // (the usual case: in-order data is decoded before the next packet is read); a
-            // packet kept (out of order, waiting for a hole) makes this a fresh copy.
+            // (the usual case: its data was decoded before the next packet is read); when a
+            // caller still holds that packet, copy-on-write gives this one a new array.
             storage.removeAll(keepingCapacity: true)
             if captured > 0, let data {
                 storage.append(contentsOf: UnsafeBufferPointer(start: data, count: captured))
