@@ -49,7 +49,7 @@ public enum EventJSON {
         }
 
         /// The start of an MQTT message's line, up to `length`.
-        func writeHeader(_ message: DecodedMessage, into json: inout JSONLineBuilder) {
+        func writeHeader(_ message: borrowing DecodedMessage, into json: inout JSONLineBuilder) {
             let key = Self.key(message.connection, message.direction)
             if key != lastKey {
                 lastKey = key
@@ -84,7 +84,7 @@ public enum EventJSON {
         }
     }
 
-    public static func write(_ event: DecodeEvent, into json: inout JSONLineBuilder, cache: Cache = Cache()) {
+    public static func write(_ event: borrowing DecodeEvent, into json: inout JSONLineBuilder, cache: Cache = Cache()) {
         json.beginObject()
         switch event {
         case .message(let message):

@@ -3,7 +3,7 @@ import Wire
 
 /// The `fields` object of an MQTT message in `decode --json` (schema in docs/json.md).
 enum MQTTFieldsJSON {
-    static func write(_ message: DecodedMessage, into json: inout JSONLineBuilder) {
+    static func write(_ message: borrowing DecodedMessage, into json: inout JSONLineBuilder) {
         json.beginObject()
         switch message.packet.body {
         case .connect(let connect):
@@ -105,7 +105,7 @@ enum MQTTFieldsJSON {
     /// A string field: text when valid UTF-8, else the bytes in base64 under `<key>Base64`
     /// would break the schema, so invalid text is shown with replacement characters and the
     /// problem is listed in `problems`.
-    static func string(_ value: MQTTString, _ json: inout JSONLineBuilder) {
+    static func string(_ value: borrowing MQTTString, _ json: inout JSONLineBuilder) {
         if value.isValidUTF8 {
             json.string(utf8: value.bytes)
         } else {
@@ -124,12 +124,12 @@ enum MQTTFieldsJSON {
         }
     }
 
-    static func reason(_ code: MQTTReasonCode, _ message: DecodedMessage, _ json: inout JSONLineBuilder) {
+    static func reason(_ code: MQTTReasonCode, _ message: borrowing DecodedMessage, _ json: inout JSONLineBuilder) {
         json.field("reasonCode", code.rawValue)
         json.field("reason", code.name(in: message.packet.type, version: message.version))
     }
 
-    static func reasons(_ codes: [MQTTReasonCode], _ message: DecodedMessage, _ json: inout JSONLineBuilder) {
+    static func reasons(_ codes: [MQTTReasonCode], _ message: borrowing DecodedMessage, _ json: inout JSONLineBuilder) {
         json.key("reasonCodes")
         json.beginArray()
         for code in codes { json.int(code.rawValue) }
@@ -142,7 +142,7 @@ enum MQTTFieldsJSON {
 
     /// `"properties"` for MQTT 5 messages (3.x has none: the key is left out, which also keeps
     /// a large decode's output smaller).
-    static func properties(_ properties: MQTTProperties, _ message: DecodedMessage, _ json: inout JSONLineBuilder) {
+    static func properties(_ properties: MQTTProperties, _ message: borrowing DecodedMessage, _ json: inout JSONLineBuilder) {
         guard message.version == .v5 || !properties.isEmpty else { return }
         json.key("properties")
         propertyObject(properties, &json)
