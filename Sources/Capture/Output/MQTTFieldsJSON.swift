@@ -151,10 +151,10 @@ enum MQTTFieldsJSON {
     /// Properties as an object by their camelCase names; user properties as a list of pairs.
     static func propertyObject(_ properties: MQTTProperties, _ json: inout JSONLineBuilder) {
         json.beginObject()
-        var users: [(name: MQTTString, value: MQTTString)] = []
+        var hasUserProperties = false
         for property in properties {
-            if case .utf8StringPair(let name, let value) = property.value, property.id == .userProperty {
-                users.append((name, value))
+            if property.id == .userProperty, case .utf8StringPair = property.value {
+                hasUserProperties = true
                 continue
             }
             json.key(dynamic: property.id.key)
@@ -172,15 +172,17 @@ enum MQTTFieldsJSON {
                 json.endArray()
             }
         }
-        if !users.isEmpty {
+        // User properties last, as a list, in a second pass (no list of them built per message).
+        if hasUserProperties {
             json.key("userProperties")
             json.beginArray()
-            for pair in users {
+            for property in properties where property.id == .userProperty {
+                guard case .utf8StringPair(let name, let value) = property.value else { continue }
                 json.beginObject()
                 json.key("name")
-                string(pair.name, &json)
+                string(name, &json)
                 json.key("value")
-                string(pair.value, &json)
+                string(value, &json)
                 json.endObject()
             }
             json.endArray()
