@@ -129,9 +129,7 @@ extension CMTune {
                 throw ExitCode(2)
             }
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(result), as: UTF8.self))
+                try SortedJSON.print(result)
             } else {
                 print(LoadSummary.text(result))
             }

@@ -94,9 +94,7 @@ extension CMTune {
                 }
             }
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(outcome), as: UTF8.self))
+                try SortedJSON.print(outcome)
             } else {
                 print(VerifyText.render(outcome, reportPath: report))
             }

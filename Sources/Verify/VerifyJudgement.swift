@@ -54,24 +54,25 @@ public struct VerifyJudgement: Sendable, Equatable {
                 reasons.append("CM loop balance \(ratio(loopBalance)) is within \(ratio(threshold)) (\(text))")
             }
         }
+        // Even would be 1/N of receive work per CPU; over the threshold times that (with room
+        // for noise, and never above 95 %) is a pile-up on one CPU.
+        let even = 1 / Double(max(cpus.count, 1))
+        let concentrationLimit = min(0.95, even * threshold * 1.2)
         let receivedTotal = receivedPackets?.reduce(0, +) ?? 0
         if let receivedPackets, cpus.count > 1, receivedTotal >= receivedFloor, receivedPackets.count == cpus.count {
-            let even = 1 / Double(cpus.count)
             let hot = receivedPackets.indices.max { receivedPackets[$0] < receivedPackets[$1] }!
             let share = Double(receivedPackets[hot]) / Double(receivedTotal)
             let text = "CPU \(cpus[hot]) processed \(percent(share)) of the \(receivedTotal) received packets (even would be \(percent(even)))"
-            if share > min(0.95, even * threshold * 1.2) {
+            if share > concentrationLimit {
                 failed = true
                 reasons.append("receive processing is on one CPU: \(text); RSS/RPS do not spread it")
             } else {
                 reasons.append("receive processing is spread: \(text)")
             }
         } else if let concentration, cpus.count > 1, softirqTotal >= softirqFloor {
-            // Even would be 1/N; over the threshold times that is a pile-up.
-            let even = 1 / Double(cpus.count)
             let hot = softirq.indices.max { softirq[$0] < softirq[$1] }!
             let text = "CPU \(cpus[hot]) does \(percent(concentration)) of all softirq work (even would be \(percent(even)))"
-            if concentration > min(0.95, even * threshold * 1.2) {
+            if concentration > concentrationLimit {
                 failed = true
                 reasons.append("softirq is concentrated: \(text); receive processing (RSS/RPS) is not spread")
             } else {

@@ -161,16 +161,21 @@ public struct EventText {
     /// `pad(_:_:)`, appended.
     private func appendPadded(_ value: String, _ width: Int, to text: inout String) {
         text += value
-        let count = value.utf8.allSatisfy({ $0 < 0x80 }) ? value.utf8.count : value.count
+        let count = Self.columns(value)
         if count < width { text += Self.spaces.prefix(width - count) }
     }
 
     private static let spaces = String(repeating: " ", count: 32)
     private static let zeros = String(repeating: "0", count: 6)
 
+    /// Characters, not bytes, decide the width; for ASCII (nearly every id) they agree, and
+    /// counting bytes spares the grapheme breaking.
+    private static func columns(_ text: String) -> Int {
+        text.utf8.allSatisfy({ $0 < 0x80 }) ? text.utf8.count : text.count
+    }
+
     func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
-        // Characters, not bytes, decide the width; for ASCII (nearly every id) they agree.
-        let count = text.utf8.allSatisfy({ $0 < 0x80 }) ? text.utf8.count : text.count
+        let count = Self.columns(text)
         if count >= width { return text }
         let spaces = String(repeating: " ", count: width - count)
         return right ? spaces + text : text + spaces
