@@ -84,7 +84,7 @@ final class MQTTConnectionDecoder {
                 continue
             }
             guard let packet else { return }
-            emit(.message(describe(packet, direction, at: time)))
+            emit(.message(describe(consume packet, direction, at: time)))
         }
     }
 
@@ -156,28 +156,13 @@ final class MQTTConnectionDecoder {
     }
 
     /// Adds the connection's context to a decoded packet.
-    private func describe(_ packet: MQTTPacket, _ direction: TCPDirection, at time: CaptureTimestamp) -> DecodedMessage {
+    private func describe(_ packet: consuming MQTTPacket, _ direction: TCPDirection, at time: CaptureTimestamp) -> DecodedMessage {
         let side = Self.index(direction)
         var notes: [String] = []
-        if case .connect(let connect) = packet.body {
-            sawConnect = true
-            clientID = connect.clientID.text
-            // The server answers in the version the client asked for.
-            if let version = connect.version ?? decoders[side].version {
-                decoders[1 - side].version = version
-            }
-            releaseHeldServerData = holdServerUntilConnect
-            holdServerUntilConnect = false
-        }
-        // A client that sent an empty id gets one from an MQTT 5 server: it names the client from here on.
-        if case .connAck(let ack) = packet.body, clientID?.isEmpty ?? false,
-            case .utf8String(let assigned)? = ack.properties[.assignedClientIdentifier]
-        {
-            clientID = assigned.text
-        }
         var topic: MQTTString?
         var alias: UInt16?
-        if case .publish(let publish) = packet.body {
+        switch packet.body {
+        case .publish(let publish):
             topic = publish.topic
             if case .twoByteInteger(let value)? = publish.properties[.topicAlias] {
                 alias = value
@@ -191,6 +176,22 @@ final class MQTTConnectionDecoder {
                     aliases[side][value] = publish.topic
                 }
             }
+        case .connect(let connect):
+            sawConnect = true
+            clientID = connect.clientID.text
+            // The server answers in the version the client asked for.
+            if let version = connect.version ?? decoders[side].version {
+                decoders[1 - side].version = version
+            }
+            releaseHeldServerData = holdServerUntilConnect
+            holdServerUntilConnect = false
+        case .connAck(let ack):
+            // A client that sent an empty id gets one from an MQTT 5 server: it names the client from here on.
+            if clientID?.isEmpty ?? false, case .utf8String(let assigned)? = ack.properties[.assignedClientIdentifier] {
+                clientID = assigned.text
+            }
+        default:
+            break
         }
         let (completion, unmatched) = flows.observe(packet, direction: direction, at: time)
         if let unmatched, sawConnect { notes.append(unmatched) }

@@ -39,7 +39,7 @@ struct QoSFlowTracker {
 
     /// Feeds a message; returns the exchange it completes, if any, and a note when it answers
     /// nothing (only meaningful when the capture saw the connection start).
-    mutating func observe(_ packet: MQTTPacket, direction: TCPDirection, at time: CaptureTimestamp) -> (Completion?, String?) {
+    mutating func observe(_ packet: borrowing MQTTPacket, direction: TCPDirection, at time: CaptureTimestamp) -> (Completion?, String?) {
         let peer = direction.reversed
         switch packet.body {
         case .publish(let publish):
