@@ -13,10 +13,10 @@ extension CMTune {
             commandName: "load",
             abstract: "Drive a CMP server with simulated users: ramp connections, send at a fixed rate, measure delivery latency.",
             discussion: """
-                Users are load<N>, one connection each, logging in with tokens minted from --secret-file. After the ramp
-                (every connection logged in or failed), messages are sent open-loop: message k is due at start + k/rate
-                whatever happened to earlier ones, and its latency is measured from that intended time to its DELIVER, so
-                a stall is never hidden (no coordinated omission). A fanout:N message is N SENDs (CMP v1 has no rooms in
+                Users are load<N>, one connection each, logging in with tokens minted from --secret-file. After the ramp \
+                (every connection logged in or failed), messages are sent open-loop: message k is due at start + k/rate \
+                whatever happened to earlier ones, and its latency is measured from that intended time to its DELIVER, so \
+                a stall is never hidden (no coordinated omission). A fanout:N message is N SENDs (CMP v1 has no rooms in \
                 the reference CM). Exit status 0 when every message acked as delivered arrived, 1 otherwise.
                 """
         )

@@ -14,10 +14,10 @@ extension CMTune {
             commandName: "serve",
             abstract: "Run the reference connection manager: CMP over TCP and WebSocket, one event loop per core.",
             discussion: """
-                Each loop has its own listener on every address (SO_REUSEPORT), so accepts and I/O of a connection stay on
-                one core. --pin auto keeps the loops off the CPUs that take NIC interrupts placed by 'cmtune spread', else
-                uses every online CPU. SIGTERM (or Ctrl-C) drains: no new connections, every client gets KICK
-                server-shutdown once its own messages are answered, then the CM exits 0.
+                Each loop has its own listener on every address (SO_REUSEPORT), so accepts and I/O of a connection stay on \
+                one core. --pin auto keeps the loops off the CPUs that take NIC interrupts placed by 'cmtune spread', else \
+                uses every online CPU. SIGTERM (or Ctrl-C) drains: no new connections, every client gets KICK \
+                server-shutdown once its own messages are answered, then the CM exits 0. \
                 Prints one 'listening on URL' line per listener on stdout when ready.
                 """
         )

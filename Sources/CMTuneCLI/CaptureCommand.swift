@@ -13,8 +13,9 @@ extension CMTune {
             commandName: "capture",
             abstract: "Capture live with libpcap and decode MQTT and CMP as they arrive; -w also writes a pcap file tshark reads.",
             discussion: """
-                Stops after -c packets, after --duration, or on Ctrl-C, then says how many packets the kernel
-                received and dropped. With -w and neither --json nor --stats it only writes the file, like tcpdump -w.
+                Stops after -c packets, after --duration, or on Ctrl-C, then says how many packets the kernel \
+                received and dropped. With -w and neither --json nor --stats it only writes the file, like tcpdump -w. \
+                The filters (--client, --topic, --type) choose what is shown, not what -w writes. \
                 Capturing needs root (CAP_NET_RAW).
                 """
         )
@@ -52,6 +53,9 @@ extension CMTune {
         @Option(name: .customLong("port"), help: ArgumentHelp("Decode this server port as PROTOCOL (mqtt or cmp); repeatable.", valueName: "PORT=PROTOCOL"))
         var ports: [String] = []
 
+        @OptionGroup(title: "Filters")
+        var filters: MessageFilterOptions
+
         func validate() throws {
             if let count, count < 1 { throw ValidationError("-c \(count): give 1 or more") }
             guard (64...262_144).contains(snaplen) else { throw ValidationError("--snaplen \(snaplen): between 64 and 262144") }
@@ -88,7 +92,7 @@ extension CMTune {
             for port in ports { _ = hints.add(port) }
             let quietFile = write != nil && !json && !stats
             let output = DecodeOutput(format: stats || quietFile ? .none : json ? .json : .text, quiet: true)
-            let pipeline = DecodePipeline(options: .init(hints: hints, collectStatistics: stats)) { output.emit($0) }
+            let pipeline = DecodePipeline(options: .init(hints: hints, collectStatistics: stats, filter: try filters.filter())) { output.emit($0) }
 
             CaptureStop.install(capture.breaker)
             let deadline = duration.map { MonotonicClock.now() + $0.seconds }
@@ -108,6 +112,7 @@ extension CMTune {
                     continue
                 }
                 captured += 1
+                if captured == 1 { output.startClock(at: packet.timestamp) }
                 do {
                     try writer?.write(packet)
                 } catch {

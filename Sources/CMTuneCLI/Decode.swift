@@ -9,11 +9,15 @@ extension CMTune {
             commandName: "decode",
             abstract: "Decode MQTT (3.1, 3.1.1, 5.0) and CMP conversations in pcap/pcapng files: one line per message, JSON lines, or a summary.",
             discussion: """
-                TCP is reassembled per direction (out-of-order, retransmitted and overlapping segments handled; holes
-                reported as gaps, decoding resumes at the next message boundary). MQTT is recognised on ports 1883 and
-                8883, CMP (the reference CM's protocol, docs/protocol.md) on port 7000, either on any port given with
-                --port, and on any port where a stream starts with an MQTT CONNECT or a CMP LOGIN. Files are read
+                TCP is reassembled per direction (out-of-order, retransmitted and overlapping segments handled; holes \
+                reported as gaps, decoding resumes at the next message boundary). MQTT is recognised on ports 1883 and \
+                8883, CMP (the reference CM's protocol, docs/protocol.md) on port 7000, either on any port given with \
+                --port, and on any port where a stream starts with an MQTT CONNECT or a CMP LOGIN. Files are read \
                 in the order given as one capture (rotated files continue each other's connections).
+
+                Filters keep what matches all of them (the values of one are alternatives), and --stats counts \
+                only what they keep. Text times are seconds since the first packet read.
+
                 A file that is corrupt or cut short is reported on stderr (exit status 1) and read up to that point.
                 """
         )
@@ -29,6 +33,9 @@ extension CMTune {
 
         @Option(name: .customLong("port"), help: ArgumentHelp("Decode this server port as PROTOCOL (e.g. 8884=mqtt, 7443=cmp); repeatable.", valueName: "PORT=PROTOCOL"))
         var ports: [String] = []
+
+        @OptionGroup(title: "Filters")
+        var filters: MessageFilterOptions
 
         @Option(name: .long, help: ArgumentHelp("Largest MQTT or CMP message accepted, in bytes; larger ones are reported and skipped.", valueName: "BYTES"))
         var maxMessageSize = 16 << 20
@@ -47,7 +54,7 @@ extension CMTune {
             var hints = ProtocolHints.defaults
             for port in ports { _ = hints.add(port) }
             let output = DecodeOutput(format: stats ? .none : json ? .json : .text, quiet: false)
-            let pipeline = DecodePipeline(options: .init(hints: hints, maximumMessageSize: maxMessageSize, collectStatistics: stats)) { output.emit($0) }
+            let pipeline = DecodePipeline(options: .init(hints: hints, maximumMessageSize: maxMessageSize, collectStatistics: stats, filter: try filters.filter())) { output.emit($0) }
             var failed = false
             files: for file in files {
                 let reader: PcapFileReader
@@ -62,6 +69,7 @@ extension CMTune {
                 while true {
                     do {
                         guard let packet = try reader.next() else { break }
+                        if pipeline.packetsRead == 0 { output.startClock(at: packet.timestamp) }
                         pipeline.process(packet)
                         output.progress(file, packets: reader.packetsRead)
                         if output.stream.isClosed { break files }

@@ -39,6 +39,11 @@ final class DecodeOutput {
         }
     }
 
+    /// Text times count from the capture's first packet, whatever the filters keep (as tshark's do).
+    func startClock(at timestamp: CaptureTimestamp) {
+        if text.start == nil { text.start = timestamp }
+    }
+
     /// `label: N packets` every half second on a terminal.
     func progress(_ label: String, packets: Int) {
         guard showProgress, packets % 1024 == 0 else { return }

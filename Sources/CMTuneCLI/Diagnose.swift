@@ -9,8 +9,8 @@ extension CMTune {
             commandName: "diagnose",
             abstract: "Sample the host for a few seconds and rank what saturates a CPU, with the evidence and the fix.",
             discussion: """
-                Exit status follows the Nagios plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
-                (nothing could be read). With --root, a snapshot is one moment: the static findings are made,
+                Exit status follows the Nagios plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN \
+                (nothing could be read). With --root, a snapshot is one moment: the static findings are made, \
                 and the CPU and softirq counters give averages since boot instead of current rates.
                 """
         )

@@ -8,8 +8,8 @@ extension CMTune {
             commandName: "irq",
             abstract: "Show every IRQ: per-CPU counts, owning device and queue, affinity, effective affinity, managed or not.",
             discussion: """
-                Columns are the online CPUs of /proc/interrupts, by their CPU ids. The owner comes from
-                netdev netlink, the device's msi_irqs, or the driver's IRQ naming scheme (column FROM).
+                Columns are the online CPUs of /proc/interrupts, by their CPU ids. The owner comes from \
+                netdev netlink, the device's msi_irqs, or the driver's IRQ naming scheme (column FROM). \
                 Exit status 1 when something could not be read; the rest is still shown.
                 """
         )

@@ -8,9 +8,9 @@ extension CMTune {
             commandName: "nic",
             abstract: "Show NICs: driver, NUMA node, channels, rings, coalescing, RSS, and each queue with its IRQ, affinity, RPS/RFS/XPS.",
             discussion: """
-                Without names, shows every interface with hardware behind it or more than one queue.
-                Problems visible from one reading (all queue IRQs on one CPU, a single queue without RPS,
-                unused channels, IRQs on a remote NUMA node...) are listed under each interface.
+                Without names, shows every interface with hardware behind it or more than one queue. \
+                Problems visible from one reading (all queue IRQs on one CPU, a single queue without RPS, \
+                unused channels, IRQs on a remote NUMA node...) are listed under each interface. \
                 Exit status 1 when something could not be read; the rest is still shown.
                 """
         )

@@ -9,7 +9,7 @@ extension CMTune {
             commandName: "snapshot",
             abstract: "Copy the /proc and /sys files cmtune reads into DIR (same relative paths), plus netlink facts as JSON.",
             discussion: """
-                Analyse the copy anywhere with 'cmtune nic --root DIR', 'cmtune irq --root DIR'.
+                Analyse the copy anywhere with 'cmtune nic --root DIR', 'cmtune irq --root DIR'. \
                 Symbolic links in sysfs are recreated, so the copy resolves like the original.
                 """
         )

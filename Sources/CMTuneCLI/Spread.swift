@@ -10,10 +10,10 @@ extension CMTune {
             commandName: "spread",
             abstract: "Spread NIC interrupts and packet steering across cores: plan, apply as a transaction, restore exactly.",
             discussion: """
-                Each receive queue's IRQ goes to its own physical core, NUMA-local first, SMT siblings last, never on
-                isolated, nohz_full or excluded CPUs; RPS covers NICs with fewer queues than CPUs; RFS is sized per the
-                kernel's scaling guide; XPS sends each tx queue from the CPU of its rx queue; channels are raised where
-                the NIC allows. Every apply saves a snapshot first ('cmtune restore' puts it back).
+                Each receive queue's IRQ goes to its own physical core, NUMA-local first, SMT siblings last, never on \
+                isolated, nohz_full or excluded CPUs; RPS covers NICs with fewer queues than CPUs; RFS is sized per the \
+                kernel's scaling guide; XPS sends each tx queue from the CPU of its rx queue; channels are raised where \
+                the NIC allows. Every apply saves a snapshot first ('cmtune restore' puts it back). \
                 Exit status: 0 applied (or nothing to do), 1 a write failed and everything was rolled back, 2 refused.
                 """
         )

@@ -9,7 +9,7 @@ extension CMTune {
             commandName: "top",
             abstract: "Live per-CPU view: %usr %sys %irq %soft %idle, NET_RX/s, packets/s, drops/s, squeezes/s, and per-queue rates.",
             discussion: """
-                Full screen on a terminal (q quits); one block of plain lines per interval when piped;
+                Full screen on a terminal (q quits); one block of plain lines per interval when piped; \
                 JSON lines with --json. --root replays a tree's counters (useful to measure the sampler).
                 """
         )

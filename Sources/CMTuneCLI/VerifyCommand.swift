@@ -10,11 +10,11 @@ extension CMTune {
             commandName: "verify",
             abstract: "Run the reference CM under load, sample every core and CM loop, and judge the balance.",
             discussion: """
-                Starts 'cmtune cm serve' (or measures a running CM with --cm PID --target URL --secret-file KEY), drives it
-                with 'cmtune cm load', samples each CPU (user, system, irq, softirq) and each CM event loop thread every
-                second, and fails when the busiest core or loop is over --threshold times the mean, or when one CPU does
-                the softirq work of all. --netns makes it self-contained: the CM in one network namespace, the load in
-                another, joined by a veth pair with --queues queues (as root; removed at the end, also on Ctrl-C).
+                Starts 'cmtune cm serve' (or measures a running CM with --cm PID --target URL --secret-file KEY), drives it \
+                with 'cmtune cm load', samples each CPU (user, system, irq, softirq) and each CM event loop thread every \
+                second, and fails when the busiest core or loop is over --threshold times the mean, or when one CPU does \
+                the softirq work of all. --netns makes it self-contained: the CM in one network namespace, the load in \
+                another, joined by a veth pair with --queues queues (as root; removed at the end, also on Ctrl-C). \
                 Exit status 0 pass, 1 fail, 2 could not run.
                 """
         )

@@ -102,6 +102,12 @@ struct DecodeCommandTests {
         #expect(((will?["fields"] as? [String: Any])?["will"] as? [String: Any])?["topic"] as? String == "cm/will")
         #expect(events.contains { $0["type"] as? String == "PUBCOMP" && $0["latencyMs"] is Double })
 
+        // Filtered to the MQTT 5 publishers' topics: their PUBLISHes (both ways) and QoS answers only.
+        let filtered = try Self.lines(CMTuneBinary.run(["decode", capturePath, "--json", "--topic", "cm/mqttv5/#", "--type", "PUBLISH,PUBACK,PUBREC,PUBREL,PUBCOMP"]).output)
+        let filteredTopics = Set(filtered.compactMap { ($0["fields"] as? [String: Any])?["topic"] as? String })
+        #expect(filteredTopics == Set(sent.map(\.topic).filter { $0.hasPrefix("cm/mqttv5/") }))
+        #expect(Set(filtered.compactMap { $0["type"] as? String }) == ["PUBLISH", "PUBACK", "PUBREC", "PUBREL", "PUBCOMP"])
+
         let stats = try CMTuneBinary.run(["decode", capturePath, "--stats", "--json"])
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(stats.output.utf8)) as? [String: Any])
         #expect((summary["mqttConnections"] as? Int ?? 0) >= 15)
@@ -119,6 +125,30 @@ struct DecodeCommandTests {
         let missing = try CMTuneBinary.run(["decode", "/nonexistent/x.pcap"])
         #expect(missing.status == 1)
         #expect(missing.error.contains("cannot read /nonexistent/x.pcap: No such file or directory"), "\(missing.error)")
+    }
+
+    @Test("--client, --topic and --type keep one conversation of a capture; text times still count from its first packet; a bad filter is a usage error")
+    func filters() throws {
+        try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
+        let source = Fixtures.captures + "/zeek/mqtt.pcap"
+        let all = try Self.lines(CMTuneBinary.run(["decode", source, "--json"]).output)
+        let publisher = try Self.lines(CMTuneBinary.run(["decode", source, "--json", "--client", "paho/DDE*"]).output)
+        #expect(!publisher.isEmpty && publisher.count < all.count)
+        #expect(publisher.allSatisfy { $0["client"] as? String == "paho/DDE4DDAF4108D3E363" })
+        #expect(publisher.first?["type"] as? String == "CONNECT")
+
+        let publishes = try Self.lines(CMTuneBinary.run(["decode", source, "--json", "--topic", "other/#", "--topic", "+", "--type", "publish"]).output)
+        #expect(publishes.count == all.count { $0["type"] as? String == "PUBLISH" } && !publishes.isEmpty)
+        #expect(publishes.allSatisfy { ($0["fields"] as? [String: Any])?["topic"] as? String == "SampleTopic" })
+
+        let text = try CMTuneBinary.run(["decode", source, "--type", "PUBLISH"])
+        let firstTime = try #require(text.output.split(separator: " ", omittingEmptySubsequences: true).first.flatMap { Double($0) })
+        #expect(firstTime > 0.5, "\(text.output)")
+
+        let badType = try CMTuneBinary.run(["decode", source, "--type", "PUBLISH,FOO"])
+        #expect(badType.status == 64 && badType.error.contains("--type FOO: not a message type"), "\(badType.error)")
+        let badTopic = try CMTuneBinary.run(["decode", source, "--topic", "a/#/b"])
+        #expect(badTopic.status == 64 && badTopic.error.contains("# must be its last level"), "\(badTopic.error)")
     }
 
     @Test("a corrupt or cut pcap: a clear message naming the file, the readable part decoded, exit status 1")

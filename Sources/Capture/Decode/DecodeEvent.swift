@@ -51,6 +51,31 @@ public enum DecodeEvent: Sendable {
     case unanswered(TCPConnection, UnansweredFlow)
 }
 
+extension DecodeEvent {
+    /// The connection the event belongs to.
+    public var connection: TCPConnection {
+        switch self {
+        case .message(let message): return message.connection
+        case .cmpMessage(let message): return message.connection
+        case .gap(let connection, _, _, _, _), .streamError(let connection, _, _, _, _, _), .truncated(let connection, _, _, _, _, _, _, _),
+            .unanswered(let connection, _):
+            return connection
+        }
+    }
+
+    /// The message type or event kind, as `type` in the JSON output: `PUBLISH`, `SEND_ACK`, `GAP`, ...
+    public var typeName: String {
+        switch self {
+        case .message(let message): return message.packet.type.name
+        case .cmpMessage(let message): return message.message.type.name
+        case .gap: return "GAP"
+        case .streamError: return "DECODE_ERROR"
+        case .truncated: return "TRUNCATED"
+        case .unanswered: return "UNANSWERED"
+        }
+    }
+}
+
 /// A request left open when its connection ended: an MQTT QoS or keep-alive exchange, or a
 /// CMP LOGIN, SEND, DELIVER or PING.
 public struct UnansweredFlow: Sendable, Equatable {

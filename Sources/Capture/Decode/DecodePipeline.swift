@@ -14,15 +14,19 @@ public final class DecodePipeline {
         /// Per-message statistics (clients, topics, latency histograms) cost a dictionary lookup
         /// or two per message; off when only the messages are wanted.
         public var collectStatistics: Bool
+        /// What to keep; events it drops are neither emitted nor counted.
+        public var filter: DecodeFilter
 
         public init(
             hints: ProtocolHints = .defaults, maximumMessageSize: Int = MQTTDecoder.defaultMaximumPacketSize,
-            reassembly: TCPReassemblyLimits = TCPReassemblyLimits(), collectStatistics: Bool = true
+            reassembly: TCPReassemblyLimits = TCPReassemblyLimits(), collectStatistics: Bool = true,
+            filter: DecodeFilter = DecodeFilter()
         ) {
             self.hints = hints
             self.maximumMessageSize = maximumMessageSize
             self.reassembly = reassembly
             self.collectStatistics = collectStatistics
+            self.filter = filter
         }
     }
 
@@ -43,12 +47,14 @@ public final class DecodePipeline {
     @exclusivity(unchecked) public private(set) var statistics = DecodeStatistics()
     @exclusivity(unchecked) public private(set) var packetsRead = 0
     private let emit: (DecodeEvent) -> Void
+    @exclusivity(unchecked) private var filter: DecodeFilter
     @exclusivity(unchecked) private var lastExpiry: CaptureTimestamp?
 
     /// `emit` is called for every event, in capture order.
     public init(options: Options = Options(), emit: @escaping (DecodeEvent) -> Void) {
         self.options = options
         self.emit = emit
+        filter = options.filter
         reassembler = TCPReassembler(limits: options.reassembly, serverPorts: options.hints.serverPorts)
     }
 
@@ -105,8 +111,11 @@ public final class DecodePipeline {
             undecided[connection.id] = nil
             heldClientBytes[connection.id] = nil
             ignored.remove(connection.id)
-            if let decoder = connections.removeValue(forKey: connection.id) {
+            // Removed after closing: what the close reports is filtered by the connection's client.
+            if let decoder = connections[connection.id] {
                 decoder.close(at: statistics.lastTimestamp ?? CaptureTimestamp(seconds: 0, nanoseconds: 0)) { record($0) }
+                connections[connection.id] = nil
+                filter.forget(connection: connection.id)
             }
         }
     }
@@ -157,6 +166,7 @@ public final class DecodePipeline {
     }
 
     private func record(_ event: DecodeEvent) {
+        if !filter.isEmpty, !filter.admits(event, client: client(of: event)) { return }
         switch event {
         case .message, .cmpMessage:
             // Tested before the message is bound: binding copies it (and retains what it holds),
@@ -176,6 +186,20 @@ public final class DecodePipeline {
             statistics.unanswered[flow.request + (flow.qos.map { " QoS \($0)" } ?? ""), default: 0] += 1
         }
         emit(event)
+    }
+
+    /// The client id (MQTT) or user (CMP) an event is about, when its connection said.
+    private func client(of event: borrowing DecodeEvent) -> String? {
+        switch event {
+        case .message(let message): return message.clientID
+        case .cmpMessage(let message): return message.user
+        default: break
+        }
+        switch connections[event.connection.id] {
+        case .mqtt(let decoder)?: return decoder.clientID
+        case .cmp(let decoder)?: return decoder.user
+        case nil: return nil
+        }
     }
 
     private func recordMessage(_ event: DecodeEvent) {
