@@ -56,6 +56,9 @@ let package = Package(
             dependencies: [
                 "Wire", "CPcap", "HostKit",
                 .product(name: "NIOCore", package: "swift-nio"),
+                // The WebSocket frame decoder the CM uses, run in an embedded channel.
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),

@@ -12,7 +12,8 @@ extension CMTune {
                 TCP is reassembled per direction (out-of-order, retransmitted and overlapping segments handled; holes \
                 reported as gaps, decoding resumes at the next message boundary). MQTT is recognised on ports 1883 and \
                 8883, CMP (the reference CM's protocol, docs/protocol.md) on port 7000, either on any port given with \
-                --port, and on any port where a stream starts with an MQTT CONNECT or a CMP LOGIN. Files are read \
+                --port, and on any port where a stream starts with an MQTT CONNECT or a CMP LOGIN, or with an HTTP \
+                upgrade to WebSocket carrying either (subprotocol mqtt or cmp, or by content). Files are read \
                 in the order given as one capture (rotated files continue each other's connections).
 
                 Filters keep what matches all of them (the values of one are alternatives), and --stats counts \

@@ -124,4 +124,47 @@ struct DecodeCMPCommandTests {
         let bad = try CMTuneBinary.run(["decode", path, "--port", "7443=xmpp"])
         #expect(bad.status != 0 && bad.error.contains("known: mqtt, cmp"))
     }
+
+    @Test("a real CM over WebSocket, captured live: every LOGIN, SEND and DELIVER read from inside the frames, the CLOSEs reported", .needsRoot)
+    func webSocketCapture() throws {
+        try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
+        let cm = try CMServeProcess(["--listen", "ws://127.0.0.1:0/cm", "--loops", "1", "--pin", "off", "--log-level", "warning"], listenerCount: 1)
+        let address = try #require(cm.listener(.webSocket))
+        let directory = try TemporaryDirectory()
+        let pcap = directory.path + "/ws.pcap"
+        let capture = Process()
+        capture.executableURL = URL(fileURLWithPath: CMTuneBinary.path)
+        capture.arguments = ["capture", "-i", "lo", "-f", "tcp port \(address.port)", "-w", pcap]
+        capture.standardOutput = FileHandle.nullDevice
+        capture.standardError = FileHandle.nullDevice
+        try capture.run()
+        Thread.sleep(forTimeInterval: 0.5)
+        let load = try CMTuneBinary.run([
+            "cm", "load", "--secret-file", cm.secretFile, "--target", address.description, "--connections", "4", "--rate", "40/s",
+            "--duration", "1s", "--json",
+        ])
+        Thread.sleep(forTimeInterval: 0.5)
+        kill(capture.processIdentifier, SIGINT)
+        capture.waitUntilExit()
+        #expect(cm.stop().status == 0)
+        #expect(load.status == 0, "\(load.error)")
+        let run = try #require(try JSONSerialization.jsonObject(with: Data(load.output.utf8)) as? [String: Any])
+        let sent = try #require(run["sent"] as? Int)
+        let delivered = try #require(run["delivered"] as? Int)
+
+        let decoded = try CMTuneBinary.run(["decode", pcap, "--json"])
+        #expect(decoded.status == 0, "\(decoded.error)")
+        let lines = try decoded.output.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(!lines.isEmpty && lines.allSatisfy { $0["proto"] as? String == "cmp" && $0["transport"] as? String == "websocket" })
+        func count(_ type: String) -> Int { lines.count { $0["type"] as? String == type } }
+        #expect(count("LOGIN") == 4 && count("LOGIN_ACK") == 4)
+        #expect(sent > 0 && count("SEND") == sent && count("SEND_ACK") == sent)
+        #expect(count("DELIVER") == delivered && count("DELIVER_ACK") == delivered)
+        #expect(count("WS_CLOSE") >= 4)
+        #expect(count("DECODE_ERROR") == 0 && count("GAP") == 0)
+
+        let stats = try CMTuneBinary.run(["decode", pcap, "--stats", "--json"])
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(stats.output.utf8)) as? [String: Any])
+        #expect(summary["webSocketConnections"] as? Int == 4 && summary["cmpConnections"] as? Int == 4)
+    }
 }

@@ -127,6 +127,85 @@ struct DecodeCommandTests {
         #expect(missing.error.contains("cannot read /nonexistent/x.pcap: No such file or directory"), "\(missing.error)")
     }
 
+    /// An MQTT client over WebSocket (paho, Debian's python3-paho-mqtt): a v5 subscriber on
+    /// `ws/#` and a 3.1.1 publisher sending at QoS 0, 1 and 2, then both disconnect.
+    static let webSocketClients = #"""
+        import sys, time
+        import paho.mqtt.client as mqtt
+        port = int(sys.argv[1])
+        got = []
+        sub = mqtt.Client(client_id="ws-sub", transport="websockets", protocol=mqtt.MQTTv5)
+        sub.on_message = lambda c, u, m: got.append(m.topic)
+        sub.connect("127.0.0.1", port)
+        sub.loop_start()
+        sub.subscribe("ws/#", qos=2)
+        time.sleep(0.5)
+        pub = mqtt.Client(client_id="ws-pub", transport="websockets", protocol=mqtt.MQTTv311)
+        pub.connect("127.0.0.1", port)
+        pub.loop_start()
+        for qos in (0, 1, 2):
+            pub.publish("ws/q%d" % qos, "x" * (100 + qos), qos=qos).wait_for_publish()
+        pub.publish("ws/big", bytes(range(256)) * 80, qos=1).wait_for_publish()
+        deadline = time.time() + 10
+        while len(got) < 4 and time.time() < deadline: time.sleep(0.05)
+        pub.disconnect(); sub.disconnect()
+        time.sleep(0.3)
+        pub.loop_stop(); sub.loop_stop()
+        print(len(got))
+        """#
+
+    @Test("real MQTT over WebSocket (mosquitto's websockets listener, paho clients), captured live: every PUBLISH decoded from inside the frames", .needsRoot)
+    func mqttOverWebSocket() throws {
+        try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
+        try #require(FileManager.default.fileExists(atPath: "/usr/lib/python3/dist-packages/paho/mqtt/client.py"), "needs python3-paho-mqtt (make deps)")
+        let directory = try TemporaryDirectory()
+        let probes = try [RawListener(), RawListener()]
+        let (plainPort, port) = (probes[0].port, probes[1].port)
+        probes.forEach { $0.close() }
+        // mosquitto 2.0.11 starts no websockets listener without a plain one beside it
+        // ("Unable to start any listening sockets"); the clients use loopback only.
+        try directory.write(
+            "mosquitto.conf", "listener \(plainPort) 127.0.0.1\nlistener \(port) 127.0.0.1\nprotocol websockets\nallow_anonymous true\n")
+        let broker = Process()
+        broker.executableURL = URL(fileURLWithPath: "/usr/sbin/mosquitto")
+        broker.arguments = ["-c", directory.path + "/mosquitto.conf"]
+        broker.standardOutput = FileHandle.nullDevice
+        broker.standardError = FileHandle.nullDevice
+        try broker.run()
+        defer {
+            // SIGKILL: the broker inherits the test runner's blocked SIGTERM (as MosquittoBed's does).
+            kill(broker.processIdentifier, SIGKILL)
+            broker.waitUntilExit()
+        }
+        let pcap = directory.path + "/mqtt-ws.pcap"
+        let capture = Process()
+        capture.executableURL = URL(fileURLWithPath: CMTuneBinary.path)
+        capture.arguments = ["capture", "-i", "lo", "-f", "tcp port \(port)", "-w", pcap]
+        capture.standardOutput = FileHandle.nullDevice
+        capture.standardError = FileHandle.nullDevice
+        try capture.run()
+        Thread.sleep(forTimeInterval: 0.7)
+        let clients = try runCommand(["/usr/bin/python3", "-c", Self.webSocketClients, String(port)])
+        Thread.sleep(forTimeInterval: 0.5)
+        kill(capture.processIdentifier, SIGINT)
+        capture.waitUntilExit()
+        #expect(clients.status == 0 && clients.output.hasPrefix("4"), "\(clients.output) \(clients.error)")
+
+        let lines = try Self.lines(CMTuneBinary.run(["decode", pcap, "--json"]).output)
+        #expect(!lines.isEmpty && lines.allSatisfy { $0["transport"] as? String == "websocket" && $0["proto"] as? String == "mqtt" })
+        let published = lines.filter { $0["type"] as? String == "PUBLISH" && $0["client"] as? String == "ws-pub" }
+        let sent = published.compactMap { line -> Sent? in
+            guard let fields = line["fields"] as? [String: Any] else { return nil }
+            return Sent(topic: fields["topic"] as? String ?? "?", qos: fields["qos"] as? Int ?? -1, length: fields["payloadLength"] as? Int ?? -1, retain: false)
+        }
+        #expect(Set(sent) == [Sent(topic: "ws/q0", qos: 0, length: 100, retain: false), Sent(topic: "ws/q1", qos: 1, length: 101, retain: false),
+                              Sent(topic: "ws/q2", qos: 2, length: 102, retain: false), Sent(topic: "ws/big", qos: 1, length: 20_480, retain: false)])
+        #expect(Set(lines.filter { $0["type"] as? String == "CONNECT" }.compactMap { $0["version"] as? String }) == ["3.1.1", "5.0"])
+        #expect(lines.contains { $0["type"] as? String == "PUBCOMP" && $0["latencyMs"] is Double })
+        #expect(lines.filter { $0["type"] as? String == "PUBLISH" && $0["client"] as? String == "ws-sub" }.count == 4)
+        #expect(!lines.contains { $0["type"] as? String == "DECODE_ERROR" })
+    }
+
     @Test("--client, --topic and --type keep one conversation of a capture; text times still count from its first packet; a bad filter is a usage error")
     func filters() throws {
         try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")

@@ -5,27 +5,34 @@ import Wire
 
 @Suite("Decode pipeline")
 struct DecodePipelineTests {
-    /// A full session: connect, subscribe, publish at every QoS with its acks, ping, disconnect.
+    /// A full session: connect, subscribe, publish at every QoS with its acks, ping, disconnect;
+    /// `waitBefore` is capture time (ms) before the message, so acks have a known latency.
+    static func sessionBodies(_ version: MQTTVersion) -> [(body: MQTTPacket.Body, fromClient: Bool, waitBefore: Int)] {
+        [
+            (.connect(.init(version: version, clientID: "sensor-7", keepAlive: 30, username: "ops", password: Array("secret".utf8))), true, 0),
+            (.connAck(.init()), false, 3),
+            (.subscribe(.init(packetID: 1, subscriptions: [.init(filter: "cmd/#", qos: .atLeastOnce)])), true, 0),
+            (.subAck(.init(packetID: 1, reasonCodes: [.grantedQoS1])), false, 2),
+            (.publish(.init(topic: "t/0", payload: .text("zero"))), true, 0),
+            (.publish(.init(topic: "t/1", payload: .text(String(repeating: "x", count: 5000)), qos: .atLeastOnce, packetID: 10)), true, 0),
+            (.pubAck(.init(packetID: 10)), false, 7),
+            (.publish(.init(topic: "t/2", payload: ByteBuffer(bytes: [0xff, 0x00, 0x81]), qos: .exactlyOnce, packetID: 11, retain: true)), true, 0),
+            (.pubRec(.init(packetID: 11)), false, 0),
+            (.pubRel(.init(packetID: 11)), true, 0),
+            (.pubComp(.init(packetID: 11)), false, 4),
+            (.pingRequest, true, 0),
+            (.pingResponse, false, 0),
+            (.disconnect(.init()), true, 0),
+        ]
+    }
+
+    /// `sessionBodies` on a TCP connection.
     static func session(_ version: MQTTVersion, segmentSize: Int = 1400) -> ConversationBuilder {
         var conversation = ConversationBuilder(version: version, segmentSize: segmentSize)
-        conversation.send(.connect(.init(version: version, clientID: "sensor-7", keepAlive: 30, username: "ops", password: Array("secret".utf8))), fromClient: true)
-        conversation.wait(milliseconds: 3)
-        conversation.send(.connAck(.init()), fromClient: false)
-        conversation.send(.subscribe(.init(packetID: 1, subscriptions: [.init(filter: "cmd/#", qos: .atLeastOnce)])), fromClient: true)
-        conversation.wait(milliseconds: 2)
-        conversation.send(.subAck(.init(packetID: 1, reasonCodes: [.grantedQoS1])), fromClient: false)
-        conversation.send(.publish(.init(topic: "t/0", payload: .text("zero"))), fromClient: true)
-        conversation.send(.publish(.init(topic: "t/1", payload: .text(String(repeating: "x", count: 5000)), qos: .atLeastOnce, packetID: 10)), fromClient: true)
-        conversation.wait(milliseconds: 7)
-        conversation.send(.pubAck(.init(packetID: 10)), fromClient: false)
-        conversation.send(.publish(.init(topic: "t/2", payload: ByteBuffer(bytes: [0xff, 0x00, 0x81]), qos: .exactlyOnce, packetID: 11, retain: true)), fromClient: true)
-        conversation.send(.pubRec(.init(packetID: 11)), fromClient: false)
-        conversation.send(.pubRel(.init(packetID: 11)), fromClient: true)
-        conversation.wait(milliseconds: 4)
-        conversation.send(.pubComp(.init(packetID: 11)), fromClient: false)
-        conversation.send(.pingRequest, fromClient: true)
-        conversation.send(.pingResponse, fromClient: false)
-        conversation.send(.disconnect(.init()), fromClient: true)
+        for step in sessionBodies(version) {
+            if step.waitBefore > 0 { conversation.wait(milliseconds: step.waitBefore) }
+            conversation.send(step.body, fromClient: step.fromClient)
+        }
         conversation.finish()
         return conversation
     }

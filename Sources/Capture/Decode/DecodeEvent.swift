@@ -49,6 +49,9 @@ public enum DecodeEvent: Sendable {
     case truncated(TCPConnection, TCPDirection, CaptureTimestamp, type: String, declaredLength: Int, capturedLength: Int, topic: String?, DecodedProtocol)
     /// A request the capture never saw answered.
     case unanswered(TCPConnection, UnansweredFlow)
+    /// A WebSocket CLOSE frame, with the status code and reason its sender gave (RFC 6455 §7.4);
+    /// the protocol is the one inside the frames.
+    case webSocketClose(TCPConnection, TCPDirection, CaptureTimestamp, code: UInt16?, reason: String, DecodedProtocol)
 }
 
 extension DecodeEvent {
@@ -58,7 +61,7 @@ extension DecodeEvent {
         case .message(let message): return message.connection
         case .cmpMessage(let message): return message.connection
         case .gap(let connection, _, _, _, _), .streamError(let connection, _, _, _, _, _), .truncated(let connection, _, _, _, _, _, _, _),
-            .unanswered(let connection, _):
+            .unanswered(let connection, _), .webSocketClose(let connection, _, _, _, _, _):
             return connection
         }
     }
@@ -72,6 +75,7 @@ extension DecodeEvent {
         case .streamError: return "DECODE_ERROR"
         case .truncated: return "TRUNCATED"
         case .unanswered: return "UNANSWERED"
+        case .webSocketClose: return "WS_CLOSE"
         }
     }
 }

@@ -42,7 +42,7 @@ public struct DecodeFilter: Sendable {
 
     /// Every name `types` may hold.
     public static let typeNames: [String] =
-        MQTTPacketType.allCases.map(\.name) + CMPMessageType.allCases.map(\.name) + ["GAP", "DECODE_ERROR", "TRUNCATED", "UNANSWERED"]
+        MQTTPacketType.allCases.map(\.name) + CMPMessageType.allCases.map(\.name) + ["GAP", "DECODE_ERROR", "TRUNCATED", "UNANSWERED", "WS_CLOSE"]
 
     /// Whether to keep `event`; `client` is its connection's client id or user, when known.
     public mutating func admits(_ event: borrowing DecodeEvent, client: String?) -> Bool {

@@ -38,11 +38,9 @@ public final class DecodePipeline {
     /// server that speaks first does not hide the client's CONNECT or LOGIN.
     @exclusivity(unchecked) private var undecided: [UInt64: Int] = [:]
     /// A client's first bytes, while too few to tell a CONNECT from a LOGIN (both start with
-    /// 0x10): at most `detectionBytes - 1` per connection.
+    /// 0x10; fewer than `ContentDetection.enoughBytes`), or while an HTTP request's head is
+    /// incomplete (at most `WebSocketHandshake.maximumHeadLength`).
     @exclusivity(unchecked) private var heldClientBytes: [UInt64: [UInt8]] = [:]
-    /// Enough bytes to tell: the shortest MQTT CONNECT is 14 bytes and holds all that
-    /// `looksLikeConnect` reads; a CMP LOGIN is longer, and `looksLikeLogin` needs at most 10.
-    static let detectionBytes = 14
     @exclusivity(unchecked) private var ignored = Set<UInt64>()
     @exclusivity(unchecked) public private(set) var statistics = DecodeStatistics()
     @exclusivity(unchecked) public private(set) var packetsRead = 0
@@ -132,21 +130,48 @@ public final class DecodePipeline {
         }
         var first = bytes
         if let held = heldClientBytes.removeValue(forKey: connection.id) { first = (held + bytes)[...] }
-        let prefix = Array(first.prefix(64))
-        let kind: DecodedProtocol
-        if MQTTFraming.looksLikeConnect(prefix) != nil {
-            kind = .mqtt
-        } else if CMPFraming.looksLikeLogin(prefix) == true {
-            kind = .cmp
-        } else if prefix.first == 0x10 && prefix.count < Self.detectionBytes {
-            heldClientBytes[connection.id] = Array(first)
-            return
-        } else {
-            undecided[connection.id] = nil
-            ignored.insert(connection.id)
+        if WebSocketHandshake.mayBeRequest(first) {
+            // An HTTP request: a WebSocket upgrade once its head is whole, else nothing decoded.
+            guard let length = WebSocketHandshake.headLength(first) else {
+                if first.count <= WebSocketHandshake.maximumHeadLength { heldClientBytes[connection.id] = Array(first) } else { ignore(connection) }
+                return
+            }
+            guard WebSocketHandshake.request(first.prefix(length)) != nil else { return ignore(connection) }
+            startWebSocket(connection).receive(first, direction, at: time) { record($0) }
             return
         }
+        let kind: DecodedProtocol
+        switch ContentDetection.classify(Array(first.prefix(64))) {
+        case .mqtt: kind = .mqtt
+        case .cmp: kind = .cmp
+        case .needMore:
+            heldClientBytes[connection.id] = Array(first)
+            return
+        case .neither:
+            return ignore(connection)
+        }
         start(connection, as: kind, sawStart: true).receive(first, direction, at: time) { record($0) }
+    }
+
+    private func ignore(_ connection: TCPConnection) {
+        undecided[connection.id] = nil
+        ignored.insert(connection.id)
+    }
+
+    /// A connection that asked to upgrade to WebSocket: what is inside is decided by the
+    /// subprotocol or the first data, and counted then.
+    private func startWebSocket(_ connection: TCPConnection) -> ConnectionDecoder {
+        let decoder = ConnectionDecoder.webSocket(
+            WebSocketConnectionDecoder(connection: connection, maximumMessageSize: options.maximumMessageSize) { [unowned self] kind in
+                switch kind {
+                case .mqtt: statistics.mqttConnections += 1
+                case .cmp: statistics.cmp.connections += 1
+                }
+            })
+        statistics.webSocketConnections += 1
+        connections[connection.id] = decoder
+        undecided[connection.id] = nil
+        return decoder
     }
 
     @discardableResult
@@ -184,6 +209,8 @@ public final class DecodePipeline {
             statistics.cmp.unanswered[flow.request, default: 0] += 1
         case .unanswered(_, let flow):
             statistics.unanswered[flow.request + (flow.qos.map { " QoS \($0)" } ?? ""), default: 0] += 1
+        case .webSocketClose(_, _, _, let code, _, _):
+            statistics.webSocketCloses[code.map(String.init) ?? "none", default: 0] += 1
         }
         emit(event)
     }
@@ -195,53 +222,18 @@ public final class DecodePipeline {
         case .cmpMessage(let message): return message.user
         default: break
         }
-        switch connections[event.connection.id] {
-        case .mqtt(let decoder)?: return decoder.clientID
-        case .cmp(let decoder)?: return decoder.user
-        case nil: return nil
-        }
+        return connections[event.connection.id]?.client
     }
 
     private func recordMessage(_ event: DecodeEvent) {
         switch event {
         case .message(let message):
-            var kind: QoSFlowTracker.Kind?
-            if case .mqtt(let decoder)? = connections[message.connection.id] { kind = decoder.completedKind(of: message) }
-            statistics.record(message, flow: kind)
+            statistics.record(message, flow: MQTTConnectionDecoder.completedKind(of: message))
             if case .connect = message.packet.body { statistics.versions[message.version.description, default: 0] += 1 }
         case .cmpMessage(let message):
             statistics.record(message)
         default:
             break
-        }
-    }
-}
-
-/// The decoder of one connection, by protocol: a dictionary lookup and a switch reach it, with
-/// no existential in between (the MQTT path is benchmarked).
-private enum ConnectionDecoder {
-    case mqtt(MQTTConnectionDecoder)
-    case cmp(CMPConnectionDecoder)
-
-    @inline(__always)
-    func receive(_ bytes: ArraySlice<UInt8>, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
-        switch self {
-        case .mqtt(let decoder): decoder.receive(bytes, direction, at: time, emit)
-        case .cmp(let decoder): decoder.receive(bytes, direction, at: time, emit)
-        }
-    }
-
-    func gap(_ missing: Int, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
-        switch self {
-        case .mqtt(let decoder): decoder.gap(missing, direction, at: time, emit)
-        case .cmp(let decoder): decoder.gap(missing, direction, at: time, emit)
-        }
-    }
-
-    func close(at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
-        switch self {
-        case .mqtt(let decoder): decoder.close(at: time, emit)
-        case .cmp(let decoder): decoder.close(at: time, emit)
         }
     }
 }

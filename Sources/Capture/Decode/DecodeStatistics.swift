@@ -8,6 +8,10 @@ public struct DecodeStatistics: Sendable {
     public var clients: [String: Int] = [:]
     public var topics: [String: TopicCount] = [:]
     public var mqttConnections = 0
+    /// Connections upgraded to WebSocket (their MQTT or CMP is counted with the protocol too).
+    public var webSocketConnections = 0
+    /// WebSocket CLOSE frames, by status code (`none` when a CLOSE carried none).
+    public var webSocketCloses: [String: Int] = [:]
     /// Everything about CMP connections but the stream counters below, which both protocols share.
     public var cmp = CMPStatistics()
     /// Connections whose CONNECT the capture missed: their version is an assumption.

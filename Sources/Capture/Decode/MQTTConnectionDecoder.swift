@@ -203,7 +203,7 @@ final class MQTTConnectionDecoder {
     }
 
     /// The flow kind a message completed, for statistics.
-    func completedKind(of message: DecodedMessage) -> QoSFlowTracker.Kind? {
+    static func completedKind(of message: DecodedMessage) -> QoSFlowTracker.Kind? {
         guard message.latency != nil else { return nil }
         switch message.packet.body {
         case .pubAck: return .publishQoS1

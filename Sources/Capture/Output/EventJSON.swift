@@ -42,6 +42,7 @@ public enum EventJSON {
             json.field("src", source.description)
             json.field("dst", destination.description)
             json.field("proto", proto.staticName)
+            if connection.overWebSocket { json.field("transport", "websocket") }
             // Without the object's braces: the bytes are spliced into a line.
             let bytes = Array(json.bytes.dropFirst())
             heads[key] = bytes
@@ -141,6 +142,14 @@ public enum EventJSON {
                 json.field("qos", flow.qos)
             }
             json.field("awaiting", flow.awaiting)
+            json.endObject()
+        case .webSocketClose(let connection, let direction, let time, let code, let reason, let proto):
+            streamHeader(connection, direction, time, proto, type: "WS_CLOSE", &json)
+            json.key("fields")
+            json.beginObject()
+            json.field("code", code)
+            json.field("codeName", code.map(WebSocketCloseCode.name))
+            json.field("reason", reason)
             json.endObject()
         }
         json.endObject()

@@ -46,6 +46,9 @@ public struct EventText {
             return "\(time(flow.since)) \(pad(connection.client.description, 24)) \(flow.direction == .clientToServer ? "->" : "<-") UNANSWERED  \(flow.request)\(id): no \(flow.awaiting) by the end of the capture"
         case .unanswered(let connection, let flow):
             return "\(time(flow.since)) \(pad(connection.client.description, 24)) \(flow.direction == .clientToServer ? "->" : "<-") UNANSWERED  \(flow.request)\(flow.qos.map { " QoS \($0)" } ?? "")\(flow.packetID.map { " id=\($0)" } ?? ""): no \(flow.awaiting) by the end of the capture"
+        case .webSocketClose(let connection, let direction, let timestamp, let code, let reason, _):
+            let status = code.map { "\($0) \(WebSocketCloseCode.name($0))" } ?? "no status code"
+            return "\(time(timestamp)) \(pad(connection.client.description, 24)) \(direction == .clientToServer ? "->" : "<-") WS_CLOSE    \(status)" + (reason.isEmpty ? "" : " \"\(reason)\"")
         }
     }
 

@@ -42,6 +42,7 @@ public struct StatisticsReport {
             "capture: \(packets) packets, \(packetStatistics.tcpSegments) TCP segments over \(seconds); \(statistics.mqttConnections) MQTT connections"
                 + (statistics.connectionsWithAssumedVersion > 0 ? " (\(statistics.connectionsWithAssumedVersion) started before the capture: version assumed)" : "")
                 + (statistics.cmp.connections > 0 ? ", \(statistics.cmp.connections) CMP connections" : "")
+                + (statistics.webSocketConnections > 0 ? ", \(statistics.webSocketConnections) of them over WebSocket" : "")
                 + (undecodedConnections > 0 ? ", \(undecodedConnections) other TCP connections" : ""))
         // The MQTT lines are left out only when the capture held CMP and no MQTT at all.
         if statistics.mqttConnections > 0 || statistics.cmp.connections == 0 { mqttLines(&lines) }
@@ -87,6 +88,8 @@ public struct StatisticsReport {
         if let duration { json.number(duration, decimals: 6) } else { json.null() }
         json.field("mqttConnections", statistics.mqttConnections)
         json.field("cmpConnections", statistics.cmp.connections)
+        json.field("webSocketConnections", statistics.webSocketConnections)
+        json.counts("webSocketCloses", statistics.webSocketCloses)
         json.field("connectionsWithAssumedVersion", statistics.connectionsWithAssumedVersion)
         json.field("otherConnections", undecodedConnections)
         json.counts("messagesByType", statistics.messagesByType)

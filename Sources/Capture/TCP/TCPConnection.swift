@@ -5,6 +5,9 @@ public struct TCPConnection: Sendable, Hashable, CustomStringConvertible {
     public let id: UInt64
     public let client: Endpoint
     public let server: Endpoint
+    /// Set by the decoder on a connection upgraded to WebSocket: its messages travelled inside
+    /// WebSocket frames.
+    public var overWebSocket = false
 
     public init(id: UInt64, client: Endpoint, server: Endpoint) {
         self.id = id

@@ -1,0 +1,188 @@
+import NIOCore
+import NIOWebSocket
+import Wire
+
+/// A connection that opened with an HTTP upgrade to WebSocket: MQTT over WebSocket, or CMP on
+/// the CM's `ws://` listener.
+///
+/// Each direction's HTTP head is read first, then its frames. The data of binary and text
+/// frames, continuations included, is the byte stream of the protocol inside (MQTT and CMP both
+/// let a message span frames, or a frame hold several), handed to that protocol's decoder as
+/// the CM's `WebSocketBridge` hands it to its handlers. Ping and pong are not reported (they
+/// are liveness, not conversation); a CLOSE is, with its code and reason.
+///
+/// The protocol inside is the subprotocol the server chose or the client offered (`mqtt`,
+/// `mqttv3.1`, `cmp`); without one, the client's first data decides, as on a bare stream.
+/// Frame boundaries cannot be found again after lost bytes, so a gap or a broken frame ends
+/// the decoding of that direction (reported); the other direction goes on.
+final class WebSocketConnectionDecoder {
+    /// The connection, marked as carried over WebSocket: every event of it says so.
+    let connection: TCPConnection
+    private let maximumMessageSize: Int
+    /// Called once, when the protocol inside is known.
+    private let decided: (DecodedProtocol) -> Void
+    private(set) var inner: ConnectionDecoder?
+    /// The HTTP head of each direction, while it is incomplete.
+    private var heads: [[UInt8]] = [[], []]
+    /// Each direction's frame decoder, from the end of its HTTP head.
+    private var unframers: [WebSocketUnframer?] = [nil, nil]
+    /// Directions whose frames can no longer be found: their bytes are skipped.
+    private var lost = [false, false]
+    /// Frame data that came before the protocol inside was known.
+    private var early: [[UInt8]] = [[], []]
+    private var offered: [String] = []
+    /// Data held waiting for the protocol inside before the connection is given up.
+    static let earlyLimit = 64 << 10
+
+    init(connection: TCPConnection, maximumMessageSize: Int, decided: @escaping (DecodedProtocol) -> Void) {
+        var connection = connection
+        connection.overWebSocket = true
+        self.connection = connection
+        self.maximumMessageSize = maximumMessageSize
+        self.decided = decided
+    }
+
+    /// The protocol inside, or the best guess while it is not known, for the events about it.
+    var proto: DecodedProtocol { inner?.proto ?? (offered.contains("cmp") ? .cmp : .mqtt) }
+
+    private static func index(_ direction: TCPDirection) -> Int { direction == .clientToServer ? 0 : 1 }
+
+    func receive(_ bytes: ArraySlice<UInt8>, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
+        let side = Self.index(direction)
+        guard !lost[side] else { return }
+        if let unframer = unframers[side] {
+            unframe(bytes, unframer, direction, at: time, emit)
+        } else {
+            readHead(bytes, direction, at: time, emit)
+        }
+    }
+
+    func gap(_ missing: Int, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
+        let side = Self.index(direction)
+        guard !lost[side] else { return }
+        if let inner {
+            inner.gap(missing, direction, at: time, emit)
+        } else {
+            emit(.gap(connection, direction, missingBytes: missing, time, proto))
+        }
+        give(up: side, direction, at: time, "WebSocket frame boundaries were lost in the gap: the rest of this direction is not decoded", emit)
+    }
+
+    func close(at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
+        inner?.close(at: time, emit)
+        unframers = [nil, nil]
+    }
+
+    private func readHead(_ bytes: ArraySlice<UInt8>, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
+        let side = Self.index(direction)
+        heads[side] += bytes
+        guard let length = WebSocketHandshake.headLength(heads[side][...]) else {
+            if heads[side].count > WebSocketHandshake.maximumHeadLength {
+                give(up: side, direction, at: time, "no end of the HTTP head in its first \(WebSocketHandshake.maximumHeadLength) bytes", emit)
+            }
+            return
+        }
+        let head = heads[side][..<length]
+        let rest = heads[side][length...]
+        if direction == .clientToServer {
+            guard let request = WebSocketHandshake.request(head) else {
+                return give(up: side, direction, at: time, "the client's HTTP request is not a WebSocket upgrade", emit)
+            }
+            offered = request.subprotocols
+            let known = offered.compactMap(Self.protocolNamed)
+            if known.count == 1 { decide(known[0], at: time, emit) }
+        } else {
+            guard let response = WebSocketHandshake.response(head) else {
+                return give(up: side, direction, at: time, "the server's answer to the WebSocket upgrade is not HTTP", emit)
+            }
+            if response.status == 100 {
+                // An interim answer: the real one follows.
+                heads[side] = Array(rest)
+                return readHead([], direction, at: time, emit)
+            }
+            guard response.status == 101 else {
+                give(up: 0, .clientToServer, at: time, "the server refused the WebSocket upgrade (HTTP \(response.status))", emit)
+                lost[1] = true
+                return
+            }
+            if inner == nil, let chosen = response.subprotocol.flatMap(Self.protocolNamed) { decide(chosen, at: time, emit) }
+        }
+        heads[side] = []
+        let unframer = WebSocketUnframer(maximumFrameSize: maximumMessageSize)
+        unframers[side] = unframer
+        if !rest.isEmpty { unframe(rest, unframer, direction, at: time, emit) }
+    }
+
+    private func unframe(_ bytes: ArraySlice<UInt8>, _ unframer: WebSocketUnframer, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
+        let (frames, error) = unframer.push(bytes)
+        for frame in frames {
+            switch frame.opcode {
+            case .binary, .text, .continuation:
+                deliver(frame.unmaskedData.readableBytesView[...], direction, at: time, emit)
+            case .connectionClose:
+                var data = frame.unmaskedData
+                let code = data.readInteger(as: UInt16.self)
+                let reason = data.readString(length: data.readableBytes) ?? ""
+                emit(.webSocketClose(connection, direction, time, code: code, reason: reason, proto))
+            default:
+                break
+            }
+        }
+        if let error {
+            give(up: Self.index(direction), direction, at: time, "broken WebSocket frame (\(error)): the rest of this direction is not decoded", emit)
+        }
+    }
+
+    /// Frame data: to the decoder inside, or held until the client's first bytes say which.
+    private func deliver(_ data: ByteBufferView.SubSequence, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
+        if let inner {
+            inner.receive(ArraySlice(data), direction, at: time, emit)
+            return
+        }
+        let side = Self.index(direction)
+        early[side] += data
+        switch ContentDetection.classify(Array(early[0].prefix(64))) {
+        case .mqtt: decide(.mqtt, at: time, emit)
+        case .cmp: decide(.cmp, at: time, emit)
+        case .needMore where early[side].count <= Self.earlyLimit:
+            break
+        case .neither where early[0].isEmpty && early[1].count <= Self.earlyLimit:
+            break  // the server spoke first: wait for the client
+        default:
+            give(up: side, direction, at: time, "the WebSocket data is neither MQTT nor CMP", emit)
+            lost = [true, true]
+        }
+    }
+
+    private func decide(_ kind: DecodedProtocol, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
+        let decoder: ConnectionDecoder
+        switch kind {
+        case .mqtt: decoder = .mqtt(MQTTConnectionDecoder(connection: connection, maximumPacketSize: maximumMessageSize, sawStart: true))
+        case .cmp: decoder = .cmp(CMPConnectionDecoder(connection: connection, maximumMessageSize: maximumMessageSize, sawStart: true))
+        }
+        inner = decoder
+        decided(kind)
+        // What came early, the client's first: its CONNECT or LOGIN says what the server's bytes mean.
+        for direction in [TCPDirection.clientToServer, .serverToClient] where !early[Self.index(direction)].isEmpty {
+            let held = early[Self.index(direction)]
+            early[Self.index(direction)] = []
+            decoder.receive(held[...], direction, at: time, emit)
+        }
+    }
+
+    private func give(up side: Int, _ direction: TCPDirection, at time: CaptureTimestamp, _ problem: String, _ emit: (DecodeEvent) -> Void) {
+        lost[side] = true
+        unframers[side] = nil
+        heads[side] = []
+        emit(.streamError(connection, direction, time, message: problem, skippedBytes: nil, proto))
+    }
+
+    /// The protocol a WebSocket subprotocol name stands for.
+    private static func protocolNamed(_ name: String) -> DecodedProtocol? {
+        switch name.lowercased() {
+        case "mqtt", "mqttv3.1": return .mqtt
+        case "cmp": return .cmp
+        default: return nil
+        }
+    }
+}
