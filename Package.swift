@@ -56,9 +56,7 @@ let package = Package(
             dependencies: [
                 "Wire", "CPcap", "HostKit",
                 .product(name: "NIOCore", package: "swift-nio"),
-                // The WebSocket frame decoder the CM uses, run in an embedded channel.
                 .product(name: "NIOWebSocket", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
@@ -134,6 +132,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
+                // The CM's frame decoder, to check WebSocketFrameReader against it.
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ]
         ),
         .testTarget(

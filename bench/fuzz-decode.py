@@ -5,7 +5,7 @@ damaged file named on stderr), never a crash, whatever the bytes.
     bench/fuzz-decode.py [--cases N] [--seed S] [--cmtune PATH] CAPTURE.pcap...
 
 Each case takes one of the captures (classic pcap; `editcap -F pcap` converts pcapng), mutates it
-(bytes of a few packets past their headers, a hostile MQTT sequence spliced into a payload,
+(bytes of a few packets past their headers, a hostile MQTT or WebSocket sequence spliced into a payload,
 records dropped, duplicated or swapped, random bytes anywhere, a 32-bit field set to an extreme,
 a cut), and runs `cmtune decode CASE --json` and `--stats`. A failing case is kept as
 bench/out/fuzz/decode-N-MODE.pcap. Python 3 standard library only.
@@ -27,6 +27,11 @@ HOSTILE = [
     bytes([0x30, 0x10, 0x00, 0x00]) + b"\x26" * 14,  # a property bomb's shape
     bytes([0xE0, 0x05, 0x00, 0x03, 0x26, 0x00, 0x00]),
     bytes([0x10, 0x20, 0x00, 0x04]) + b"MQTT\x05\x02\x00\x3c\xff\xff\xff\x7f",  # MQTT 5 CONNECT, huge properties
+    bytes([0x82, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3, 4]),  # WebSocket frame of 2^63 bytes
+    bytes([0x08, 0x02, 0x03, 0xE8]),  # a fragmented WebSocket CLOSE
+    bytes([0x89, 0x7E, 0x00, 0xC8]) + b"A" * 200,  # a WebSocket PING of 200 bytes
+    b"HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Protocol: cmp\r\n\r\n",  # a second handshake
+    b"GET / HTTP/1.1\r\nUpgrade: websocket\r\n" + b"X" * 20000,  # a head that never ends
 ]
 EXTREMES = [0, 1, 0x7F, 0x80, 0xFF, 0xFFFF, 0x7FFFFFFF, 0xFFFFFFFF, 0x10000000]
 

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// `decode` must survive any bytes: a damaged file is read up to the damage, a hostile stream is
-/// reported and skipped, and nothing traps. Each case here mutates the Zeek capture (seeded, so a
+/// reported and skipped, and nothing traps. Each case here mutates a seed capture (seeded, so a
 /// failing case can be replayed), writes it to a file and decodes it as `cmtune decode` does,
 /// through every output: JSON lines, text lines and the statistics. A trap ends the test run, so
 /// a pass means that none of the cases trapped. (Found this way: a record whose fraction of a
@@ -12,13 +12,16 @@ import Testing
 struct MutatedCaptureTests {
     static let casesPerBatch = 100
 
-    /// MQTT sequences a hostile peer might send: lengths over four bytes or at 256 MB, a
+    /// Sequences a hostile peer might send: MQTT lengths over four bytes or at 256 MB, a
     /// non-minimal length, a property block longer than its packet, a CONNECT announcing MQTT 5
-    /// with a huge property length.
+    /// with a huge property length; WebSocket frames the CM's decoder refuses.
     static let hostile: [[UInt8]] = [
         [0x30, 0xFF, 0xFF, 0xFF, 0x7F], [0x30, 0x80, 0x80, 0x80, 0x80, 0x01], [0x10, 0x80, 0x00],
         [0x30, 0x10, 0x00, 0x00] + [UInt8](repeating: 0x26, count: 14), [0xE0, 0x05, 0x00, 0x03, 0x26, 0x00, 0x00],
         [0x10, 0x20, 0x00, 0x04] + Array("MQTT".utf8) + [0x05, 0x02, 0x00, 0x3C, 0xFF, 0xFF, 0xFF, 0x7F],
+        // WebSocket: a 2^63-byte frame, a fragmented CLOSE, a 200-byte PING, a second handshake.
+        [0x82, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3, 4], [0x08, 0x02, 0x03, 0xE8],
+        [0x89, 0x7E, 0x00, 0xC8] + [UInt8](repeating: 0x41, count: 200), Array("HTTP/1.1 101 Switching Protocols\r\n\r\n".utf8),
     ]
 
     static func mutate(_ bytes: inout [UInt8], _ generator: inout SeededGenerator) {
@@ -43,9 +46,13 @@ struct MutatedCaptureTests {
         }
     }
 
-    @Test("mutated captures are read to their end or to a typed error, through every output", arguments: 0..<5)
+    /// The seeds: the Zeek MQTT capture, and CMP and MQTT inside WebSocket (Fixtures/websocket).
+    static let seeds = [ZeekMQTTTests.directory + "/mqtt.pcap", webSocketFixtures + "/cmp-ws.pcap", webSocketFixtures + "/mqtt-ws.pcap"]
+    static let webSocketFixtures = ZeekMQTTTests.directory.replacing("/Fixtures/zeek", with: "/Fixtures/websocket")
+
+    @Test("mutated captures are read to their end or to a typed error, through every output", arguments: 0..<7)
     func mutated(batch: Int) throws {
-        let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: ZeekMQTTTests.directory + "/mqtt.pcap")))
+        let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.seeds[batch < 5 ? 0 : batch - 4])))
         var generator = SeededGenerator(seed: 0xC0FFEE + UInt64(batch))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cmtune-mutated-\(getpid())-\(batch)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -65,7 +72,10 @@ struct MutatedCaptureTests {
             let pipeline = DecodePipeline { event in
                 EventJSON.write(event, into: &json, cache: cache)
                 lines += text.line(event).isEmpty ? 0 : 1
-                if case .message = event { messages += 1 }
+                switch event {
+                case .message, .cmpMessage: messages += 1
+                default: break
+                }
             }
             do {
                 let reader = try PcapFileReader(path: path)

@@ -187,4 +187,25 @@ struct WebSocketDecodeTests {
         conversation.finish()
         #expect(decode(conversation.packets).types == ["CONNECT", "CONNACK"])
     }
+
+    @Test("recorded captures: mosquitto + paho over WebSocket, and the CM's ws:// listener under cm load (Fixtures/websocket)")
+    func recordedCaptures() throws {
+        func decodeFile(_ name: String) throws -> (events: [DecodeEvent], statistics: DecodeStatistics) {
+            let reader = try PcapFileReader(path: MutatedCaptureTests.webSocketFixtures + "/" + name)
+            defer { reader.close() }
+            var packets: [CapturedPacket] = []
+            while let packet = try reader.next() { packets.append(packet) }
+            return decodeWithStatistics(packets)
+        }
+        let mqtt = try decodeFile("mqtt-ws.pcap")
+        let published = mqtt.events.messages.filter { $0.packet.type == .publish && $0.clientID == "ws-pub" }
+        #expect(Set(published.compactMap { $0.topic?.text }) == ["ws/q0", "ws/q1", "ws/q2", "ws/big"])
+        #expect(mqtt.events.messages.allSatisfy { $0.connection.overWebSocket })
+        #expect(mqtt.statistics.webSocketConnections == 2 && mqtt.statistics.mqttConnections == 2 && mqtt.statistics.streamErrors == 0)
+
+        let cmp = try decodeFile("cmp-ws.pcap")
+        #expect(cmp.statistics.cmp.connections == 3 && cmp.statistics.webSocketConnections == 3)
+        #expect(cmp.statistics.cmp.messagesByType["SEND"] == 22 && cmp.statistics.cmp.messagesByType["DELIVER_ACK"] == 22)
+        #expect(cmp.statistics.webSocketCloses == ["1001": 3, "1000": 3])
+    }
 }

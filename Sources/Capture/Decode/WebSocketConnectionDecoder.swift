@@ -1,14 +1,13 @@
-import NIOCore
-import NIOWebSocket
 import Wire
 
 /// A connection that opened with an HTTP upgrade to WebSocket: MQTT over WebSocket, or CMP on
 /// the CM's `ws://` listener.
 ///
-/// Each direction's HTTP head is read first, then its frames. The data of binary and text
-/// frames, continuations included, is the byte stream of the protocol inside (MQTT and CMP both
-/// let a message span frames, or a frame hold several), handed to that protocol's decoder as
-/// the CM's `WebSocketBridge` hands it to its handlers. Ping and pong are not reported (they
+/// Each direction's HTTP head is read first, then its frames (`WebSocketFrameReader`, with the
+/// rules of the CM's frame decoder). The data of binary and text frames, continuations
+/// included, is the byte stream of the protocol inside (MQTT and CMP both let a message span
+/// frames, or a frame hold several), handed to that protocol's decoder as it arrives, as the
+/// CM's `WebSocketBridge` hands it to its handlers. Ping and pong are not reported (they
 /// are liveness, not conversation); a CLOSE is, with its code and reason.
 ///
 /// The protocol inside is the subprotocol the server chose or the client offered (`mqtt`,
@@ -24,8 +23,8 @@ final class WebSocketConnectionDecoder {
     private(set) var inner: ConnectionDecoder?
     /// The HTTP head of each direction, while it is incomplete.
     private var heads: [[UInt8]] = [[], []]
-    /// Each direction's frame decoder, from the end of its HTTP head.
-    private var unframers: [WebSocketUnframer?] = [nil, nil]
+    /// Each direction's frame reader, from the end of its HTTP head.
+    private var readers: [WebSocketFrameReader?] = [nil, nil]
     /// Directions whose frames can no longer be found: their bytes are skipped.
     private var lost = [false, false]
     /// Frame data that came before the protocol inside was known.
@@ -50,8 +49,8 @@ final class WebSocketConnectionDecoder {
     func receive(_ bytes: ArraySlice<UInt8>, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
         let side = Self.index(direction)
         guard !lost[side] else { return }
-        if let unframer = unframers[side] {
-            unframe(bytes, unframer, direction, at: time, emit)
+        if readers[side] != nil {
+            unframe(bytes, direction, at: time, emit)
         } else {
             readHead(bytes, direction, at: time, emit)
         }
@@ -70,7 +69,7 @@ final class WebSocketConnectionDecoder {
 
     func close(at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
         inner?.close(at: time, emit)
-        unframers = [nil, nil]
+        readers = [nil, nil]
     }
 
     private func readHead(_ bytes: ArraySlice<UInt8>, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
@@ -108,35 +107,40 @@ final class WebSocketConnectionDecoder {
             if inner == nil, let chosen = response.subprotocol.flatMap(Self.protocolNamed) { decide(chosen, at: time, emit) }
         }
         heads[side] = []
-        let unframer = WebSocketUnframer(maximumFrameSize: maximumMessageSize)
-        unframers[side] = unframer
-        if !rest.isEmpty { unframe(rest, unframer, direction, at: time, emit) }
+        readers[side] = WebSocketFrameReader(maximumFrameSize: maximumMessageSize)
+        if !rest.isEmpty { unframe(rest, direction, at: time, emit) }
     }
 
-    private func unframe(_ bytes: ArraySlice<UInt8>, _ unframer: WebSocketUnframer, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
-        let (frames, error) = unframer.push(bytes)
-        for frame in frames {
-            switch frame.opcode {
-            case .binary, .text, .continuation:
-                deliver(frame.unmaskedData.readableBytesView[...], direction, at: time, emit)
-            case .connectionClose:
-                var data = frame.unmaskedData
-                let code = data.readInteger(as: UInt16.self)
-                let reason = data.readString(length: data.readableBytes) ?? ""
-                emit(.webSocketClose(connection, direction, time, code: code, reason: reason, proto))
-            default:
-                break
+    private func unframe(_ bytes: ArraySlice<UInt8>, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
+        let side = Self.index(direction)
+        // Out of its slot while reading: what the pieces lead to (a decision, giving up) may
+        // touch the slots.
+        guard var reader = readers[side] else { return }
+        readers[side] = nil
+        defer { if !lost[side] { readers[side] = reader } }
+        do {
+            try reader.read(bytes) { piece in
+                guard !lost[side] else { return }
+                switch piece {
+                case .data(let data):
+                    deliver(data, direction, at: time, emit)
+                case .control(opcode: 0x8, let payload):
+                    let code = payload.count >= 2 ? UInt16(payload[0]) << 8 | UInt16(payload[1]) : nil
+                    let reason = String(decoding: payload.dropFirst(2), as: UTF8.self)
+                    emit(.webSocketClose(connection, direction, time, code: code, reason: reason, proto))
+                case .frame, .control:
+                    break  // ping and pong are liveness, not conversation
+                }
             }
-        }
-        if let error {
-            give(up: Self.index(direction), direction, at: time, "broken WebSocket frame (\(error)): the rest of this direction is not decoded", emit)
+        } catch {
+            give(up: side, direction, at: time, "\(error): the rest of this direction is not decoded", emit)
         }
     }
 
     /// Frame data: to the decoder inside, or held until the client's first bytes say which.
-    private func deliver(_ data: ByteBufferView.SubSequence, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
+    private func deliver(_ data: ArraySlice<UInt8>, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
         if let inner {
-            inner.receive(ArraySlice(data), direction, at: time, emit)
+            inner.receive(data, direction, at: time, emit)
             return
         }
         let side = Self.index(direction)
@@ -172,7 +176,7 @@ final class WebSocketConnectionDecoder {
 
     private func give(up side: Int, _ direction: TCPDirection, at time: CaptureTimestamp, _ problem: String, _ emit: (DecodeEvent) -> Void) {
         lost[side] = true
-        unframers[side] = nil
+        readers[side] = nil
         heads[side] = []
         emit(.streamError(connection, direction, time, message: problem, skippedBytes: nil, proto))
     }

@@ -2,18 +2,20 @@
 /// request and the server's answer, read from the first bytes of each direction.
 ///
 /// Only what the decoder needs is read: the request's path and offered subprotocols (`mqtt`,
-/// `cmp`), the answer's status and chosen subprotocol.
+/// `cmp`), the answer's status and chosen subprotocol. Everything is read as bytes: splitting
+/// a head as a String walks grapheme clusters, which cost more than the rest of a connection.
 enum WebSocketHandshake {
     /// An HTTP head longer than this is not a handshake worth waiting for.
     static let maximumHeadLength = 16 << 10
 
     /// The length of the HTTP head at the start of `bytes` (through its blank line), once it is all there.
     static func headLength(_ bytes: ArraySlice<UInt8>) -> Int? {
-        let terminator: [UInt8] = [13, 10, 13, 10]
         guard bytes.count >= 4 else { return nil }
         var index = bytes.startIndex
         while index <= bytes.endIndex - 4 {
-            if bytes[index] == 13, bytes[index..<index + 4].elementsEqual(terminator) { return index + 4 - bytes.startIndex }
+            if bytes[index] == 13, bytes[index + 1] == 10, bytes[index + 2] == 13, bytes[index + 3] == 10 {
+                return index + 4 - bytes.startIndex
+            }
             index += 1
         }
         return nil
@@ -21,8 +23,7 @@ enum WebSocketHandshake {
 
     /// Whether a client's first bytes can begin an upgrade request (before the head is whole).
     static func mayBeRequest(_ bytes: ArraySlice<UInt8>) -> Bool {
-        let get = Array("GET ".utf8)
-        return bytes.prefix(4).elementsEqual(get.prefix(min(4, bytes.count)))
+        bytes.prefix(4).elementsEqual("GET ".utf8.prefix(min(4, bytes.count)))
     }
 
     struct Request: Equatable {
@@ -33,12 +34,12 @@ enum WebSocketHandshake {
 
     /// A `GET` asking to upgrade to WebSocket, or nil when the head is anything else.
     static func request(_ head: ArraySlice<UInt8>) -> Request? {
-        let (start, headers) = parse(head)
-        let parts = start.split(separator: " ")
-        guard parts.count == 3, parts[0] == "GET", parts[2].hasPrefix("HTTP/1."),
-            headers["upgrade"]?.contains(where: { $0.lowercased().contains("websocket") }) == true
+        let (start, fields) = parse(head)
+        let parts = start.split(separator: UInt8(ascii: " "))
+        guard parts.count == 3, parts[0].elementsEqual("GET".utf8), parts[2].starts(with: "HTTP/1.".utf8),
+            fields.contains(where: { $0.name == .upgrade && contains($0.value, "websocket") })
         else { return nil }
-        return Request(path: String(parts[1]), subprotocols: list(headers["sec-websocket-protocol"]))
+        return Request(path: String(decoding: parts[1], as: UTF8.self), subprotocols: subprotocols(fields))
     }
 
     struct Response: Equatable {
@@ -49,29 +50,59 @@ enum WebSocketHandshake {
 
     /// The server's answer: 101 accepts the upgrade, anything else refuses it.
     static func response(_ head: ArraySlice<UInt8>) -> Response? {
-        let (start, headers) = parse(head)
-        let parts = start.split(separator: " ", maxSplits: 2)
-        guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]) else { return nil }
-        return Response(status: status, subprotocol: list(headers["sec-websocket-protocol"]).first)
+        let (start, fields) = parse(head)
+        let parts = start.split(separator: UInt8(ascii: " "), maxSplits: 2)
+        guard parts.count >= 2, parts[0].starts(with: "HTTP/1.".utf8), let status = Int(String(decoding: parts[1], as: UTF8.self)) else { return nil }
+        return Response(status: status, subprotocol: subprotocols(fields).first)
     }
 
-    /// The start line and the header fields by lower-cased name (repeated fields kept in order).
-    private static func parse(_ head: ArraySlice<UInt8>) -> (start: Substring, headers: [String: [String]]) {
-        let text = String(decoding: head, as: UTF8.self)
-        var lines = text.split(separator: "\r\n", omittingEmptySubsequences: true)[...]
-        guard let start = lines.popFirst() else { return ("", [:]) }
-        var headers: [String: [String]] = [:]
+    private enum FieldName { case upgrade, subprotocol }
+
+    /// The start line and the fields the handshake needs, in order (a field may repeat).
+    private static func parse(_ head: ArraySlice<UInt8>) -> (start: ArraySlice<UInt8>, fields: [(name: FieldName, value: ArraySlice<UInt8>)]) {
+        var lines = head.split(separator: UInt8(ascii: "\n")).map { $0.last == UInt8(ascii: "\r") ? $0.dropLast() : $0 }.filter { !$0.isEmpty }[...]
+        guard let start = lines.popFirst() else { return ([], []) }
+        var fields: [(name: FieldName, value: ArraySlice<UInt8>)] = []
         for line in lines {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let name = line[..<colon].lowercased()
-            let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
-            headers[name, default: []].append(String(value))
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            let name: FieldName
+            if equalsIgnoringCase(line[..<colon], "upgrade") {
+                name = .upgrade
+            } else if equalsIgnoringCase(line[..<colon], "sec-websocket-protocol") {
+                name = .subprotocol
+            } else {
+                continue
+            }
+            fields.append((name, line[(colon + 1)...]))
         }
-        return (start, headers)
+        return (start, fields)
     }
 
-    /// The items of comma-separated field values: `mqtt, mqttv3.1` -> ["mqtt", "mqttv3.1"].
-    private static func list(_ values: [String]?) -> [String] {
-        (values ?? []).flatMap { $0.split(separator: ",") }.map { $0.filter { $0 != " " && $0 != "\t" } }.filter { !$0.isEmpty }
+    /// The items of the `Sec-WebSocket-Protocol` fields: `mqtt, mqttv3.1` -> ["mqtt", "mqttv3.1"].
+    private static func subprotocols(_ fields: [(name: FieldName, value: ArraySlice<UInt8>)]) -> [String] {
+        fields.filter { $0.name == .subprotocol }.flatMap { $0.value.split(separator: UInt8(ascii: ",")) }
+            .map { String(decoding: $0.filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }, as: UTF8.self) }
+            .filter { !$0.isEmpty }
+    }
+
+    private static func lowercased(_ byte: UInt8) -> UInt8 {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
+    }
+
+    private static func equalsIgnoringCase(_ bytes: ArraySlice<UInt8>, _ lowercase: StaticString) -> Bool {
+        let text = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        return bytes.count == text.count && zip(bytes, text).allSatisfy { lowercased($0) == $1 }
+    }
+
+    /// Whether `bytes` contain `lowercase`, ignoring ASCII case (`Upgrade: WebSocket`).
+    private static func contains(_ bytes: ArraySlice<UInt8>, _ lowercase: StaticString) -> Bool {
+        let text = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        guard bytes.count >= text.count else { return false }
+        var start = bytes.startIndex
+        while start <= bytes.endIndex - text.count {
+            if zip(bytes[start...], text).allSatisfy({ lowercased($0) == $1 }) { return true }
+            start += 1
+        }
+        return false
     }
 }
