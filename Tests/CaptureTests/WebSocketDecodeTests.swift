@@ -105,7 +105,9 @@ struct WebSocketDecodeTests {
         #expect(lines.allSatisfy { $0.contains(#""proto":"mqtt","transport":"websocket""#) })
         #expect(lines.last?.contains(#""type":"WS_CLOSE""#) == true && lines.last?.contains(#""codeName":"normalClosure""#) == true)
         var text = EventText()
-        #expect(events.map { text.line($0) }.last { $0.contains("WS_CLOSE") }?.contains("1000 normalClosure") == true)
+        let textLines = events.map { text.line($0) }
+        #expect(textLines.last { $0.contains("WS_CLOSE") }?.contains("1000 normalClosure") == true)
+        #expect(textLines.first?.contains("CONNECT") == true && textLines.first?.contains("over-websocket") == true)
     }
 
     @Test("without a subprotocol the client's first data decides: CMP from a LOGIN")

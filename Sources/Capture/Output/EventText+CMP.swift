@@ -8,6 +8,7 @@ extension EventText {
         let client = message.user.map { user in message.device.map { "\(user)/\($0)" } ?? user } ?? message.connection.client.description
         let arrow = message.direction == .clientToServer ? "->" : "<-"
         var text = "\(time(message.timestamp)) \(pad(client, 24)) \(arrow) \(pad(message.message.type.name, 11)) \(fields(message.message))"
+        if message.message.type == .login && message.connection.overWebSocket { text += " over-websocket" }
         while text.hasSuffix(" ") { text.removeLast() }
         if let latency = message.latency { text += "  (\(millis(latency)) after request)" }
         let problems = message.frame.problems + message.notes

@@ -81,6 +81,7 @@ public struct EventText {
             if let user = connect.username { parts.append("user=\(user.text)") }
             if let password = connect.password { parts.append("password=(\(password.count) bytes)") }
             if let will = connect.will { parts.append("will=\(will.topic.text) q\(will.qos.rawValue)\(will.retain ? " retain" : "")") }
+            if message.connection.overWebSocket { parts.append("over-websocket") }
             return parts.joined(separator: " ") + properties(connect.properties)
         case .connAck(let ack):
             return "\(ack.reasonCode.name(in: .connAck, version: message.version))\(ack.sessionPresent ? " sessionPresent" : "")" + properties(ack.properties)
