@@ -132,20 +132,12 @@ struct DecodeCMPCommandTests {
         let address = try #require(cm.listener(.webSocket))
         let directory = try TemporaryDirectory()
         let pcap = directory.path + "/ws.pcap"
-        let capture = Process()
-        capture.executableURL = URL(fileURLWithPath: CMTuneBinary.path)
-        capture.arguments = ["capture", "-i", "lo", "-f", "tcp port \(address.port)", "-w", pcap]
-        capture.standardOutput = FileHandle.nullDevice
-        capture.standardError = FileHandle.nullDevice
-        try capture.run()
-        Thread.sleep(forTimeInterval: 0.5)
+        let capture = try LoopbackCapture(port: address.port, path: pcap)
         let load = try CMTuneBinary.run([
             "cm", "load", "--secret-file", cm.secretFile, "--target", address.description, "--connections", "4", "--rate", "40/s",
             "--duration", "1s", "--json",
         ])
-        Thread.sleep(forTimeInterval: 0.5)
-        kill(capture.processIdentifier, SIGINT)
-        capture.waitUntilExit()
+        capture.stop()
         #expect(cm.stop().status == 0)
         #expect(load.status == 0, "\(load.error)")
         let run = try #require(try JSONSerialization.jsonObject(with: Data(load.output.utf8)) as? [String: Any])

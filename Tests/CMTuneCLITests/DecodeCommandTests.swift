@@ -178,17 +178,9 @@ struct DecodeCommandTests {
             broker.waitUntilExit()
         }
         let pcap = directory.path + "/mqtt-ws.pcap"
-        let capture = Process()
-        capture.executableURL = URL(fileURLWithPath: CMTuneBinary.path)
-        capture.arguments = ["capture", "-i", "lo", "-f", "tcp port \(port)", "-w", pcap]
-        capture.standardOutput = FileHandle.nullDevice
-        capture.standardError = FileHandle.nullDevice
-        try capture.run()
-        Thread.sleep(forTimeInterval: 0.7)
+        let capture = try LoopbackCapture(port: port, path: pcap)
         let clients = try runCommand(["/usr/bin/python3", "-c", Self.webSocketClients, String(port)])
-        Thread.sleep(forTimeInterval: 0.5)
-        kill(capture.processIdentifier, SIGINT)
-        capture.waitUntilExit()
+        capture.stop()
         #expect(clients.status == 0 && clients.output.hasPrefix("4"), "\(clients.output) \(clients.error)")
 
         let lines = try Self.lines(CMTuneBinary.run(["decode", pcap, "--json"]).output)

@@ -23,10 +23,9 @@ public struct DecodeFilter: Sendable {
     /// The last verdict of `clients` per connection, with the client it was for: a client id
     /// rarely changes, and matching a pattern per message would cost more than decoding it.
     private var clientVerdicts: [UInt64: (client: String, admitted: Bool)] = [:]
-    /// Requests kept by `--topic`, so their answers (and their absence) are kept too.
-    private var keptRequests = Set<Request>()
+    /// Requests kept by `--topic`, by connection, so their answers (and their absence) are kept too.
+    private var keptRequests: [UInt64: Set<Request>] = [:]
     private struct Request: Hashable {
-        var connection: UInt64
         /// The requester's side.
         var direction: TCPDirection
         var packetID: UInt16
@@ -64,8 +63,7 @@ public struct DecodeFilter: Sendable {
     /// A connection ended: its requests are forgotten (the ids will be reused).
     public mutating func forget(connection id: UInt64) {
         clientVerdicts[id] = nil
-        guard !keptRequests.isEmpty else { return }
-        keptRequests = keptRequests.filter { $0.connection != id }
+        keptRequests[id] = nil
     }
 
     private mutating func admitsByTopic(_ event: borrowing DecodeEvent) -> Bool {
@@ -76,7 +74,7 @@ public struct DecodeFilter: Sendable {
             return topics.contains { $0.matches(topic: topic) }
         case .unanswered(let connection, let flow):
             guard let id = flow.packetID else { return false }
-            return keptRequests.remove(Request(connection: connection.id, direction: flow.direction, packetID: id)) != nil
+            return keptRequests[connection.id]?.remove(Request(direction: flow.direction, packetID: id)) != nil
         default:
             return false
         }
@@ -89,27 +87,27 @@ public struct DecodeFilter: Sendable {
         switch message.packet.body {
         case .publish(let publish):
             guard let topic = message.topic, topics.contains(where: { $0.matches(topic: topic.bytes) }) else { return false }
-            if let id = publish.packetID { keptRequests.insert(Request(connection: connection, direction: direction, packetID: id)) }
+            if let id = publish.packetID { keptRequests[connection, default: []].insert(Request(direction: direction, packetID: id)) }
             return true
         case .subscribe(let subscribe):
             guard subscribe.subscriptions.contains(where: { overlaps($0.filter) }) else { return false }
-            keptRequests.insert(Request(connection: connection, direction: direction, packetID: subscribe.packetID))
+            keptRequests[connection, default: []].insert(Request(direction: direction, packetID: subscribe.packetID))
             return true
         case .unsubscribe(let unsubscribe):
             guard unsubscribe.filters.contains(where: overlaps) else { return false }
-            keptRequests.insert(Request(connection: connection, direction: direction, packetID: unsubscribe.packetID))
+            keptRequests[connection, default: []].insert(Request(direction: direction, packetID: unsubscribe.packetID))
             return true
         case .pubRec(let ack):
             // QoS 2 goes on: PUBREL (from the publisher) and PUBCOMP still to come.
-            return keptRequests.contains(Request(connection: connection, direction: peer, packetID: ack.packetID))
+            return keptRequests[connection]?.contains(Request(direction: peer, packetID: ack.packetID)) == true
         case .pubRel(let ack):
-            return keptRequests.contains(Request(connection: connection, direction: direction, packetID: ack.packetID))
+            return keptRequests[connection]?.contains(Request(direction: direction, packetID: ack.packetID)) == true
         case .pubAck(let ack), .pubComp(let ack):
-            return keptRequests.remove(Request(connection: connection, direction: peer, packetID: ack.packetID)) != nil
+            return keptRequests[connection]?.remove(Request(direction: peer, packetID: ack.packetID)) != nil
         case .subAck(let ack):
-            return keptRequests.remove(Request(connection: connection, direction: peer, packetID: ack.packetID)) != nil
+            return keptRequests[connection]?.remove(Request(direction: peer, packetID: ack.packetID)) != nil
         case .unsubAck(let ack):
-            return keptRequests.remove(Request(connection: connection, direction: peer, packetID: ack.packetID)) != nil
+            return keptRequests[connection]?.remove(Request(direction: peer, packetID: ack.packetID)) != nil
         default:
             return false
         }

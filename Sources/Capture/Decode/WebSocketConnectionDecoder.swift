@@ -155,6 +155,7 @@ final class WebSocketConnectionDecoder {
         default:
             give(up: side, direction, at: time, "the WebSocket data is neither MQTT nor CMP", emit)
             lost = [true, true]
+            early = [[], []]
         }
     }
 
