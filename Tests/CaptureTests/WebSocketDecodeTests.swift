@@ -169,6 +169,21 @@ struct WebSocketDecodeTests {
         let events = decode(broken.packets)
         #expect(events.map(\.typeName) == ["CONNECT", "DECODE_ERROR", "CONNACK"], "\(events.map(\.typeName))")
 
+        // A message compressed with permessage-deflate (RSV1): reported, not misread as MQTT.
+        var compressed = ConversationBuilder(version: .v5, serverPort: 8080)
+        compressed.sendRaw(upgradeRequest("mqtt"), fromClient: true)
+        compressed.sendRaw(upgradeResponse("mqtt"), fromClient: false)
+        compressed.sendRaw(frame(0x2, mqttBytes(.connect(.init(version: .v5, clientID: "c2", keepAlive: 10)), .v5), masked: true), fromClient: true)
+        var deflated = frame(0x2, [0xF2, 0x48, 0xCD, 0xC9, 0xC9, 0x07, 0x00], masked: true)
+        deflated[0] |= 0x40
+        compressed.sendRaw(deflated, fromClient: true)
+        compressed.finish()
+        let compressedEvents = decode(compressed.packets)
+        #expect(compressedEvents.map(\.typeName) == ["CONNECT", "DECODE_ERROR"])
+        if case .streamError(_, _, _, let message, _, _)? = compressedEvents.last {
+            #expect(message.contains("permessage-deflate"))
+        }
+
         // A client segment in the middle never captured.
         var packets = Self.mqttOverWebSocket().0.packets
         let lostIndex = try #require(packets.indices.filter { packets[$0].data.count > 100 }.dropFirst(4).first)

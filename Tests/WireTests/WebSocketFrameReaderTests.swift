@@ -18,7 +18,7 @@ private func readAll(_ chunks: [ArraySlice<UInt8>], maximumFrameSize: Int = 1 <<
         for chunk in chunks {
             try reader.read(chunk) { piece in
                 switch piece {
-                case .frame(let opcode, let fin, _, _): frames.append(ReadFrame(opcode: opcode, fin: fin, payload: []))
+                case .frame(let opcode, let fin, _, _, _): frames.append(ReadFrame(opcode: opcode, fin: fin, payload: []))
                 case .data(let bytes): frames[frames.count - 1].payload += bytes
                 case .control(_, let payload): frames[frames.count - 1].payload = payload
                 }

@@ -122,6 +122,13 @@ final class WebSocketConnectionDecoder {
             try reader.read(bytes) { piece in
                 guard !lost[side] else { return }
                 switch piece {
+                case .frame(opcode: 0x1, _, let reserved, _, _), .frame(opcode: 0x2, _, let reserved, _, _) where reserved & 0b100 != 0:
+                    // RSV1 on a message's first frame: compressed (RFC 7692). The bytes inside are
+                    // deflate, not MQTT or CMP; say so rather than misread them.
+                    give(
+                        up: side, direction, at: time,
+                        "WebSocket message compressed with permessage-deflate (RSV1 set), which cmtune does not inflate: the rest of this direction is not decoded",
+                        emit)
                 case .data(let data):
                     deliver(data, direction, at: time, emit)
                 case .control(opcode: 0x8, let payload):

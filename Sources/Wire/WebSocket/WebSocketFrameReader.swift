@@ -13,8 +13,9 @@ public struct WebSocketFrameReader: Sendable {
     /// What `read` finds, in stream order.
     public enum Piece: Equatable, Sendable {
         /// The start of a frame: its opcode (0 continuation, 1 text, 2 binary, 8 close,
-        /// 9 ping, 10 pong), FIN, payload length and whether it was masked.
-        case frame(opcode: UInt8, fin: Bool, length: Int, masked: Bool)
+        /// 9 ping, 10 pong), FIN, the reserved bits RSV1-3 (bit 2 = RSV1, which
+        /// permessage-deflate sets on a compressed message), payload length and whether it was masked.
+        case frame(opcode: UInt8, fin: Bool, reserved: UInt8, length: Int, masked: Bool)
         /// Unmasked payload bytes of the current data frame (possibly a part).
         case data(ArraySlice<UInt8>)
         /// A whole control frame's unmasked payload.
@@ -109,11 +110,12 @@ public struct WebSocketFrameReader: Sendable {
         if isControl && length > 125 {
             throw WebSocketFrameError(.controlFrameTooLong(opcode: opcode, length: Int(length)), frameOffset: frameOffset)
         }
+        let reserved = header[0] >> 4 & 0x7
         header.removeAll(keepingCapacity: true)
         headerLength = 2
         payloadLength = Int(length)
         payloadRead = 0
-        found(.frame(opcode: opcode, fin: fin, length: Int(length), masked: masked))
+        found(.frame(opcode: opcode, fin: fin, reserved: reserved, length: Int(length), masked: masked))
         if length == 0 { frameEnded(found) }
     }
 
