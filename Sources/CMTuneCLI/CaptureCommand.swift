@@ -14,8 +14,8 @@ extension CMTune {
             abstract: "Capture live with libpcap and decode MQTT and CMP as they arrive; -w also writes a pcap file tshark reads.",
             discussion: """
                 Stops after -c packets, after --duration, or on Ctrl-C, then says how many packets the kernel \
-                received and dropped. With -w and neither --json nor --stats it only writes the file, like tcpdump -w. \
-                The filters (--client, --topic, --type) choose what is shown, not what -w writes. \
+                received and dropped. With -w and neither --json, --stats nor a filter it only writes the file, like tcpdump -w; \
+                the filters (--client, --topic, --type) choose what is shown, never what -w writes. \
                 Capturing needs root (CAP_NET_RAW).
                 """
         )
@@ -90,9 +90,11 @@ extension CMTune {
             }
             var hints = ProtocolHints.defaults
             for port in ports { _ = hints.add(port) }
-            let quietFile = write != nil && !json && !stats
+            let filter = try filters.filter()
+            // -w alone only writes the file, as tcpdump -w; asking for a format or a filter shows lines too.
+            let quietFile = write != nil && !json && !stats && filter.isEmpty
             let output = DecodeOutput(format: stats || quietFile ? .none : json ? .json : .text, quiet: true)
-            let pipeline = DecodePipeline(options: .init(hints: hints, collectStatistics: stats, filter: try filters.filter())) { output.emit($0) }
+            let pipeline = DecodePipeline(options: .init(hints: hints, collectStatistics: stats, filter: filter)) { output.emit($0) }
 
             CaptureStop.install(capture.breaker)
             let deadline = duration.map { MonotonicClock.now() + $0.seconds }
