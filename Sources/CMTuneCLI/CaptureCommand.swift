@@ -95,6 +95,7 @@ extension CMTune {
             let quietFile = write != nil && !json && !stats && filter.isEmpty
             let output = DecodeOutput(format: stats || quietFile ? .none : json ? .json : .text, quiet: true)
             let pipeline = DecodePipeline(options: .init(hints: hints, collectStatistics: stats, filter: filter)) { output.emit($0) }
+            output.nameClients { [unowned pipeline] in pipeline.client(of: $0) }
 
             CaptureStop.install(capture.breaker)
             let deadline = duration.map { MonotonicClock.now() + $0.seconds }

@@ -56,6 +56,7 @@ extension CMTune {
             for port in ports { _ = hints.add(port) }
             let output = DecodeOutput(format: stats ? .none : json ? .json : .text, quiet: false)
             let pipeline = DecodePipeline(options: .init(hints: hints, maximumMessageSize: maxMessageSize, collectStatistics: stats, filter: try filters.filter())) { output.emit($0) }
+            output.nameClients { [unowned pipeline] in pipeline.client(of: $0) }
             var failed = false
             files: for file in files {
                 let reader: PcapFileReader

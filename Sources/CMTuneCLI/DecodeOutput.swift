@@ -39,6 +39,11 @@ final class DecodeOutput {
         }
     }
 
+    /// Names the client of a connection on the text lines of stream events (by its id or user).
+    func nameClients(_ name: @escaping (TCPConnection) -> String?) {
+        text.clientName = name
+    }
+
     /// Text times count from the capture's first packet, whatever the filters keep (as tshark's do).
     func startClock(at timestamp: CaptureTimestamp) {
         if text.start == nil { text.start = timestamp }

@@ -78,6 +78,27 @@ struct DecodePipelineTests {
         #expect(lines.count == 2 && lines.allSatisfy { $0.contains(" 10.0.0.1:50123 ") }, "\(lines)")
     }
 
+    @Test("text lines of stream events name the connection's client when it said, else its address")
+    func streamEventsNamed() throws {
+        var conversation = ConversationBuilder(version: .v3_1_1)
+        conversation.send(.connect(.init(version: .v3_1_1, clientID: "lonely", keepAlive: 30)), fromClient: true)
+        conversation.send(.publish(.init(topic: "q/1", payload: .text("?"), qos: .atLeastOnce, packetID: 5)), fromClient: true)
+        conversation.finish()
+        var text = EventText()
+        var lines: [String] = []
+        var pipeline: DecodePipeline?
+        pipeline = DecodePipeline { event in lines.append(text.line(event)) }
+        text.clientName = { [unowned pipeline = pipeline!] in pipeline.client(of: $0) }
+        for packet in conversation.packets { pipeline!.process(packet) }
+        pipeline!.finish()
+        let unanswered = try #require(lines.first { $0.contains("UNANSWERED") })
+        #expect(unanswered.contains(" lonely ") && !unanswered.contains("10.0.0.1"), "\(unanswered)")
+
+        var anonymous = EventText()
+        let plain = decode(conversation.packets).map { anonymous.line($0) }
+        #expect(plain.first { $0.contains("UNANSWERED") }?.contains("10.0.0.1:50123") == true)
+    }
+
     @Test("a capture that goes back in time (an answer stamped before its request, a packet before the first) prints signed times and latencies")
     func backwardsInTime() throws {
         var packets = Self.session(.v5).packets

@@ -215,6 +215,11 @@ public final class DecodePipeline {
         emit(event)
     }
 
+    /// The client id (MQTT) or user (CMP) of a connection being decoded, once it said.
+    public func client(of connection: TCPConnection) -> String? {
+        connections[connection.id]?.client
+    }
+
     /// The client id (MQTT) or user (CMP) an event is about, when its connection said.
     private func client(of event: borrowing DecodeEvent) -> String? {
         switch event {

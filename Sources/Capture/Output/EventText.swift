@@ -7,6 +7,9 @@ public struct EventText {
     public var start: CaptureTimestamp?
     /// Payload bytes shown before the line is cut (`…` marks the cut).
     public var payloadPreview = 48
+    /// The client id or user of a connection, for the lines of stream events (a gap, an
+    /// unanswered request), which carry only the connection; without it they show its address.
+    public var clientName: ((TCPConnection) -> String?)?
 
     public init() {}
 
@@ -34,22 +37,26 @@ public struct EventText {
         case .cmpMessage(let message):
             return cmpLine(message)
         case .gap(let connection, let direction, let missing, let timestamp, _):
-            return "\(time(timestamp)) \(pad(connection.client.description, 24)) \(direction == .clientToServer ? "->" : "<-") GAP         \(missing) bytes not captured; decoding resumes at the next message boundary"
+            return "\(time(timestamp)) \(pad(name(of: connection), 24)) \(direction == .clientToServer ? "->" : "<-") GAP         \(missing) bytes not captured; decoding resumes at the next message boundary"
         case .streamError(let connection, let direction, let timestamp, let message, let skipped, _):
             let skippedText = skipped.map { "; skipped \($0) bytes" } ?? ""
-            return "\(time(timestamp)) \(pad(connection.client.description, 24)) \(direction == .clientToServer ? "->" : "<-") ERROR       \(message)\(skippedText)"
+            return "\(time(timestamp)) \(pad(name(of: connection), 24)) \(direction == .clientToServer ? "->" : "<-") ERROR       \(message)\(skippedText)"
         case .truncated(let connection, let direction, let timestamp, let type, let declared, let captured, let topic, let proto):
             let subject = topic.map { proto == .cmp ? " to=\($0)" : " topic=\($0)" } ?? ""
-            return "\(time(timestamp)) \(pad(connection.client.description, 24)) \(direction == .clientToServer ? "->" : "<-") TRUNCATED   \(type) of \(declared) bytes, \(captured) captured" + subject
+            return "\(time(timestamp)) \(pad(name(of: connection), 24)) \(direction == .clientToServer ? "->" : "<-") TRUNCATED   \(type) of \(declared) bytes, \(captured) captured" + subject
         case .unanswered(let connection, let flow) where flow.proto == .cmp:
             let id = flow.messageID.map { " id=\($0)" } ?? flow.serverMessageID.map { " serverId=\($0)" } ?? ""
-            return "\(time(flow.since)) \(pad(connection.client.description, 24)) \(flow.direction == .clientToServer ? "->" : "<-") UNANSWERED  \(flow.request)\(id): no \(flow.awaiting) by the end of the capture"
+            return "\(time(flow.since)) \(pad(name(of: connection), 24)) \(flow.direction == .clientToServer ? "->" : "<-") UNANSWERED  \(flow.request)\(id): no \(flow.awaiting) by the end of the capture"
         case .unanswered(let connection, let flow):
-            return "\(time(flow.since)) \(pad(connection.client.description, 24)) \(flow.direction == .clientToServer ? "->" : "<-") UNANSWERED  \(flow.request)\(flow.qos.map { " QoS \($0)" } ?? "")\(flow.packetID.map { " id=\($0)" } ?? ""): no \(flow.awaiting) by the end of the capture"
+            return "\(time(flow.since)) \(pad(name(of: connection), 24)) \(flow.direction == .clientToServer ? "->" : "<-") UNANSWERED  \(flow.request)\(flow.qos.map { " QoS \($0)" } ?? "")\(flow.packetID.map { " id=\($0)" } ?? ""): no \(flow.awaiting) by the end of the capture"
         case .webSocketClose(let connection, let direction, let timestamp, let code, let reason, _):
             let status = code.map { "\($0) \(WebSocketCloseCode.name($0))" } ?? "no status code"
-            return "\(time(timestamp)) \(pad(connection.client.description, 24)) \(direction == .clientToServer ? "->" : "<-") WS_CLOSE    \(status)" + (reason.isEmpty ? "" : " \"\(reason)\"")
+            return "\(time(timestamp)) \(pad(name(of: connection), 24)) \(direction == .clientToServer ? "->" : "<-") WS_CLOSE    \(status)" + (reason.isEmpty ? "" : " \"\(reason)\"")
         }
+    }
+
+    private func name(of connection: TCPConnection) -> String {
+        clientName?(connection).flatMap { $0.isEmpty ? nil : $0 } ?? connection.client.description
     }
 
     private var assumptionShown = Set<UInt64>()
