@@ -56,13 +56,20 @@ struct DiagnoseCommandTests {
         document["findings"] as? [[String: Any]] ?? []
     }
 
+    /// Whether a diagnosis found receive work concentrated on CPU 0.
+    static func concentratedOnCPU0(_ document: [String: Any]) -> Bool {
+        findings(document).contains {
+            ["net-rx-concentrated", "softirq-saturated-cpu"].contains($0["code"] as? String ?? "") && $0["subject"] as? String == "CPU 0"
+        }
+    }
+
     @Test("a flood into a single-queue veth: receive softirq on CPU 0, caused by no RPS on vb; enabling RPS clears the cause", .needsRoot)
     func singleQueueFlood() throws {
         try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
         let online = try String(contentsOfFile: "/sys/devices/system/cpu/online", encoding: .utf8)
         try #require(online.trimmingCharacters(in: .whitespacesAndNewlines) != "0", "needs at least 2 CPUs to show concentration")
         try FloodBed.with { bed in
-            let flood = try bed.flood(seconds: 15)
+            let flood = try bed.flood(seconds: 25)
             // SIGKILL: the test runner's children may inherit SIGTERM blocked.
             defer {
                 kill(flood.processIdentifier, SIGKILL)
@@ -70,7 +77,13 @@ struct DiagnoseCommandTests {
             }
             Thread.sleep(forTimeInterval: 1)
 
-            let (result, document) = try CMTuneBinary.json(["diagnose", "--duration", "3s"], namespace: bed.receiver)
+            // The softirq counters are host-wide: another suite's loopback traffic (a CM under load)
+            // can raise CPU 1's during a sample. Such a sample is taken again, up to three times.
+            var (result, document) = try CMTuneBinary.json(["diagnose", "--duration", "3s"], namespace: bed.receiver)
+            for _ in 0..<2 where !Self.concentratedOnCPU0(document) {
+                Thread.sleep(forTimeInterval: 1)
+                (result, document) = try CMTuneBinary.json(["diagnose", "--duration", "3s"], namespace: bed.receiver)
+            }
             #expect([1, 2].contains(result.status), "warning or critical expected, got \(result.status): \(result.error)")
             let findings = Self.findings(document)
             let concentration = findings.first { ["net-rx-concentrated", "softirq-saturated-cpu"].contains($0["code"] as? String ?? "") }
