@@ -39,9 +39,10 @@ final class DecodeOutput {
         }
     }
 
-    /// Names the client of a connection on the text lines of stream events (by its id or user).
+    /// Names the client of a connection on the lines of stream events (by its id or user).
     func nameClients(_ name: @escaping (TCPConnection) -> String?) {
         text.clientName = name
+        cache.clientName = name
     }
 
     /// Text times count from the capture's first packet, whatever the filters keep (as tshark's do).

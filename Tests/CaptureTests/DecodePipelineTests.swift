@@ -78,7 +78,7 @@ struct DecodePipelineTests {
         #expect(lines.count == 2 && lines.allSatisfy { $0.contains(" 10.0.0.1:50123 ") }, "\(lines)")
     }
 
-    @Test("text lines of stream events name the connection's client when it said, else its address")
+    @Test("lines of stream events name the connection's client when it said (text, JSON), else text shows its address")
     func streamEventsNamed() throws {
         var conversation = ConversationBuilder(version: .v3_1_1)
         conversation.send(.connect(.init(version: .v3_1_1, clientID: "lonely", keepAlive: 30)), fromClient: true)
@@ -86,13 +86,21 @@ struct DecodePipelineTests {
         conversation.finish()
         var text = EventText()
         var lines: [String] = []
+        var json = JSONLineBuilder()
+        let cache = EventJSON.Cache()
         var pipeline: DecodePipeline?
-        pipeline = DecodePipeline { event in lines.append(text.line(event)) }
+        pipeline = DecodePipeline { event in
+            lines.append(text.line(event))
+            EventJSON.write(event, into: &json, cache: cache)
+        }
         text.clientName = { [unowned pipeline = pipeline!] in pipeline.client(of: $0) }
+        cache.clientName = text.clientName
         for packet in conversation.packets { pipeline!.process(packet) }
         pipeline!.finish()
         let unanswered = try #require(lines.first { $0.contains("UNANSWERED") })
         #expect(unanswered.contains(" lonely ") && !unanswered.contains("10.0.0.1"), "\(unanswered)")
+        let jsonLines = String(decoding: json.bytes, as: UTF8.self).split(separator: "\n")
+        #expect(jsonLines.last?.contains(#""type":"UNANSWERED","connection":1,"direction":"client-to-server","client":"lonely""#) == true, "\(jsonLines)")
 
         var anonymous = EventText()
         let plain = decode(conversation.packets).map { anonymous.line($0) }

@@ -24,6 +24,10 @@ public enum EventJSON {
         @exclusivity(unchecked) private var lastContext: MQTTContext?
         static let limit = 65_536
 
+        /// The client id or user of a connection, for the lines of stream events, which carry
+        /// only the connection; without it they have no `client` or `user`.
+        public var clientName: ((TCPConnection) -> String?)?
+
         public init() {}
 
         private static func key(_ connection: TCPConnection, _ direction: TCPDirection) -> UInt64 {
@@ -105,13 +109,13 @@ public enum EventJSON {
         case .cmpMessage(let message):
             CMPFieldsJSON.write(message, into: &json, cache: cache)
         case .gap(let connection, let direction, let missing, let time, let proto):
-            streamHeader(connection, direction, time, proto, type: "GAP", &json)
+            streamHeader(connection, direction, time, proto, type: "GAP", cache, &json)
             json.key("fields")
             json.beginObject()
             json.field("missingBytes", missing)
             json.endObject()
         case .streamError(let connection, let direction, let time, let text, let skipped, let proto):
-            streamHeader(connection, direction, time, proto, type: "DECODE_ERROR", &json)
+            streamHeader(connection, direction, time, proto, type: "DECODE_ERROR", cache, &json)
             json.key("fields")
             json.beginObject()
             json.field("message", text)
@@ -119,7 +123,7 @@ public enum EventJSON {
             if let skipped { json.int(skipped) } else { json.null() }
             json.endObject()
         case .truncated(let connection, let direction, let time, let type, let declared, let captured, let topic, let proto):
-            streamHeader(connection, direction, time, proto, type: "TRUNCATED", &json)
+            streamHeader(connection, direction, time, proto, type: "TRUNCATED", cache, &json)
             json.key("fields")
             json.beginObject()
             json.field("messageType", type)
@@ -130,7 +134,7 @@ public enum EventJSON {
             if let topic { json.string(topic) } else { json.null() }
             json.endObject()
         case .unanswered(let connection, let flow):
-            streamHeader(connection, flow.direction, flow.since, flow.proto, type: "UNANSWERED", &json)
+            streamHeader(connection, flow.direction, flow.since, flow.proto, type: "UNANSWERED", cache, &json)
             json.key("fields")
             json.beginObject()
             json.field("request", flow.request)
@@ -144,7 +148,7 @@ public enum EventJSON {
             json.field("awaiting", flow.awaiting)
             json.endObject()
         case .webSocketClose(let connection, let direction, let time, let code, let reason, let proto):
-            streamHeader(connection, direction, time, proto, type: "WS_CLOSE", &json)
+            streamHeader(connection, direction, time, proto, type: "WS_CLOSE", cache, &json)
             json.key("fields")
             json.beginObject()
             json.field("code", code)
@@ -173,9 +177,11 @@ public enum EventJSON {
     }
 
     private static func streamHeader(
-        _ connection: TCPConnection, _ direction: TCPDirection, _ time: CaptureTimestamp, _ proto: DecodedProtocol, type: String, _ json: inout JSONLineBuilder
+        _ connection: TCPConnection, _ direction: TCPDirection, _ time: CaptureTimestamp, _ proto: DecodedProtocol, type: String, _ cache: Cache,
+        _ json: inout JSONLineBuilder
     ) {
-        header(time, connection, direction, proto, type: type, Cache(), &json)
+        header(time, connection, direction, proto, type: type, cache, &json)
         context(connection, direction, &json)
+        if let name = cache.clientName?(connection) { json.field(proto == .cmp ? "user" : "client", name) }
     }
 }
