@@ -136,8 +136,9 @@ public final class DecodePipeline {
                 if first.count <= WebSocketHandshake.maximumHeadLength { heldClientBytes[connection.id] = Array(first) } else { ignore(connection) }
                 return
             }
-            guard WebSocketHandshake.request(first.prefix(length)) != nil else { return ignore(connection) }
-            startWebSocket(connection).receive(first, direction, at: time) { record($0) }
+            guard let request = WebSocketHandshake.request(first.prefix(length)) else { return ignore(connection) }
+            let decoder = startWebSocket(connection, request, at: time)
+            if first.count > length { decoder.receive(first.dropFirst(length), direction, at: time) { record($0) } }
             return
         }
         let kind: DecodedProtocol
@@ -160,15 +161,15 @@ public final class DecodePipeline {
 
     /// A connection that asked to upgrade to WebSocket: what is inside is decided by the
     /// subprotocol or the first data, and counted then.
-    private func startWebSocket(_ connection: TCPConnection) -> ConnectionDecoder {
+    private func startWebSocket(_ connection: TCPConnection, _ request: WebSocketHandshake.Request, at time: CaptureTimestamp) -> ConnectionDecoder {
+        statistics.webSocketConnections += 1
         let decoder = ConnectionDecoder.webSocket(
-            WebSocketConnectionDecoder(connection: connection, maximumMessageSize: options.maximumMessageSize) { [unowned self] kind in
+            WebSocketConnectionDecoder(connection: connection, request: request, maximumMessageSize: options.maximumMessageSize, at: time) { [unowned self] kind in
                 switch kind {
                 case .mqtt: statistics.mqttConnections += 1
                 case .cmp: statistics.cmp.connections += 1
                 }
             })
-        statistics.webSocketConnections += 1
         connections[connection.id] = decoder
         undecided[connection.id] = nil
         return decoder
@@ -225,9 +226,8 @@ public final class DecodePipeline {
         switch event {
         case .message(let message): return message.clientID
         case .cmpMessage(let message): return message.user
-        default: break
+        default: return client(of: event.connection)
         }
-        return connections[event.connection.id]?.client
     }
 
     private func recordMessage(_ event: DecodeEvent) {

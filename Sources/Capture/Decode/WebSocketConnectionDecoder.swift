@@ -3,7 +3,8 @@ import Wire
 /// A connection that opened with an HTTP upgrade to WebSocket: MQTT over WebSocket, or CMP on
 /// the CM's `ws://` listener.
 ///
-/// Each direction's HTTP head is read first, then its frames (`WebSocketFrameReader`, with the
+/// The pipeline reads the client's upgrade request (it is how the connection is recognised);
+/// the server's answer is read here, then each direction's frames (`WebSocketFrameReader`, with the
 /// rules of the CM's frame decoder). The data of binary and text frames, continuations
 /// included, is the byte stream of the protocol inside (MQTT and CMP both let a message span
 /// frames, or a frame hold several), handed to that protocol's decoder as it arrives, as the
@@ -21,24 +22,34 @@ final class WebSocketConnectionDecoder {
     /// Called once, when the protocol inside is known.
     private let decided: (DecodedProtocol) -> Void
     private(set) var inner: ConnectionDecoder?
-    /// The HTTP head of each direction, while it is incomplete.
-    private var heads: [[UInt8]] = [[], []]
+    /// The server's HTTP answer, while it is incomplete.
+    private var response: [UInt8] = []
     /// Each direction's frame reader, from the end of its HTTP head.
-    private var readers: [WebSocketFrameReader?] = [nil, nil]
+    private var readers: [WebSocketFrameReader?]
     /// Directions whose frames can no longer be found: their bytes are skipped.
     private var lost = [false, false]
     /// Frame data that came before the protocol inside was known.
     private var early: [[UInt8]] = [[], []]
-    private var offered: [String] = []
+    /// The subprotocols the client offered.
+    private let offered: [String]
     /// Data held waiting for the protocol inside before the connection is given up.
     static let earlyLimit = 64 << 10
 
-    init(connection: TCPConnection, maximumMessageSize: Int, decided: @escaping (DecodedProtocol) -> Void) {
+    /// After the client's upgrade `request`: its frames follow; one subprotocol known to cmtune
+    /// among those offered decides the protocol inside at once.
+    init(
+        connection: TCPConnection, request: WebSocketHandshake.Request, maximumMessageSize: Int, at time: CaptureTimestamp,
+        decided: @escaping (DecodedProtocol) -> Void
+    ) {
         var connection = connection
         connection.overWebSocket = true
         self.connection = connection
         self.maximumMessageSize = maximumMessageSize
         self.decided = decided
+        offered = request.subprotocols
+        readers = [WebSocketFrameReader(maximumFrameSize: maximumMessageSize), nil]
+        let known = offered.compactMap(Self.protocolNamed)
+        if known.count == 1 { decide(known[0], at: time) { _ in } }
     }
 
     /// The protocol inside, or the best guess while it is not known, for the events about it.
@@ -52,7 +63,7 @@ final class WebSocketConnectionDecoder {
         if readers[side] != nil {
             unframe(bytes, direction, at: time, emit)
         } else {
-            readHead(bytes, direction, at: time, emit)
+            readResponse(bytes, at: time, emit)
         }
     }
 
@@ -72,43 +83,33 @@ final class WebSocketConnectionDecoder {
         readers = [nil, nil]
     }
 
-    private func readHead(_ bytes: ArraySlice<UInt8>, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
-        let side = Self.index(direction)
-        heads[side] += bytes
-        guard let length = WebSocketHandshake.headLength(heads[side][...]) else {
-            if heads[side].count > WebSocketHandshake.maximumHeadLength {
-                give(up: side, direction, at: time, "no end of the HTTP head in its first \(WebSocketHandshake.maximumHeadLength) bytes", emit)
+    /// The server's answer: 101 accepts the upgrade (and may name the subprotocol), anything else refuses it.
+    private func readResponse(_ bytes: ArraySlice<UInt8>, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
+        response += bytes
+        guard let length = WebSocketHandshake.headLength(response[...]) else {
+            if response.count > WebSocketHandshake.maximumHeadLength {
+                give(up: 1, .serverToClient, at: time, "no end of the HTTP head in its first \(WebSocketHandshake.maximumHeadLength) bytes", emit)
             }
             return
         }
-        let head = heads[side][..<length]
-        let rest = heads[side][length...]
-        if direction == .clientToServer {
-            guard let request = WebSocketHandshake.request(head) else {
-                return give(up: side, direction, at: time, "the client's HTTP request is not a WebSocket upgrade", emit)
-            }
-            offered = request.subprotocols
-            let known = offered.compactMap(Self.protocolNamed)
-            if known.count == 1 { decide(known[0], at: time, emit) }
-        } else {
-            guard let response = WebSocketHandshake.response(head) else {
-                return give(up: side, direction, at: time, "the server's answer to the WebSocket upgrade is not HTTP", emit)
-            }
-            if response.status == 100 {
-                // An interim answer: the real one follows.
-                heads[side] = Array(rest)
-                return readHead([], direction, at: time, emit)
-            }
-            guard response.status == 101 else {
-                give(up: 0, .clientToServer, at: time, "the server refused the WebSocket upgrade (HTTP \(response.status))", emit)
-                lost[1] = true
-                return
-            }
-            if inner == nil, let chosen = response.subprotocol.flatMap(Self.protocolNamed) { decide(chosen, at: time, emit) }
+        let rest = response[length...]
+        guard let answer = WebSocketHandshake.response(response[..<length]) else {
+            return give(up: 1, .serverToClient, at: time, "the server's answer to the WebSocket upgrade is not HTTP", emit)
         }
-        heads[side] = []
-        readers[side] = WebSocketFrameReader(maximumFrameSize: maximumMessageSize)
-        if !rest.isEmpty { unframe(rest, direction, at: time, emit) }
+        if answer.status == 100 {
+            // An interim answer: the real one follows.
+            response = Array(rest)
+            return readResponse([], at: time, emit)
+        }
+        guard answer.status == 101 else {
+            give(up: 0, .clientToServer, at: time, "the server refused the WebSocket upgrade (HTTP \(answer.status))", emit)
+            lost[1] = true
+            return
+        }
+        if inner == nil, let chosen = answer.subprotocol.flatMap(Self.protocolNamed) { decide(chosen, at: time, emit) }
+        response = []
+        readers[1] = WebSocketFrameReader(maximumFrameSize: maximumMessageSize)
+        if !rest.isEmpty { unframe(rest, .serverToClient, at: time, emit) }
     }
 
     private func unframe(_ bytes: ArraySlice<UInt8>, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
@@ -185,7 +186,7 @@ final class WebSocketConnectionDecoder {
     private func give(up side: Int, _ direction: TCPDirection, at time: CaptureTimestamp, _ problem: String, _ emit: (DecodeEvent) -> Void) {
         lost[side] = true
         readers[side] = nil
-        heads[side] = []
+        if side == 1 { response = [] }
         emit(.streamError(connection, direction, time, message: problem, skippedBytes: nil, proto))
     }
 

@@ -37,22 +37,29 @@ public struct EventText {
         case .cmpMessage(let message):
             return cmpLine(message)
         case .gap(let connection, let direction, let missing, let timestamp, _):
-            return "\(time(timestamp)) \(pad(name(of: connection), 24)) \(direction == .clientToServer ? "->" : "<-") GAP         \(missing) bytes not captured; decoding resumes at the next message boundary"
+            return streamLine(timestamp, connection, direction, "GAP", "\(missing) bytes not captured; decoding resumes at the next message boundary")
         case .streamError(let connection, let direction, let timestamp, let message, let skipped, _):
-            let skippedText = skipped.map { "; skipped \($0) bytes" } ?? ""
-            return "\(time(timestamp)) \(pad(name(of: connection), 24)) \(direction == .clientToServer ? "->" : "<-") ERROR       \(message)\(skippedText)"
+            return streamLine(timestamp, connection, direction, "ERROR", message + (skipped.map { "; skipped \($0) bytes" } ?? ""))
         case .truncated(let connection, let direction, let timestamp, let type, let declared, let captured, let topic, let proto):
             let subject = topic.map { proto == .cmp ? " to=\($0)" : " topic=\($0)" } ?? ""
-            return "\(time(timestamp)) \(pad(name(of: connection), 24)) \(direction == .clientToServer ? "->" : "<-") TRUNCATED   \(type) of \(declared) bytes, \(captured) captured" + subject
+            return streamLine(timestamp, connection, direction, "TRUNCATED", "\(type) of \(declared) bytes, \(captured) captured" + subject)
         case .unanswered(let connection, let flow) where flow.proto == .cmp:
             let id = flow.messageID.map { " id=\($0)" } ?? flow.serverMessageID.map { " serverId=\($0)" } ?? ""
-            return "\(time(flow.since)) \(pad(name(of: connection), 24)) \(flow.direction == .clientToServer ? "->" : "<-") UNANSWERED  \(flow.request)\(id): no \(flow.awaiting) by the end of the capture"
+            return streamLine(flow.since, connection, flow.direction, "UNANSWERED", "\(flow.request)\(id): no \(flow.awaiting) by the end of the capture")
         case .unanswered(let connection, let flow):
-            return "\(time(flow.since)) \(pad(name(of: connection), 24)) \(flow.direction == .clientToServer ? "->" : "<-") UNANSWERED  \(flow.request)\(flow.qos.map { " QoS \($0)" } ?? "")\(flow.packetID.map { " id=\($0)" } ?? ""): no \(flow.awaiting) by the end of the capture"
+            let what = "\(flow.request)\(flow.qos.map { " QoS \($0)" } ?? "")\(flow.packetID.map { " id=\($0)" } ?? "")"
+            return streamLine(flow.since, connection, flow.direction, "UNANSWERED", "\(what): no \(flow.awaiting) by the end of the capture")
         case .webSocketClose(let connection, let direction, let timestamp, let code, let reason, _):
             let status = code.map { "\($0) \(WebSocketCloseCode.name($0))" } ?? "no status code"
-            return "\(time(timestamp)) \(pad(name(of: connection), 24)) \(direction == .clientToServer ? "->" : "<-") WS_CLOSE    \(status)" + (reason.isEmpty ? "" : " \"\(reason)\"")
+            return streamLine(timestamp, connection, direction, "WS_CLOSE", status + (reason.isEmpty ? "" : " \"\(reason)\""))
         }
+    }
+
+    /// A stream event's line, in the columns of a message's: time, client, direction, kind, detail.
+    private mutating func streamLine(
+        _ timestamp: CaptureTimestamp, _ connection: TCPConnection, _ direction: TCPDirection, _ kind: String, _ detail: String
+    ) -> String {
+        "\(time(timestamp)) \(pad(name(of: connection), 24)) \(direction == .clientToServer ? "->" : "<-") \(pad(kind, 11)) \(detail)"
     }
 
     private func name(of connection: TCPConnection) -> String {

@@ -59,20 +59,22 @@ public struct WebSocketFrameReader: Sendable {
                 if header.count == headerLength { try headerRead(found) }
                 continue
             }
-            let piece = rest.prefix(length - payloadRead)
+            var piece = rest.prefix(length - payloadRead)
             rest = rest.dropFirst(piece.count)
-            var unmasked = Array(piece)
             if let key = maskingKey {
+                // A copy only for masked bytes (a client's); a server's pass through as they are.
+                var unmasked = Array(piece)
                 for index in unmasked.indices {
                     unmasked[index] ^= UInt8(truncatingIfNeeded: key >> (24 - 8 * UInt32((payloadRead + index) & 3)))
                 }
+                piece = unmasked[...]
             }
             payloadRead += piece.count
             offset += piece.count
             if isControl {
-                controlPayload += unmasked
+                controlPayload += piece
             } else {
-                found(.data(unmasked[...]))
+                found(.data(piece))
             }
             if payloadRead == length { frameEnded(found) }
         }
