@@ -78,6 +78,24 @@ struct DecodePipelineTests {
         #expect(lines.count == 2 && lines.allSatisfy { $0.contains(" 10.0.0.1:50123 ") }, "\(lines)")
     }
 
+    @Test("requests left unanswered at the same instant are listed by packet id, the same on every run")
+    func unansweredOrder() throws {
+        var conversation = ConversationBuilder(version: .v3_1_1)
+        conversation.send(.connect(.init(version: .v3_1_1, clientID: "burst", keepAlive: 30)), fromClient: true)
+        var burst: [UInt8] = []
+        for id in (UInt16(1)...40).shuffled() {
+            let buffer = try MQTTEncoder(version: .v3_1_1).encode(.publish(.init(topic: "b", payload: .text("x"), qos: .atLeastOnce, packetID: id)))
+            burst += buffer.readableBytesView
+        }
+        conversation.sendRaw(burst, fromClient: true)  // one segment: one capture time for all
+        conversation.finish()
+        let ids = decode(conversation.packets).compactMap { event -> UInt16? in
+            if case .unanswered(_, let flow) = event { return flow.packetID }
+            return nil
+        }
+        #expect(ids == Array(1...40))
+    }
+
     @Test("lines of stream events name the connection's client when it said (text, JSON), else text shows its address")
     func streamEventsNamed() throws {
         var conversation = ConversationBuilder(version: .v3_1_1)

@@ -115,6 +115,10 @@ struct QoSFlowTracker {
         for (direction, times) in pings {
             flows += times.map { UnansweredFlow(request: "PINGREQ", packetID: nil, qos: nil, awaiting: "PINGRESP", direction: direction, since: $0) }
         }
-        return flows.sorted { $0.since < $1.since }
+        // Ties (requests in one segment) by direction and packet id: the table's order changes
+        // from run to run, and two decodes of one file must print the same lines.
+        return flows.sorted {
+            ($0.since, $0.direction == .clientToServer ? 0 : 1, $0.packetID ?? 0) < ($1.since, $1.direction == .clientToServer ? 0 : 1, $1.packetID ?? 0)
+        }
     }
 }
