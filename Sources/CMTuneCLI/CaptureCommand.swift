@@ -100,6 +100,7 @@ extension CMTune {
             CaptureStop.install(capture.breaker)
             let deadline = duration.map { MonotonicClock.now() + $0.seconds }
             var captured = 0
+            var lastFlush = MonotonicClock.now()
             var failure: String?
             while !CaptureStop.requested.load(ordering: .relaxed) {
                 if let deadline, MonotonicClock.now() >= deadline { break }
@@ -112,6 +113,8 @@ extension CMTune {
                 }
                 guard let packet else {
                     if capture.isStopped { break }
+                    // Nothing for a while: show the lines decoded so far instead of holding them.
+                    output.flush()
                     continue
                 }
                 captured += 1
@@ -123,6 +126,12 @@ extension CMTune {
                     break
                 }
                 pipeline.process(packet)
+                // Lines reach the reader within a quarter second, as tcpdump's do, however slow the traffic.
+                let now = MonotonicClock.now()
+                if now - lastFlush >= 0.25 {
+                    output.flush()
+                    lastFlush = now
+                }
                 if output.stream.isClosed { break }
                 if let count, captured >= count { break }
             }

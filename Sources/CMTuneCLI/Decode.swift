@@ -41,10 +41,16 @@ extension CMTune {
         @Option(name: .long, help: ArgumentHelp("Largest MQTT or CMP message accepted, in bytes; larger ones are reported and skipped.", valueName: "BYTES"))
         var maxMessageSize = 16 << 20
 
+        @Option(name: .long, help: ArgumentHelp("Threads that decode, each a share of the connections (default: one per online CPU; 1 decodes on the reading thread). The output is the same.", valueName: "N"))
+        var threads: Int?
+
         func validate() throws {
             var hints = ProtocolHints.defaults
             for port in ports {
                 if let problem = hints.add(port) { throw ValidationError(problem) }
+            }
+            if let threads, !(1...64).contains(threads) {
+                throw ValidationError("--threads \(threads): between 1 and 64")
             }
             guard maxMessageSize >= 2, maxMessageSize <= 268_435_460 else {
                 throw ValidationError("--max-message-size \(maxMessageSize): between 2 and 268435460 (the limit of MQTT's and CMP's framing)")
@@ -54,9 +60,43 @@ extension CMTune {
         func run() throws {
             var hints = ProtocolHints.defaults
             for port in ports { _ = hints.add(port) }
+            let options = DecodePipeline.Options(hints: hints, maximumMessageSize: maxMessageSize, collectStatistics: stats, filter: try filters.filter())
             let output = DecodeOutput(format: stats ? .none : json ? .json : .text, quiet: false)
-            let pipeline = DecodePipeline(options: .init(hints: hints, maximumMessageSize: maxMessageSize, collectStatistics: stats, filter: try filters.filter())) { output.emit($0) }
+            let threads = threads ?? ShardedDecode.defaultThreads
+            // Lines from several threads when there are cores for them; statistics count across
+            // connections, so they are gathered on one.
+            if let format = output.lineFormat, !stats, threads > 1,
+                let decode = ShardedDecode(options: options, format: format, threads: threads, output: output.stream)
+            {
+                let failed = read(into: output) { decode.process($0) }
+                decode.finish()
+                output.finish()
+                if failed { throw ExitCode(1) }
+                return
+            }
+            let pipeline = DecodePipeline(options: options) { output.emit($0) }
             output.nameClients { [unowned pipeline] in pipeline.client(of: $0) }
+            let failed = read(into: output) { packet in
+                if pipeline.packetsRead == 0 { output.startClock(at: packet.timestamp) }
+                pipeline.process(packet)
+            }
+            pipeline.finish()
+            output.finish()
+            if stats {
+                let report = StatisticsReport(pipeline: pipeline)
+                if json {
+                    output.stream.write(report.json())
+                } else {
+                    output.stream.write(report.text() + "\n")
+                }
+                output.stream.flush()
+            }
+            if failed { throw ExitCode(1) }
+        }
+
+        /// Reads every file in turn into `process`; true when one could not be read to its end
+        /// (reported on stderr).
+        private func read(into output: DecodeOutput, _ process: (CapturedPacket) -> Void) -> Bool {
             var failed = false
             files: for file in files {
                 let reader: PcapFileReader
@@ -71,8 +111,7 @@ extension CMTune {
                 while true {
                     do {
                         guard let packet = try reader.next() else { break }
-                        if pipeline.packetsRead == 0 { output.startClock(at: packet.timestamp) }
-                        pipeline.process(packet)
+                        process(packet)
                         output.progress(file, packets: reader.packetsRead)
                         if output.stream.isClosed { break files }
                     } catch {
@@ -82,18 +121,7 @@ extension CMTune {
                     }
                 }
             }
-            pipeline.finish()
-            output.finish()
-            if stats {
-                let report = StatisticsReport(pipeline: pipeline)
-                if json {
-                    output.stream.write(report.json())
-                } else {
-                    output.stream.write(report.text() + "\n")
-                }
-                output.stream.flush()
-            }
-            if failed { throw ExitCode(1) }
+            return failed
         }
     }
 }

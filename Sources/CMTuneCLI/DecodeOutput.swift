@@ -8,46 +8,47 @@ final class DecodeOutput {
 
     let format: Format
     let stream = Capture.OutputStream()
-    @exclusivity(unchecked) private var json = JSONLineBuilder()
-    private let cache = EventJSON.Cache()
-    @exclusivity(unchecked) private var text = EventText()
+    @exclusivity(unchecked) private var lines = JSONLineBuilder()
+    private let writer: EventLineWriter?
     private let showProgress: Bool
     @exclusivity(unchecked) private var lastProgress = 0.0
     private var progressShown = false
 
     init(format: Format, quiet: Bool) {
         self.format = format
+        switch format {
+        case .json: writer = EventLineWriter(format: .json)
+        case .text: writer = EventLineWriter(format: .text)
+        case .none: writer = nil
+        }
         let console = Console()
         // Progress goes to stderr, and only when it cannot mix with lines on the same terminal.
         showProgress = !quiet && Console.standardErrorIsTerminal && (format == .none || !console.isTerminal)
     }
 
+    /// The format of the lines, nil without lines (statistics only).
+    var lineFormat: EventLineWriter.Format? { writer?.format }
+
     func emit(_ event: DecodeEvent) {
-        switch format {
-        case .json:
-            // Lines accumulate in the builder and go out 64 KiB at a time, straight from its memory.
-            EventJSON.write(event, into: &json, cache: cache)
-            if json.count >= 1 << 16 {
-                json.withUnsafeBytes { stream.write(block: $0) }
-                json.removeAll()
-            }
-        case .text:
-            stream.write(text.line(event))
-            stream.write(byte: UInt8(ascii: "\n"))
-        case .none:
-            break
-        }
+        guard let writer else { return }
+        // Lines accumulate in the builder and go out 64 KiB at a time, straight from its memory.
+        writer.write(event, into: &lines)
+        if lines.count >= 1 << 16 { flushLines() }
+    }
+
+    private func flushLines() {
+        lines.withUnsafeBytes { stream.write(block: $0) }
+        lines.removeAll()
     }
 
     /// Names the client of a connection on the lines of stream events (by its id or user).
     func nameClients(_ name: @escaping (TCPConnection) -> String?) {
-        text.clientName = name
-        cache.clientName = name
+        writer?.nameClients(name)
     }
 
     /// Text times count from the capture's first packet, whatever the filters keep (as tshark's do).
     func startClock(at timestamp: CaptureTimestamp) {
-        if text.start == nil { text.start = timestamp }
+        writer?.startClock(at: timestamp)
     }
 
     /// `label: N packets` every half second on a terminal.
@@ -60,12 +61,15 @@ final class DecodeOutput {
         Console.writeStandardError("\r\(label): \(packets) packets\u{1B}[K")
     }
 
+    /// Writes out the lines held so far: a live capture shows them while it waits for traffic.
+    func flush() {
+        if !lines.isEmpty { flushLines() }
+        stream.flush()
+    }
+
     func finish() {
         if progressShown { Console.writeStandardError("\r\u{1B}[K") }
-        if !json.isEmpty {
-            json.withUnsafeBytes { stream.write(block: $0) }
-            json.removeAll()
-        }
+        if !lines.isEmpty { flushLines() }
         stream.flush()
     }
 }

@@ -82,6 +82,13 @@ public struct JSONLineBuilder: ~Copyable {
         append(UInt8(ascii: "\n"))
     }
 
+    /// A line of text as it is, and a newline: the text output of a decode shares this
+    /// builder's memory and hand-off with the JSON output.
+    public mutating func textLine(_ text: String) {
+        append(text)
+        append(UInt8(ascii: "\n"))
+    }
+
     /// A key in the current object; the next call writes its value.
     @inline(__always)
     public mutating func key(_ name: StaticString) {

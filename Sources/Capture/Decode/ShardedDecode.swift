@@ -1,0 +1,155 @@
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Musl)
+internal import Musl
+#endif
+
+/// A decode on several threads, with the output of one: connections are independent, so each
+/// decoding thread takes a share of them (by connection id) and decodes and formats all their
+/// events, as a flow-sharded IDS does. The calling thread reads packets and reassembles TCP,
+/// hands each thread its events in rounds of a few thousand packets, and writes each round's
+/// lines back in the order their events happened: the output is byte for byte the one of a
+/// decode on one thread (`DecodePipeline` with an `EventLineWriter`).
+///
+/// Lines only: statistics stay with `DecodePipeline` (they count across connections).
+public final class ShardedDecode {
+    private let streams: CaptureStreams
+    private let shards: [DecodeShard]
+    /// The batches of each ring slot, by shard: the same objects the shards decode, reached
+    /// without touching the shards (which their threads use).
+    private let batches: [[ShardBatch]]
+    private let output: OutputStream
+    private let roundPackets: Int
+    private let ringSize: Int
+    /// Per round in flight (by ring slot), which shard each stream event went to, in order.
+    @exclusivity(unchecked) private var order: [[UInt8]]
+    /// Rounds handed out so far, and rounds written out.
+    @exclusivity(unchecked) private var submittedRounds = 0
+    @exclusivity(unchecked) private var writtenRounds = 0
+    @exclusivity(unchecked) private var packetsInRound = 0
+    @exclusivity(unchecked) private var bytesInRound = 0
+    @exclusivity(unchecked) private var finished = false
+
+    /// A round ends after this many copied stream bytes even when short of `roundPackets`.
+    static let roundBytes = 1 << 20
+
+    /// `threads` decoding threads (at least 1, at most 255) besides the caller's, which reads;
+    /// nil when the system would not start them.
+    public init?(
+        options: DecodePipeline.Options, format: EventLineWriter.Format, threads: Int, output: OutputStream,
+        roundPackets: Int = 2048, ringSize: Int = 4
+    ) {
+        precondition(!options.collectStatistics, "a sharded decode writes lines, not statistics")
+        streams = CaptureStreams(limits: options.reassembly, serverPorts: options.hints.serverPorts)
+        let count = min(max(threads, 1), Int(UInt8.max))
+        self.ringSize = max(ringSize, 2)
+        batches = (0..<self.ringSize).map { _ in (0..<count).map { _ in ShardBatch() } }
+        shards = (0..<count).map { [batches] shard in
+            DecodeShard(options: options, format: format, ring: batches.map { $0[shard] })
+        }
+        self.output = output
+        self.roundPackets = max(roundPackets, 1)
+        order = Array(repeating: [], count: self.ringSize)
+        var started = 0
+        for shard in shards {
+            guard shard.start() else {
+                for running in shards.prefix(started) { running.stop() }
+                finished = true
+                return nil
+            }
+            started += 1
+        }
+    }
+
+    deinit {
+        finish()
+    }
+
+    public var packetsRead: Int { streams.packetsRead }
+
+    /// Threads to decode on when the user does not say: one per online CPU.
+    public static var defaultThreads: Int {
+        max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    }
+
+    public func process(_ packet: CapturedPacket) {
+        precondition(!finished, "process after finish")
+        if streams.packetsRead == 0 {
+            // Before any thread decodes: text times count from the capture's first packet.
+            for shard in shards { shard.startClock(at: packet.timestamp) }
+        }
+        let slot = submittedRounds % ringSize
+        let time = packet.timestamp
+        streams.process(packet) { [streams] event in
+            route(event, slot: slot, now: streams.latestTimestamp ?? time)
+        }
+        packetsInRound += 1
+        if packetsInRound >= roundPackets || bytesInRound >= Self.roundBytes { endRound() }
+    }
+
+    /// End of input: the connections still open are closed, every line written, and the
+    /// threads ended.
+    public func finish() {
+        guard !finished else { return }
+        let slot = submittedRounds % ringSize
+        let now = streams.latestTimestamp ?? CaptureTimestamp(seconds: 0, nanoseconds: 0)
+        streams.finish { route($0, slot: slot, now: now) }
+        endRound()
+        while writtenRounds < submittedRounds { writeOldestRound() }
+        for shard in shards { shard.stop() }
+        finished = true
+    }
+
+    private func route(_ event: TCPStreamEvent, slot: Int, now: CaptureTimestamp) {
+        let connection: TCPConnection
+        switch event {
+        case .opened(let opened, _): connection = opened
+        case .data(let dataConnection, _, let bytes, _):
+            connection = dataConnection
+            bytesInRound += bytes.count
+        case .gap(let gapConnection, _, _, _): connection = gapConnection
+        case .closed(let closed, _): connection = closed
+        }
+        let index = Int(connection.id % UInt64(shards.count))
+        batches[slot][index].add(event, now: now)
+        order[slot].append(UInt8(truncatingIfNeeded: index))
+    }
+
+    /// Hands the round's batches to the threads; when the ring is full, first writes the
+    /// oldest round out (waiting for it to be decoded).
+    private func endRound() {
+        packetsInRound = 0
+        bytesInRound = 0
+        let slot = submittedRounds % ringSize
+        guard !order[slot].isEmpty else { return }
+        for shard in shards { shard.submit() }
+        submittedRounds += 1
+        if submittedRounds - writtenRounds == ringSize { writeOldestRound() }
+    }
+
+    /// Writes the oldest round's lines in the order of its events: consecutive events of one
+    /// shard are one run of its lines.
+    private func writeOldestRound() {
+        let slot = writtenRounds % ringSize
+        for shard in shards { shard.waitForRound() }
+        var next = [Int](repeating: 0, count: shards.count)
+        let events = order[slot]
+        var start = 0
+        while start < events.count {
+            let index = Int(events[start])
+            var end = start + 1
+            while end < events.count, events[end] == events[start] { end += 1 }
+            let batch = batches[slot][index]
+            let first = next[index]
+            next[index] = first + (end - start)
+            let range = batch.lines(ofInputs: first, next[index])
+            if !range.isEmpty {
+                batch.lines.withUnsafeBytes { output.write(bytes: UnsafeRawBufferPointer(rebasing: $0[range])) }
+            }
+            start = end
+        }
+        for batch in batches[slot] { batch.reset() }
+        order[slot].removeAll(keepingCapacity: true)
+        writtenRounds += 1
+    }
+}
