@@ -12,7 +12,7 @@ final class DecodeShard: @unchecked Sendable {
     /// alone, captured by the decoder (reaching the batch through `self` would count
     /// references to an object the reading thread uses too).
     private final class LineSink {
-        @exclusivity(unchecked) var lines = JSONLineBuilder(capacity: 1 << 18)
+        @exclusivity(unchecked) var lines = JSONLineBuilder(capacity: 1 << 16)
     }
 
     private let decoder: StreamDecoder

@@ -17,7 +17,7 @@ final class ShardBatch: @unchecked Sendable {
 
     @exclusivity(unchecked) private(set) var inputs: [Input] = []
     @exclusivity(unchecked) private(set) var bytes: [UInt8] = []
-    @exclusivity(unchecked) var lines = JSONLineBuilder(capacity: 1 << 18)
+    @exclusivity(unchecked) var lines = JSONLineBuilder(capacity: 1 << 16)
     /// `lines.count` after each input was decoded: where its lines end.
     @exclusivity(unchecked) var ends: [Int] = []
 

@@ -67,9 +67,10 @@ public final class ShardedDecode {
 
     public var packetsRead: Int { streams.packetsRead }
 
-    /// Threads to decode on when the user does not say: one per online CPU.
+    /// Threads to decode on when the user does not say: one per online CPU, up to 8 (beyond
+    /// that the reading thread, which reassembles TCP for all of them, is the bottleneck).
     public static var defaultThreads: Int {
-        max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        min(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))), 8)
     }
 
     public func process(_ packet: CapturedPacket) {
