@@ -41,7 +41,7 @@ extension CMTune {
         @Option(name: .long, help: ArgumentHelp("Largest MQTT or CMP message accepted, in bytes; larger ones are reported and skipped.", valueName: "BYTES"))
         var maxMessageSize = 16 << 20
 
-        @Option(name: .long, help: ArgumentHelp("Threads that decode, each a share of the connections (default: one per online CPU; 1 decodes on the reading thread). The output is the same.", valueName: "N"))
+        @Option(name: .long, help: ArgumentHelp("Threads that decode, each a share of the connections (default: one per online CPU, at most 4; 1 decodes on the reading thread). The output is the same.", valueName: "N"))
         var threads: Int?
 
         func validate() throws {
@@ -49,8 +49,8 @@ extension CMTune {
             for port in ports {
                 if let problem = hints.add(port) { throw ValidationError(problem) }
             }
-            if let threads, !(1...64).contains(threads) {
-                throw ValidationError("--threads \(threads): between 1 and 64")
+            if let threads, !(1...16).contains(threads) {
+                throw ValidationError("--threads \(threads): between 1 and 16")
             }
             guard maxMessageSize >= 2, maxMessageSize <= 268_435_460 else {
                 throw ValidationError("--max-message-size \(maxMessageSize): between 2 and 268435460 (the limit of MQTT's and CMP's framing)")

@@ -47,8 +47,10 @@ public final class DecodePipeline {
     public var undecodedConnections: Int { decoder.undecodedConnections }
 
     public func process(_ packet: CapturedPacket) {
-        decoder.see(packet.timestamp)
-        streams.process(packet) { [streams] in decoder.handle($0, now: streams.latestTimestamp ?? packet.timestamp) }
+        let time = packet.timestamp
+        decoder.see(time)
+        // The closure captures the time alone: capturing the packet would copy it per event.
+        streams.process(packet) { [streams] in decoder.handle($0, now: streams.latestTimestamp ?? time) }
     }
 
     /// End of input: delivers what is buffered around holes, closes every connection and

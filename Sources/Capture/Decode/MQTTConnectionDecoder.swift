@@ -28,11 +28,12 @@ final class MQTTConnectionDecoder {
     /// Bytes kept while looking for a boundary before the oldest are dropped.
     static let resyncWindow = 256 << 10
 
-    init(connection: TCPConnection, maximumPacketSize: Int, sawStart: Bool) {
+    /// `topics` is shared with the other connections decoded on this thread.
+    init(connection: TCPConnection, maximumPacketSize: Int, sawStart: Bool, topics: MQTTTopicTable) {
         self.connection = connection
         self.maximumPacketSize = maximumPacketSize
         holdServerUntilConnect = sawStart
-        decoders = [MQTTDecoder(maximumPacketSize: maximumPacketSize), MQTTDecoder(maximumPacketSize: maximumPacketSize)]
+        decoders = [MQTTDecoder(maximumPacketSize: maximumPacketSize, topics: topics), MQTTDecoder(maximumPacketSize: maximumPacketSize, topics: topics)]
         buffers = [ByteBuffer(), ByteBuffer()]
     }
 

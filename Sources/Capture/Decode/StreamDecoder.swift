@@ -22,6 +22,8 @@ public final class StreamDecoder {
     @exclusivity(unchecked) public private(set) var statistics = DecodeStatistics()
     private let emit: (DecodeEvent) -> Void
     @exclusivity(unchecked) private var filter: DecodeFilter
+    /// The PUBLISH topics of every MQTT connection here: subscribers receive what publishers sent.
+    private let topics = MQTTTopicTable(capacity: 4096)
 
     /// `emit` is called for every event kept, in the order of the stream events.
     public init(options: DecodePipeline.Options, emit: @escaping (DecodeEvent) -> Void) {
@@ -119,7 +121,7 @@ public final class StreamDecoder {
     private func startWebSocket(_ connection: TCPConnection, _ request: WebSocketHandshake.Request, at time: CaptureTimestamp) -> ConnectionDecoder {
         statistics.webSocketConnections += 1
         let decoder = ConnectionDecoder.webSocket(
-            WebSocketConnectionDecoder(connection: connection, request: request, maximumMessageSize: options.maximumMessageSize, at: time) { [unowned self] kind in
+            WebSocketConnectionDecoder(connection: connection, request: request, maximumMessageSize: options.maximumMessageSize, topics: topics, at: time) { [unowned self] kind in
                 switch kind {
                 case .mqtt: statistics.mqttConnections += 1
                 case .cmp: statistics.cmp.connections += 1
@@ -135,7 +137,7 @@ public final class StreamDecoder {
         let decoder: ConnectionDecoder
         switch kind {
         case .mqtt:
-            decoder = .mqtt(MQTTConnectionDecoder(connection: connection, maximumPacketSize: options.maximumMessageSize, sawStart: sawStart))
+            decoder = .mqtt(MQTTConnectionDecoder(connection: connection, maximumPacketSize: options.maximumMessageSize, sawStart: sawStart, topics: topics))
             statistics.mqttConnections += 1
         case .cmp:
             decoder = .cmp(CMPConnectionDecoder(connection: connection, maximumMessageSize: options.maximumMessageSize, sawStart: sawStart))

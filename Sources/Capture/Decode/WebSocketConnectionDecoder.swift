@@ -19,6 +19,8 @@ final class WebSocketConnectionDecoder {
     /// The connection, marked as carried over WebSocket: every event of it says so.
     let connection: TCPConnection
     private let maximumMessageSize: Int
+    /// For an MQTT decoder inside: the topics of the thread's connections.
+    private let topics: MQTTTopicTable
     /// Called once, when the protocol inside is known.
     private let decided: (DecodedProtocol) -> Void
     private(set) var inner: ConnectionDecoder?
@@ -38,9 +40,10 @@ final class WebSocketConnectionDecoder {
     /// After the client's upgrade `request`: its frames follow; one subprotocol known to cmtune
     /// among those offered decides the protocol inside at once.
     init(
-        connection: TCPConnection, request: WebSocketHandshake.Request, maximumMessageSize: Int, at time: CaptureTimestamp,
-        decided: @escaping (DecodedProtocol) -> Void
+        connection: TCPConnection, request: WebSocketHandshake.Request, maximumMessageSize: Int, topics: MQTTTopicTable,
+        at time: CaptureTimestamp, decided: @escaping (DecodedProtocol) -> Void
     ) {
+        self.topics = topics
         var connection = connection
         connection.overWebSocket = true
         self.connection = connection
@@ -170,7 +173,7 @@ final class WebSocketConnectionDecoder {
     private func decide(_ kind: DecodedProtocol, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
         let decoder: ConnectionDecoder
         switch kind {
-        case .mqtt: decoder = .mqtt(MQTTConnectionDecoder(connection: connection, maximumPacketSize: maximumMessageSize, sawStart: true))
+        case .mqtt: decoder = .mqtt(MQTTConnectionDecoder(connection: connection, maximumPacketSize: maximumMessageSize, sawStart: true, topics: topics))
         case .cmp: decoder = .cmp(CMPConnectionDecoder(connection: connection, maximumMessageSize: maximumMessageSize, sawStart: true))
         }
         inner = decoder

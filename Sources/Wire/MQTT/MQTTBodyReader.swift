@@ -17,11 +17,12 @@ struct MQTTBodyReader {
     /// How the body is laid out: MQTT 5.0 adds properties and reason codes.
     let version: MQTTVersion
     var problems = MQTTProblems()
-    /// The last PUBLISH topic of this direction, which the next one most likely repeats.
-    var recentTopic: MQTTString?
+    /// Topics read before, which the next PUBLISH most likely repeats.
+    let topics: MQTTTopicTable
 
-    init(packet: ByteBuffer, headerLength: Int, packetOffset: Int, type: MQTTPacketType, version: MQTTVersion) {
+    init(packet: ByteBuffer, headerLength: Int, packetOffset: Int, type: MQTTPacketType, version: MQTTVersion, topics: MQTTTopicTable) {
         self.buffer = packet
+        self.topics = topics
         self.packetLength = packet.readableBytes
         self.packetStart = packet.readerIndex
         self.buffer.moveReaderIndex(forwardBy: headerLength)
@@ -96,23 +97,18 @@ struct MQTTBodyReader {
         return string
     }
 
-    /// A UTF-8 string that is often the same as `recent` (a connection's topic): when its bytes
-    /// are, `recent` itself is returned, sharing its storage, so the common case allocates
-    /// nothing and validates nothing.
-    mutating func readString(_ field: @autoclosure () -> String, reusing recent: MQTTString?) throws(MQTTDecodeError) -> MQTTString {
-        guard let recent, let length = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self), Int(length) == recent.bytes.count,
-            buffer.readableBytes >= 2 + Int(length)
-        else { return try readString(field()) }
-        let same = buffer.withUnsafeReadableBytes { raw in
-            recent.bytes.withUnsafeBytes { known in
-                UnsafeRawBufferPointer(rebasing: raw[2..<(2 + known.count)]).elementsEqual(known)
-            }
+    /// A PUBLISH's topic name: when the table knows its bytes, the topic read before, sharing
+    /// its storage, so the common case allocates nothing and validates nothing.
+    mutating func readTopic() throws(MQTTDecodeError) -> MQTTString {
+        let start = offset
+        guard let length = buffer.readInteger(as: UInt16.self).map(Int.init), buffer.readableBytes >= length else {
+            throw truncated("topic name", at: start)
         }
-        guard same else { return try readString(field()) }
-        buffer.moveReaderIndex(forwardBy: 2 + Int(length))
-        if !recent.isValidUTF8 { problems.add("invalid UTF-8 in \(field())") }
-        if recent.containsNull { problems.add("U+0000 in \(field())") }
-        return recent
+        let topic = buffer.withUnsafeReadableBytes { [topics] in topics.topic(UnsafeRawBufferPointer(rebasing: $0.prefix(length))) }
+        buffer.moveReaderIndex(forwardBy: length)
+        if !topic.isValidUTF8 { problems.add("invalid UTF-8 in topic name") }
+        if topic.containsNull { problems.add("U+0000 in topic name") }
+        return topic
     }
 
     /// Binary data: a two-byte length and that many bytes.

@@ -79,7 +79,7 @@ import NIOCore
 // costs O(its bytes).
 
 /// The incremental MQTT decoder for one direction of one connection (see the notes above).
-public struct MQTTDecoder: Sendable {
+public struct MQTTDecoder {
     /// The default `maximumPacketSize`: 16 MiB, far above what brokers accept by default.
     public static let defaultMaximumPacketSize = 16 * 1024 * 1024
 
@@ -96,14 +96,17 @@ public struct MQTTDecoder: Sendable {
     /// The whole length of the packet `decode` is waiting for, once its fixed header is in;
     /// never more than `maximumPacketSize`. nil when waiting for a fixed header.
     public private(set) var awaitedPacketLength: Int?
-    /// The last PUBLISH topic read: a connection mostly repeats its topics, and reusing the
-    /// last one's storage spares an allocation and a UTF-8 check per message.
-    private var recentTopic: MQTTString?
+    /// PUBLISH topics read before: a connection mostly repeats its topics, and reusing their
+    /// storage spares an allocation and a UTF-8 check per message. Shared by the decoders
+    /// given the same table.
+    public let topics: MQTTTopicTable
 
     public init(
         version: MQTTVersion? = nil, assumedVersion: MQTTVersion? = nil,
-        maximumPacketSize: Int = MQTTDecoder.defaultMaximumPacketSize, streamOffset: Int = 0
+        maximumPacketSize: Int = MQTTDecoder.defaultMaximumPacketSize, streamOffset: Int = 0,
+        topics: MQTTTopicTable = MQTTTopicTable()
     ) {
+        self.topics = topics
         self.version = version
         self.assumedVersion = assumedVersion
         self.maximumPacketSize = maximumPacketSize
@@ -139,10 +142,8 @@ public struct MQTTDecoder: Sendable {
         packet.moveWriterIndex(to: buffer.readerIndex + length)
         var reader = MQTTBodyReader(
             packet: packet, headerLength: header.headerLength, packetOffset: streamOffset, type: header.type,
-            version: effectiveVersion)
-        reader.recentTopic = recentTopic
+            version: effectiveVersion, topics: topics)
         let body = try MQTTDecoder.decodeBody(&reader, flags: header.flags)
-        recentTopic = reader.recentTopic
         if case .connect(let connect) = body, let announced = connect.announcedVersion {
             version = announced
         }

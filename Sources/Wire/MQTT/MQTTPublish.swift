@@ -41,8 +41,7 @@ extension MQTTPacket.Publish {
         dup = flags & 0b1000 != 0
         qos = MQTTQoS(rawValue: (flags >> 1) & 0b11)
         retain = flags & 1 != 0
-        topic = try reader.readString("topic name", reusing: reader.recentTopic)
-        if !topic.isEmpty { reader.recentTopic = topic }
+        topic = try reader.readTopic()
         packetID = qos == .atMostOnce ? nil : try reader.readPacketID()
         properties = reader.isV5 ? try reader.readProperties(.publish) : MQTTProperties()
         payload = reader.readRest()

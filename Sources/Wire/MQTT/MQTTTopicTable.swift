@@ -1,0 +1,73 @@
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Musl)
+internal import Musl
+#endif
+
+/// PUBLISH topics already read, so a topic seen before costs no allocation and no UTF-8 check:
+/// a broker's subscribers receive a few hundred topics a million times over, in any order.
+///
+/// Bounded: a fixed number of slots, open addressing over a few neighbours; a topic that finds
+/// them taken replaces the one in its first slot. One table can serve every decoder of a thread
+/// (their topics overlap: what publishers send, subscribers receive); not thread-safe.
+public final class MQTTTopicTable {
+    /// Slot hashes, 0 for an empty slot (a topic's hash always has its lowest bit set).
+    @exclusivity(unchecked) private var hashes: [UInt64]
+    @exclusivity(unchecked) private var topics: [MQTTString]
+    private let mask: Int
+    /// Slots looked at from a topic's first one.
+    static let probes = 4
+
+    /// Room for about `capacity` topics (rounded up to a power of two).
+    public init(capacity: Int = 16) {
+        var size = 4
+        while size < capacity { size <<= 1 }
+        hashes = Array(repeating: 0, count: size)
+        topics = Array(repeating: MQTTString(bytes: []), count: size)
+        mask = size - 1
+    }
+
+    /// The topic with these bytes: the one read before when the table holds it, else a new one
+    /// (validated once), kept for next time.
+    func topic(_ bytes: UnsafeRawBufferPointer) -> MQTTString {
+        let hash = Self.hash(bytes)
+        let home = Int(truncatingIfNeeded: hash >> 1) & mask
+        var free: Int?
+        for step in 0..<Self.probes {
+            let index = (home + step) & mask
+            let slotHash = hashes[index]
+            if slotHash == hash, Self.same(topics[index].bytes, bytes) { return topics[index] }
+            if slotHash == 0, free == nil { free = index }
+        }
+        let topic = MQTTString(bytes: Array(bytes))
+        let index = free ?? home
+        hashes[index] = hash
+        topics[index] = topic
+        return topic
+    }
+
+    /// A multiply-rotate hash over eight bytes at a time (as rustc's FxHash), with the lowest
+    /// bit set: a byte-at-a-time hash cost as much as the allocation this table saves.
+    private static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        let seed: UInt64 = 0x517c_c1b7_2722_0a95
+        var hash = UInt64(bytes.count) &* seed
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            hash = ((hash << 5 | hash >> 59) ^ bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* seed
+            offset += 8
+        }
+        if offset < bytes.count {
+            var tail: UInt64 = 0
+            for index in offset..<bytes.count { tail = tail << 8 | UInt64(bytes[index]) }
+            hash = ((hash << 5 | hash >> 59) ^ tail) &* seed
+        }
+        return (hash ^ hash >> 32) | 1
+    }
+
+    private static func same(_ known: [UInt8], _ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard known.count == bytes.count else { return false }
+        return known.withUnsafeBytes { known in
+            bytes.isEmpty || memcmp(known.baseAddress!, bytes.baseAddress!, bytes.count) == 0
+        }
+    }
+}
