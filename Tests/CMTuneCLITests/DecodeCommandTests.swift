@@ -222,6 +222,31 @@ struct DecodeCommandTests {
         #expect(badTopic.status == 64 && badTopic.error.contains("# must be its last level"), "\(badTopic.error)")
     }
 
+    @Test("--threads N writes what one thread writes (JSON, text, several files as one capture, filters, a cut file); a bad count is a usage error")
+    func threads() throws {
+        try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
+        let directory = try TemporaryDirectory()
+        let zeek = Fixtures.captures + "/zeek/mqtt.pcap"
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: zeek))
+        let cut = directory.path + "/cut.pcap"
+        try bytes.prefix(bytes.count - 30).write(to: URL(fileURLWithPath: cut))
+        let files = [zeek, Fixtures.captures + "/websocket/cmp-ws.pcap", Fixtures.captures + "/websocket/mqtt-ws.pcap", cut]
+        for extra in [["--json"], [], ["--json", "--type", "PUBLISH,SEND,DELIVER,SUBACK", "--client", "load*", "--client", "ws-*"]] {
+            let one = try CMTuneBinary.run(["decode"] + files + extra + ["--threads", "1"])
+            #expect(one.status == 1 && one.error.contains("cut.pcap"), "\(one.error)")
+            #expect(one.output.split(separator: "\n").count > (extra.count > 1 ? 10 : 100), "\(extra): too little output to compare")
+            for threads in ["2", "3", "16"] {
+                let many = try CMTuneBinary.run(["decode"] + files + extra + ["--threads", threads])
+                #expect(many.status == one.status && many.error == one.error)
+                #expect(many.output == one.output, "\(extra) --threads \(threads) differs from one thread")
+            }
+        }
+        for bad in ["0", "17", "two"] {
+            let result = try CMTuneBinary.run(["decode", zeek, "--threads", bad])
+            #expect(result.status == 64 && result.error.contains("--threads"), "\(bad): \(result.error)")
+        }
+    }
+
     @Test("a corrupt or cut pcap: a clear message naming the file, the readable part decoded, exit status 1")
     func corruptFiles() throws {
         try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")

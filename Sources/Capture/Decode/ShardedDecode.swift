@@ -132,28 +132,35 @@ public final class ShardedDecode {
     }
 
     /// Writes the oldest round's lines in the order of its events: consecutive events of one
-    /// shard are one run of its lines.
+    /// shard are one run of its lines, and the runs go out by one writev(2) per thousand.
     private func writeOldestRound() {
         let slot = writtenRounds % ringSize
         for shard in shards { shard.waitForRound() }
         var next = [Int](repeating: 0, count: shards.count)
+        var runs: [(shard: Int, lines: Range<Int>)] = []
         let events = order[slot]
         var start = 0
         while start < events.count {
             let index = Int(events[start])
             var end = start + 1
             while end < events.count, events[end] == events[start] { end += 1 }
-            let batch = batches[slot][index]
             let first = next[index]
             next[index] = first + (end - start)
-            let range = batch.lines(ofInputs: first, next[index])
-            if !range.isEmpty {
-                batch.lines.withUnsafeBytes { output.write(bytes: UnsafeRawBufferPointer(rebasing: $0[range])) }
-            }
+            let lines = batches[slot][index].lines(ofInputs: first, next[index])
+            if !lines.isEmpty { runs.append((index, lines)) }
             start = end
+        }
+        withLines(of: batches[slot][...]) { buffers in
+            output.write(pieces: runs.map { UnsafeRawBufferPointer(rebasing: buffers[$0.shard][$0.lines]) })
         }
         for batch in batches[slot] { batch.reset() }
         order[slot].removeAll(keepingCapacity: true)
         writtenRounds += 1
+    }
+
+    /// The lines of every batch at once, for as long as `body` runs.
+    private func withLines(of batches: ArraySlice<ShardBatch>, _ buffers: [UnsafeRawBufferPointer] = [], _ body: ([UnsafeRawBufferPointer]) -> Void) {
+        guard let batch = batches.first else { return body(buffers) }
+        batch.lines.withUnsafeBytes { withLines(of: batches.dropFirst(), buffers + [$0], body) }
     }
 }

@@ -50,6 +50,40 @@ public final class OutputStream {
         writeAll(block)
     }
 
+    /// Pieces of several buffers, in order, by writev(2) after what is pending: a sharded
+    /// decode's lines go out from its threads' buffers without being copied together first.
+    public func write(pieces: [UnsafeRawBufferPointer]) {
+        flush()
+        var vectors = pieces.compactMap { piece in
+            piece.isEmpty ? nil : iovec(iov_base: UnsafeMutableRawPointer(mutating: piece.baseAddress), iov_len: piece.count)
+        }
+        var first = 0
+        while first < vectors.count, !isClosed {
+            let count = min(vectors.count - first, Self.vectorsPerCall)
+            let written = vectors.withUnsafeMutableBufferPointer { writev(descriptor, $0.baseAddress! + first, Int32(count)) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                isClosed = true
+                return
+            }
+            // Past the pieces written whole; a piece written in part keeps its rest.
+            var left = written
+            while left > 0, first < vectors.count {
+                if left >= vectors[first].iov_len {
+                    left -= vectors[first].iov_len
+                    first += 1
+                } else {
+                    vectors[first].iov_base += left
+                    vectors[first].iov_len -= left
+                    left = 0
+                }
+            }
+        }
+    }
+
+    /// IOV_MAX on Linux.
+    static let vectorsPerCall = 1024
+
     public func flush() {
         buffer.withUnsafeBytes { writeAll($0) }
         buffer.removeAll(keepingCapacity: true)
