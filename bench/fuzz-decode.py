@@ -7,7 +7,8 @@ damaged file named on stderr), never a crash, whatever the bytes.
 Each case takes one of the captures (classic pcap; `editcap -F pcap` converts pcapng), mutates it
 (bytes of a few packets past their headers, a hostile MQTT or WebSocket sequence spliced into a payload,
 records dropped, duplicated or swapped, random bytes anywhere, a 32-bit field set to an extreme,
-a cut), and runs `cmtune decode CASE --json` and `--stats`. A failing case is kept as
+a cut), and runs `cmtune decode CASE --json` (on a thread per CPU), `--json --threads 1` (whose
+lines must be the same) and `--stats`. A failing case is kept as
 bench/out/fuzz/decode-N-MODE.pcap. Python 3 standard library only.
 """
 
@@ -114,17 +115,21 @@ def main():
     for n in range(options.cases):
         case = mutate(rng.choice(seeds), rng)
         open(case_path, "wb").write(case)
-        for mode in ("--json", "--stats"):
+        lines = {}
+        for mode in ("--json", "--json --threads 1", "--stats"):
             start = time.time()
             try:
-                run = subprocess.run([options.cmtune, "decode", case_path, mode], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60)
+                run = subprocess.run([options.cmtune, "decode", case_path] + mode.split(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
                 status, error = run.returncode, run.stderr.decode(errors="replace")
+                lines[mode] = run.stdout
             except subprocess.TimeoutExpired:
                 status, error = "timeout", ""
             slowest = max(slowest, time.time() - start)
+            if mode == "--json --threads 1" and status in (0, 1) and lines.get("--json") != lines.get(mode):
+                status, error = "lines differ from the decode on several threads", ""
             if status not in (0, 1) or (status == 1 and not error.strip()):
                 failures += 1
-                kept = f"bench/out/fuzz/decode-{n}-{mode[2:]}.pcap"
+                kept = f"bench/out/fuzz/decode-{n}-{mode[2:].replace(' --', '-').replace(' ', '')}.pcap"
                 open(kept, "wb").write(case)
                 print(f"case {n} {mode}: status {status}: {error.strip()[:300]} (kept as {kept})", flush=True)
         if n % 200 == 0:
