@@ -222,14 +222,20 @@ struct DecodeCommandTests {
         #expect(badTopic.status == 64 && badTopic.error.contains("# must be its last level"), "\(badTopic.error)")
     }
 
+    /// A copy of `source` without its last 30 bytes: the last packet record is cut short.
+    static func cutCapture(_ source: String, in directory: TemporaryDirectory) throws -> String {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: source))
+        let cut = directory.path + "/cut.pcap"
+        try bytes.prefix(bytes.count - 30).write(to: URL(fileURLWithPath: cut))
+        return cut
+    }
+
     @Test("--threads N writes what one thread writes (JSON, text, several files as one capture, filters, a cut file); a bad count is a usage error")
     func threads() throws {
         try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
         let directory = try TemporaryDirectory()
         let zeek = Fixtures.captures + "/zeek/mqtt.pcap"
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: zeek))
-        let cut = directory.path + "/cut.pcap"
-        try bytes.prefix(bytes.count - 30).write(to: URL(fileURLWithPath: cut))
+        let cut = try Self.cutCapture(zeek, in: directory)
         let files = [zeek, Fixtures.captures + "/websocket/cmp-ws.pcap", Fixtures.captures + "/websocket/mqtt-ws.pcap", cut]
         for extra in [["--json"], [], ["--json", "--type", "PUBLISH,SEND,DELIVER,SUBACK", "--client", "load*", "--client", "ws-*"]] {
             let one = try CMTuneBinary.run(["decode"] + files + extra + ["--threads", "1"])
@@ -253,8 +259,7 @@ struct DecodeCommandTests {
         let directory = try TemporaryDirectory()
         let source = Fixtures.captures + "/zeek/mqtt.pcap"
         let bytes = try Data(contentsOf: URL(fileURLWithPath: source))
-        let cut = directory.path + "/cut.pcap"
-        try bytes.prefix(bytes.count - 30).write(to: URL(fileURLWithPath: cut))
+        let cut = try Self.cutCapture(source, in: directory)
         let result = try CMTuneBinary.run(["decode", cut])
         #expect(result.status == 1)
         #expect(result.error.contains("cut.pcap"))
