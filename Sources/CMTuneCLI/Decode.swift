@@ -19,6 +19,10 @@ extension CMTune {
                 Filters keep what matches all of them (the values of one are alternatives), and --stats counts \
                 only what they keep. Text times are seconds since the first packet read.
 
+                Lines are decoded on a thread per online CPU (at most 4; --threads), each taking a share of the \
+                connections while the reading thread reassembles TCP; they come out in capture order, the same \
+                bytes as on one thread. --stats counts on one thread.
+
                 A file that is corrupt or cut short is reported on stderr (exit status 1) and read up to that point.
                 """
         )
