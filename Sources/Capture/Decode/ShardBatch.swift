@@ -54,11 +54,20 @@ final class ShardBatch: @unchecked Sendable {
         (first == 0 ? 0 : ends[first - 1])..<ends[end - 1]
     }
 
-    /// Empty again, keeping its memory for the next round.
+    /// What a batch keeps of its memory between rounds: more than a whole round's lines (so a
+    /// busy shard does not allocate, and fault in, fresh memory every round), less than what a
+    /// few huge messages leave behind, which every batch of the ring would otherwise keep.
+    static let keptCapacity = 2 << 20
+
+    /// Empty again, keeping its memory for the next round up to `keptCapacity`.
     func reset() {
-        inputs.removeAll(keepingCapacity: true)
-        bytes.removeAll(keepingCapacity: true)
-        lines.removeAll()
-        ends.removeAll(keepingCapacity: true)
+        inputs.removeAll(keepingCapacity: inputs.capacity <= Self.keptCapacity / 16)
+        bytes.removeAll(keepingCapacity: bytes.capacity <= Self.keptCapacity)
+        if lines.allocatedCapacity > Self.keptCapacity {
+            lines = JSONLineBuilder(capacity: 1 << 16)
+        } else {
+            lines.removeAll()
+        }
+        ends.removeAll(keepingCapacity: ends.capacity <= Self.keptCapacity / 8)
     }
 }

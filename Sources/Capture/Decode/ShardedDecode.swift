@@ -1,20 +1,27 @@
+import Dispatch
+
 #if canImport(Glibc)
 internal import Glibc
 #elseif canImport(Musl)
 internal import Musl
 #endif
 
-/// A decode on several threads, with the output of one: connections are independent, so each
-/// decoding thread takes a share of them (by connection id) and decodes and formats all their
-/// events, as a flow-sharded IDS does. The calling thread reads packets and reassembles TCP,
-/// hands each thread its events in rounds of a few thousand packets, and writes each round's
-/// lines back in the order their events happened: the output is byte for byte the one of a
-/// decode on one thread (`DecodePipeline` with an `EventLineWriter`).
+/// A decode on several threads, with the output of one: connections are independent, so they
+/// are dealt to shards (by connection id) whose events are decoded and formatted together, as
+/// a flow-sharded IDS does. The calling thread reads packets and reassembles TCP, hands the
+/// shards their events in rounds of a few thousand packets, and writes each round's lines back
+/// in the order their events happened: the output is byte for byte the one of a decode on one
+/// thread (`DecodePipeline` with an `EventLineWriter`). There are more shards than threads, and
+/// a thread takes whichever shard has a round waiting (`ShardSchedule`).
 ///
 /// Lines only: statistics stay with `DecodePipeline` (they count across connections).
 public final class ShardedDecode {
     private let streams: CaptureStreams
     private let shards: [DecodeShard]
+    private let schedule: ShardSchedule
+    private let threads: Int
+    /// Signalled by each decoding thread as it ends.
+    private let exited = DispatchSemaphore(value: 0)
     /// The batches of each ring slot, by shard: the same objects the shards decode, reached
     /// without touching the shards (which their threads use).
     private let batches: [[ShardBatch]]
@@ -35,31 +42,46 @@ public final class ShardedDecode {
     /// of 8 kept both cores busiest; longer rings bought little and cost memory).
     static let roundBytes = 1 << 19
 
-    /// `threads` decoding threads (at least 1, at most 255) besides the caller's, which reads;
+    /// Shards per decoding thread: enough that the busiest connections need not share one.
+    static let shardsPerThread = 4
+    /// Batches of all shards in the ring, by default: 8 rounds for 2 threads, fewer for more
+    /// (each batch keeps its memory, up to `ShardBatch.keptCapacity`).
+    static let batchesInFlight = 64
+
+    /// `threads` decoding threads (at least 1, at most 63) besides the caller's, which reads;
     /// nil when the system would not start them.
     public init?(
         options: DecodePipeline.Options, format: EventLineWriter.Format, threads: Int, output: OutputStream,
-        roundPackets: Int = 4096, ringSize: Int = 8
+        roundPackets: Int = 4096, ringSize: Int? = nil
     ) {
         precondition(!options.collectStatistics, "a sharded decode writes lines, not statistics")
         streams = CaptureStreams(limits: options.reassembly, serverPorts: options.hints.serverPorts)
-        let count = min(max(threads, 1), Int(UInt8.max))
-        self.ringSize = max(ringSize, 2)
+        self.threads = min(max(threads, 1), 63)
+        let count = self.threads * Self.shardsPerThread
+        self.ringSize = max(ringSize ?? Self.batchesInFlight / count, 2)
         batches = (0..<self.ringSize).map { _ in (0..<count).map { _ in ShardBatch() } }
         shards = (0..<count).map { [batches] shard in
             DecodeShard(options: options, format: format, ring: batches.map { $0[shard] })
         }
+        schedule = ShardSchedule(shards: count)
         self.output = output
         self.roundPackets = max(roundPackets, 1)
         order = Array(repeating: [], count: self.ringSize)
-        var started = 0
-        for shard in shards {
-            guard shard.start() else {
-                for running in shards.prefix(started) { running.stop() }
+        for started in 0..<self.threads {
+            let (shards, schedule, exited) = (shards, schedule, exited)
+            let running = DecodeThread.start {
+                while let (shard, round) = schedule.take() {
+                    shards[shard].decode(round: round)
+                    schedule.finished(shard)
+                }
+                exited.signal()
+            }
+            guard running else {
+                schedule.stop()
+                for _ in 0..<started { exited.wait() }
                 finished = true
                 return nil
             }
-            started += 1
         }
     }
 
@@ -100,7 +122,8 @@ public final class ShardedDecode {
         streams.finish { route($0, slot: slot, now: now) }
         endRound()
         while writtenRounds < submittedRounds { writeOldestRound() }
-        for shard in shards { shard.stop() }
+        schedule.stop()
+        for _ in 0..<threads { exited.wait() }
         finished = true
     }
 
@@ -119,14 +142,14 @@ public final class ShardedDecode {
         order[slot].append(UInt8(truncatingIfNeeded: index))
     }
 
-    /// Hands the round's batches to the threads; when the ring is full, first writes the
-    /// oldest round out (waiting for it to be decoded).
+    /// Hands the round's batches to the threads; when the ring is full, writes the oldest round
+    /// out (decoding what of it no thread has taken yet).
     private func endRound() {
         packetsInRound = 0
         bytesInRound = 0
         let slot = submittedRounds % ringSize
         guard !order[slot].isEmpty else { return }
-        for shard in shards { shard.submit() }
+        schedule.submitRound()
         submittedRounds += 1
         if submittedRounds - writtenRounds == ringSize { writeOldestRound() }
     }
@@ -135,7 +158,7 @@ public final class ShardedDecode {
     /// shard are one run of its lines, and the runs go out by one writev(2) per thousand.
     private func writeOldestRound() {
         let slot = writtenRounds % ringSize
-        for shard in shards { shard.waitForRound() }
+        schedule.waitFor(round: writtenRounds) { [shards] shard, round in shards[shard].decode(round: round) }
         var next = [Int](repeating: 0, count: shards.count)
         var runs: [(shard: Int, lines: Range<Int>)] = []
         let events = order[slot]

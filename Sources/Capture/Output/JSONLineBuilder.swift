@@ -29,6 +29,9 @@ public struct JSONLineBuilder: ~Copyable {
 
     public var isEmpty: Bool { count == 0 }
 
+    /// Bytes of memory held, written or not (it grows to the longest run of lines written).
+    public var allocatedCapacity: Int { capacity }
+
     /// What was written, for the duration of `body` (to hand it to write(2) without a copy).
     public func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
         try body(UnsafeRawBufferPointer(start: base, count: count))
