@@ -54,20 +54,27 @@ final class ShardBatch: @unchecked Sendable {
         (first == 0 ? 0 : ends[first - 1])..<ends[end - 1]
     }
 
-    /// What a batch keeps of its memory between rounds: more than a whole round's lines (so a
-    /// busy shard does not allocate, and fault in, fresh memory every round), less than what a
-    /// few huge messages leave behind, which every batch of the ring would otherwise keep.
-    static let keptCapacity = 2 << 20
+    /// What a batch keeps of its memory between rounds: what it used, twice over, and at least
+    /// `minimumKept`. A batch that kept its largest round would keep, with every batch of the
+    /// ring, the peaks of the whole capture: memory that grows with the file.
+    static let minimumKept = 64 << 10
 
-    /// Empty again, keeping its memory for the next round up to `keptCapacity`.
+    /// Empty again, keeping its memory for the next round as far as this round needed it.
     func reset() {
-        inputs.removeAll(keepingCapacity: inputs.capacity <= Self.keptCapacity / 16)
-        bytes.removeAll(keepingCapacity: bytes.capacity <= Self.keptCapacity)
-        if lines.allocatedCapacity > Self.keptCapacity {
-            lines = JSONLineBuilder(capacity: 1 << 16)
+        let keptBytes = max(Self.minimumKept, 2 * bytes.count)
+        if bytes.capacity > 2 * keptBytes {
+            bytes = []
+            bytes.reserveCapacity(keptBytes)
+        } else {
+            bytes.removeAll(keepingCapacity: true)
+        }
+        let keptLines = max(Self.minimumKept, 2 * lines.count)
+        if lines.allocatedCapacity > 2 * keptLines {
+            lines = JSONLineBuilder(capacity: keptLines)
         } else {
             lines.removeAll()
         }
-        ends.removeAll(keepingCapacity: ends.capacity <= Self.keptCapacity / 8)
+        inputs.removeAll(keepingCapacity: inputs.capacity <= 4 * max(inputs.count, 256))
+        ends.removeAll(keepingCapacity: ends.capacity <= 4 * max(ends.count, 256))
     }
 }

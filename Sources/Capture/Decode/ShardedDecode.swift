@@ -44,9 +44,9 @@ public final class ShardedDecode {
 
     /// Shards per decoding thread: enough that the busiest connections need not share one.
     static let shardsPerThread = 4
-    /// Batches of all shards in the ring, by default: 8 rounds for 2 threads, fewer for more
-    /// (each batch keeps its memory, up to `ShardBatch.keptCapacity`).
-    static let batchesInFlight = 64
+    /// Batches of all shards in the ring, by default: 4 rounds for 2 threads (at least 2 for
+    /// more), so what is in flight does not grow with the thread count.
+    static let batchesInFlight = 32
 
     /// `threads` decoding threads (at least 1, at most 63) besides the caller's, which reads;
     /// nil when the system would not start them.
