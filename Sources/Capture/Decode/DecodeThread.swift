@@ -4,9 +4,9 @@ internal import Glibc
 internal import Musl
 #endif
 
-/// Runs a closure on a thread of its own. A decode shard blocks on semaphores between rounds,
-/// and Dispatch's pool runs no more blocking tasks than there are CPUs before it adds threads
-/// (slowly), so shards queued behind each other would stall the rounds.
+/// Runs a closure on a thread of its own. A decoding thread blocks between rounds while it
+/// waits for work, and Dispatch's pool runs no more blocking tasks than there are CPUs before
+/// it adds threads (slowly): threads queued behind each other there stalled every round.
 enum DecodeThread {
     private final class Body {
         let run: () -> Void
