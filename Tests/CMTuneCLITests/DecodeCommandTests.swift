@@ -283,6 +283,50 @@ struct DecodeCommandTests {
         #expect(absurdResult.error.contains("absurd.pcap"))
     }
 
+    /// An MQTT client and server on loopback: one CONNECT, one CONNACK.
+    static let connectOverLoopback = """
+        import socket, sys, threading
+        port = int(sys.argv[1])
+        server = socket.socket(); server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", port)); server.listen(1)
+        def serve():
+            peer, _ = server.accept(); peer.recv(100); peer.sendall(bytes([0x20, 2, 0, 0])); peer.recv(100); peer.close()
+        thread = threading.Thread(target=serve); thread.start()
+        client = socket.create_connection(("127.0.0.1", port))
+        body = b"\\x00\\x04MQTT\\x04\\x02\\x00\\x3c\\x00\\x0alive-lines"
+        client.sendall(bytes([0x10, len(body)]) + body); client.recv(10); client.close(); thread.join()
+        """
+
+    @Test("a live capture shows each message's line while it runs, not when it ends", .needsRoot)
+    func liveLines() throws {
+        try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
+        let directory = try TemporaryDirectory()
+        let port = Int.random(in: 20_000...40_000)
+        let output = directory.path + "/lines.txt"
+        FileManager.default.createFile(atPath: output, contents: nil)
+        let capture = Process()
+        capture.executableURL = URL(fileURLWithPath: CMTuneBinary.path)
+        capture.arguments = ["capture", "-i", "lo", "-f", "tcp port \(port)", "--port", "\(port)=mqtt"]
+        capture.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        capture.standardError = FileHandle.nullDevice
+        try capture.run()
+        defer {
+            kill(capture.processIdentifier, SIGINT)
+            capture.waitUntilExit()
+        }
+        Thread.sleep(forTimeInterval: 0.6)
+        let peers = try runCommand(["python3", "-c", Self.connectOverLoopback, "\(port)"])
+        try #require(peers.status == 0, "\(peers.error)")
+        // The capture keeps running: its lines must show up within a second or so.
+        var lines = ""
+        for _ in 0..<30 where !lines.contains("CONNACK") {
+            Thread.sleep(forTimeInterval: 0.1)
+            lines = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        }
+        #expect(capture.isRunning)
+        #expect(lines.contains("CONNECT     clientId=live-lines") && lines.contains("CONNACK"), "\(lines)")
+    }
+
     @Test("a bad BPF filter or interface is a clear error, exit status 2", .needsRoot)
     func badFilter() throws {
         try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
