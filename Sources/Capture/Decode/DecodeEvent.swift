@@ -56,6 +56,14 @@ public enum DecodeEvent: Sendable {
 
 extension DecodeEvent {
     /// The connection the event belongs to.
+    /// An MQTT or CMP message (not a stream event).
+    var isMessage: Bool {
+        switch self {
+        case .message, .cmpMessage: true
+        default: false
+        }
+    }
+
     public var connection: TCPConnection {
         switch self {
         case .message(let message): return message.connection
