@@ -93,7 +93,7 @@ extension CMTune {
             let filter = try filters.filter()
             // -w alone only writes the file, as tcpdump -w; asking for a format or a filter shows lines too.
             let quietFile = write != nil && !json && !stats && filter.isEmpty
-            let output = DecodeOutput(format: stats || quietFile ? .none : json ? .json : .text, quiet: true)
+            let output = DecodeOutput(format: stats || quietFile ? nil : json ? .json : .text, quiet: true)
             let pipeline = DecodePipeline(options: .init(hints: hints, collectStatistics: stats, filter: filter)) { output.emit($0) }
             output.nameClients { [unowned pipeline] in pipeline.client(of: $0) }
 

@@ -65,11 +65,11 @@ extension CMTune {
             var hints = ProtocolHints.defaults
             for port in ports { _ = hints.add(port) }
             let options = DecodePipeline.Options(hints: hints, maximumMessageSize: maxMessageSize, collectStatistics: stats, filter: try filters.filter())
-            let output = DecodeOutput(format: stats ? .none : json ? .json : .text, quiet: false)
+            let output = DecodeOutput(format: stats ? nil : json ? .json : .text, quiet: false)
             let threads = threads ?? ShardedDecode.defaultThreads
             // Lines from several threads when there are cores for them; statistics count across
             // connections, so they are gathered on one.
-            if let format = output.lineFormat, !stats, threads > 1,
+            if let format = output.format, threads > 1,
                 let decode = ShardedDecode(options: options, format: format, threads: threads, output: output.stream)
             {
                 let failed = read(into: output) { decode.process($0) }

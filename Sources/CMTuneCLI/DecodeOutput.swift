@@ -4,9 +4,8 @@ import HostKit
 /// Where decode events go: text lines, JSON lines, or nowhere (statistics only), through one
 /// buffered stream; progress on a terminal's stderr for long runs.
 final class DecodeOutput {
-    enum Format { case text, json, none }
-
-    let format: Format
+    /// The format of the lines, nil without lines (statistics only).
+    let format: EventLineWriter.Format?
     let stream = Capture.OutputStream()
     @exclusivity(unchecked) private var lines = JSONLineBuilder()
     private let writer: EventLineWriter?
@@ -14,20 +13,13 @@ final class DecodeOutput {
     @exclusivity(unchecked) private var lastProgress = 0.0
     private var progressShown = false
 
-    init(format: Format, quiet: Bool) {
+    init(format: EventLineWriter.Format?, quiet: Bool) {
         self.format = format
-        switch format {
-        case .json: writer = EventLineWriter(format: .json)
-        case .text: writer = EventLineWriter(format: .text)
-        case .none: writer = nil
-        }
+        writer = format.map(EventLineWriter.init)
         let console = Console()
         // Progress goes to stderr, and only when it cannot mix with lines on the same terminal.
-        showProgress = !quiet && Console.standardErrorIsTerminal && (format == .none || !console.isTerminal)
+        showProgress = !quiet && Console.standardErrorIsTerminal && (format == nil || !console.isTerminal)
     }
-
-    /// The format of the lines, nil without lines (statistics only).
-    var lineFormat: EventLineWriter.Format? { writer?.format }
 
     func emit(_ event: DecodeEvent) {
         guard let writer else { return }

@@ -47,17 +47,14 @@ public final class DecodePipeline {
     public var undecodedConnections: Int { decoder.undecodedConnections }
 
     public func process(_ packet: CapturedPacket) {
-        let time = packet.timestamp
-        decoder.see(time)
-        // The closure captures the time alone: capturing the packet would copy it per event.
-        streams.process(packet) { [streams] in decoder.handle($0, now: streams.latestTimestamp ?? time) }
+        decoder.see(packet.timestamp)
+        streams.process(packet) { decoder.handle($0, now: $1) }
     }
 
     /// End of input: delivers what is buffered around holes, closes every connection and
     /// reports what was left unanswered.
     public func finish() {
-        let now = streams.latestTimestamp ?? CaptureTimestamp(seconds: 0, nanoseconds: 0)
-        streams.finish { decoder.handle($0, now: now) }
+        streams.finish { decoder.handle($0, now: $1) }
     }
 
     /// The client id (MQTT) or user (CMP) of a connection being decoded, once it said.

@@ -105,10 +105,7 @@ public final class ShardedDecode {
             for shard in shards { shard.startClock(at: packet.timestamp) }
         }
         let slot = submittedRounds % ringSize
-        let time = packet.timestamp
-        streams.process(packet) { [streams] event in
-            route(event, slot: slot, now: streams.latestTimestamp ?? time)
-        }
+        streams.process(packet) { route($0, slot: slot, now: $1) }
         packetsInRound += 1
         if packetsInRound >= roundPackets || bytesInRound >= Self.roundBytes { endRound() }
     }
@@ -118,8 +115,7 @@ public final class ShardedDecode {
     public func finish() {
         guard !finished else { return }
         let slot = submittedRounds % ringSize
-        let now = streams.latestTimestamp ?? CaptureTimestamp(seconds: 0, nanoseconds: 0)
-        streams.finish { route($0, slot: slot, now: now) }
+        streams.finish { route($0, slot: slot, now: $1) }
         endRound()
         while writtenRounds < submittedRounds { writeOldestRound() }
         schedule.stop()

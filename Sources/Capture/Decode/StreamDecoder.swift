@@ -152,14 +152,13 @@ public final class StreamDecoder {
         if !filter.isEmpty, !filter.admits(event, client: client(of: event)) { return }
         if !options.collectStatistics, event.isMessage {
             // The common case first, without a switch that binds: switching copied the whole
-            // event (216 bytes) to a temporary per message.
+            // event (216 bytes) to a temporary per message, and binding the message retains
+            // what it holds, costs that `--json` and text output do not need.
             return emit(event)
         }
         switch event {
         case .message, .cmpMessage:
-            // Tested before the message is bound: binding copies it (and retains what it holds),
-            // a cost per message that `--json` and text output do not need.
-            if options.collectStatistics { recordMessage(event) }
+            recordMessage(event)
         case .gap(_, _, let missing, _, _):
             statistics.gaps += 1
             statistics.gapBytes += missing
