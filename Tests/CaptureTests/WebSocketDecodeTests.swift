@@ -153,6 +153,9 @@ struct WebSocketDecodeTests {
         neither.finish()
         let neitherEvents = decode(neither.packets)
         #expect(neitherEvents.count == 1 && neitherEvents.first?.typeName == "DECODE_ERROR")
+        if case .streamError(_, _, _, let message, _, _)? = neitherEvents.first {
+            #expect(message.contains("neither MQTT nor CMP"), "\(message)")
+        }
     }
 
     @Test("a broken frame or a gap ends that direction only, with a DECODE_ERROR; the messages before are kept")
@@ -183,6 +186,16 @@ struct WebSocketDecodeTests {
         if case .streamError(_, _, _, let message, _, _)? = compressedEvents.last {
             #expect(message.contains("permessage-deflate"))
         }
+
+        // A text frame without RSV1 is not compressed: its MQTT decodes (MQTT asks for binary
+        // frames, but a decoder reads what was sent).
+        var text = ConversationBuilder(version: .v5, serverPort: 8080)
+        text.sendRaw(upgradeRequest("mqtt"), fromClient: true)
+        text.sendRaw(upgradeResponse("mqtt"), fromClient: false)
+        text.sendRaw(frame(0x1, mqttBytes(.connect(.init(version: .v5, clientID: "c3", keepAlive: 10)), .v5), masked: true), fromClient: true)
+        text.sendRaw(frame(0x1, mqttBytes(.pingRequest, .v5), masked: true), fromClient: true)
+        text.finish()
+        #expect(decode(text.packets).map(\.typeName) == ["CONNECT", "PINGREQ", "UNANSWERED"])
 
         // A client segment in the middle never captured.
         var packets = Self.mqttOverWebSocket().0.packets

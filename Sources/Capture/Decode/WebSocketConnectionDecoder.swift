@@ -126,7 +126,7 @@ final class WebSocketConnectionDecoder {
             try reader.read(bytes) { piece in
                 guard !lost[side] else { return }
                 switch piece {
-                case .frame(opcode: 0x1, _, let reserved, _, _), .frame(opcode: 0x2, _, let reserved, _, _) where reserved & 0b100 != 0:
+                case .frame(let opcode, _, let reserved, _, _) where (opcode == 0x1 || opcode == 0x2) && reserved & 0b100 != 0:
                     // RSV1 on a message's first frame: compressed (RFC 7692). The bytes inside are
                     // deflate, not MQTT or CMP; say so rather than misread them.
                     give(
