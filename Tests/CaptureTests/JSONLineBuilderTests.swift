@@ -81,14 +81,37 @@ struct JSONLineBuilderTests {
         #expect(builder.count == expected.count && builder.bytes == expected)
     }
 
-    @Test("base64 inside a line equals Base64.encode for every length around a block")
+    @Test("base64 inside a line equals Base64.encode and Foundation's for every length around the six-byte blocks")
     func base64InLine() {
-        for length in 0..<10 {
+        for length in 0..<40 {
             let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 77 &+ 200) }
             var builder = JSONLineBuilder()
             builder.base64(bytes)
-            #expect(String(decoding: builder.bytes, as: UTF8.self) == "\"" + Base64.encode(bytes) + "\"")
+            let text = String(decoding: builder.bytes, as: UTF8.self)
+            #expect(text == "\"" + Base64.encode(bytes) + "\"")
+            #expect(text == "\"" + Data(bytes).base64EncodedString() + "\"", "length \(length)")
         }
+    }
+
+    @Test("timestamps: the seconds' digits kept from the line before are those of the second asked for")
+    func timestamps() {
+        var builder = JSONLineBuilder(capacity: 1)
+        let times: [(Int64, Int)] = [
+            (1_795_781_085, 108_562), (1_795_781_085, 7), (1_795_781_086, 999_999), (1_795_781_086, 0), (0, 5), (0, 6), (-3, 1),
+            (-3, 2), (Int64.max, 1), (Int64.min, 2), (1_795_781_085, 1),
+        ]
+        var expected = ""
+        for (index, (seconds, micros)) in times.enumerated() {
+            if index == 7 {
+                // Emptied between lines: the kept digits do not depend on what the buffer holds.
+                builder.removeAll()
+                expected = ""
+            }
+            builder.timestamp(seconds: seconds, microseconds: micros)
+            builder.endLine()
+            expected += String(seconds) + "." + String(repeating: "0", count: 6 - String(micros).count) + String(micros) + "\n"
+        }
+        #expect(String(decoding: builder.bytes, as: UTF8.self) == expected)
     }
 
     @Test("integers print as Swift prints them at every digit count, both signs and the extremes")

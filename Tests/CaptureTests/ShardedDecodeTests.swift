@@ -27,7 +27,7 @@ struct ShardedDecodeTests {
         var template = Array("/tmp/cmtune-sharded-XXXXXX".utf8CString)
         let descriptor = mkstemp(&template)
         try #require(descriptor >= 0)
-        let path = String(cString: template)
+        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer {
             close(descriptor)
             unlink(path)

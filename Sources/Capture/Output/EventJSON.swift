@@ -18,10 +18,16 @@ public enum EventJSON {
 
         @exclusivity(unchecked) private var heads: [UInt64: [UInt8]] = [:]
         @exclusivity(unchecked) private var contexts: [UInt64: MQTTContext] = [:]
-        /// The last direction written: a segment usually carries several messages in a row.
+        /// The last direction written (a segment usually carries several messages in a row),
+        /// its head and context copied into builders: lines copy from them without touching a
+        /// reference count, which copying arrays out of this class did twice per line.
         @exclusivity(unchecked) private var lastKey: UInt64 = .max
-        @exclusivity(unchecked) private var lastHead: [UInt8] = []
-        @exclusivity(unchecked) private var lastContext: MQTTContext?
+        @exclusivity(unchecked) private var lastHead = JSONLineBuilder(capacity: 128)
+        @exclusivity(unchecked) private var lastContextBytes = JSONLineBuilder(capacity: 256)
+        @exclusivity(unchecked) private var lastClientID: String?
+        @exclusivity(unchecked) private var lastVersion = MQTTVersion.v3_1_1
+        @exclusivity(unchecked) private var lastVersionAssumed = false
+        @exclusivity(unchecked) private var hasLastContext = false
         static let limit = 65_536
 
         /// The client id or user of a connection, for the lines of stream events, which carry
@@ -58,24 +64,33 @@ public enum EventJSON {
             let key = Self.key(message.connection, message.direction)
             if key != lastKey {
                 lastKey = key
-                lastHead = head(message.connection, message.direction, .mqtt)
-                lastContext = contexts[key]
+                lastHead.replace(with: head(message.connection, message.direction, .mqtt))
+                remember(contexts[key])
             }
             json.key("ts")
             json.timestamp(seconds: message.timestamp.seconds, microseconds: Int(message.timestamp.nanoseconds / 1000))
             json.raw(lastHead)
             json.field("type", message.packet.type.name)
-            if let context = lastContext, context.clientID == message.clientID, context.version == message.version,
-                context.versionAssumed == message.versionAssumed
+            if !hasLastContext || lastClientID != message.clientID || lastVersion != message.version
+                || lastVersionAssumed != message.versionAssumed
             {
-                return json.raw(context.bytes)
+                let context = MQTTContext(
+                    clientID: message.clientID, version: message.version, versionAssumed: message.versionAssumed,
+                    bytes: Self.context(message))
+                if contexts.count >= Self.limit { contexts.removeAll(keepingCapacity: true) }
+                contexts[key] = context
+                remember(context)
             }
-            let context = MQTTContext(
-                clientID: message.clientID, version: message.version, versionAssumed: message.versionAssumed, bytes: Self.context(message))
-            if contexts.count >= Self.limit { contexts.removeAll(keepingCapacity: true) }
-            contexts[key] = context
-            lastContext = context
-            json.raw(context.bytes)
+            json.raw(lastContextBytes)
+        }
+
+        private func remember(_ context: MQTTContext?) {
+            hasLastContext = context != nil
+            guard let context else { return }
+            lastClientID = context.clientID
+            lastVersion = context.version
+            lastVersionAssumed = context.versionAssumed
+            lastContextBytes.replace(with: context.bytes)
         }
 
         private static func context(_ message: DecodedMessage) -> [UInt8] {

@@ -16,6 +16,12 @@ public struct JSONLineBuilder: ~Copyable {
     private var commaBits: UInt64 = 0
     /// Open objects and arrays; JSON from cmtune never nests deeper than 64.
     private var depth = 0
+    /// The last `timestamp` seconds, and its digits (the first `cachedSecondsCount` bytes).
+    private var cachedSeconds = Int64.min
+    private var cachedSecondsDigits: SecondsDigits = (0, 0, 0)
+    private var cachedSecondsCount = 0
+    /// Room for the digits and sign of any `Int64`, stored at once.
+    private typealias SecondsDigits = (UInt64, UInt64, UInt64)
 
     public init(capacity: Int = 1 << 16) {
         self.capacity = max(capacity, 64)
@@ -48,6 +54,18 @@ public struct JSONLineBuilder: ~Copyable {
     public mutating func raw(_ json: [UInt8]) {
         separate()
         json.withUnsafeBytes { append($0) }
+    }
+
+    /// Appends what another builder holds, like `raw(_:)` with bytes.
+    public mutating func raw(_ other: borrowing JSONLineBuilder) {
+        separate()
+        other.withUnsafeBytes { append($0) }
+    }
+
+    /// Holds exactly `bytes` from now on (a cache of a line's constant part).
+    public mutating func replace(with bytes: [UInt8]) {
+        removeAll()
+        bytes.withUnsafeBytes { append($0) }
     }
 
     // MARK: Structure
@@ -168,10 +186,26 @@ public struct JSONLineBuilder: ~Copyable {
         count += kept + 1
     }
 
-    /// `seconds.micros` with six digits, without floating point.
+    /// `seconds.micros` with six digits, without floating point. The seconds' digits are kept
+    /// from the last call: every line starts with a time, and a capture's lines share their
+    /// second by the thousand.
     public mutating func timestamp(seconds: Int64, microseconds: Int) {
         separate()
-        appendDecimal(seconds)
+        if seconds == cachedSeconds {
+            let out = UnsafeMutableRawPointer(reserve(MemoryLayout.size(ofValue: cachedSecondsDigits)))
+            out.storeBytes(of: cachedSecondsDigits, as: SecondsDigits.self)
+            count += cachedSecondsCount
+        } else {
+            let start = count
+            appendDecimal(seconds)
+            if count - start <= MemoryLayout<SecondsDigits>.size {
+                cachedSeconds = seconds
+                cachedSecondsCount = count - start
+                withUnsafeMutableBytes(of: &cachedSecondsDigits) { cache in
+                    cache.baseAddress!.copyMemory(from: base + start, byteCount: count - start)
+                }
+            }
+        }
         let out = reserve(7)
         out[0] = UInt8(ascii: ".")
         var value = max(0, min(microseconds, 999_999))
@@ -290,24 +324,36 @@ public struct JSONLineBuilder: ~Copyable {
         appendDecimal(magnitude: value.magnitude, negative: value < 0)
     }
 
-    /// Digits written backwards straight into place, after counting them.
+    /// Digits written backwards straight into place, two at a time, after counting them.
     private mutating func appendDecimal(magnitude: UInt64, negative: Bool) {
+        if magnitude < 10 && !negative { return append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude)) }
         var digits = 1
-        var rest = magnitude
-        while rest >= 10 {
-            rest /= 10
+        var power: UInt64 = 10
+        while magnitude >= power {
             digits += 1
+            if digits == 20 { break }
+            power &*= 10
         }
         let size = digits + (negative ? 1 : 0)
         let out = reserve(size)
         if negative { out[0] = UInt8(ascii: "-") }
         var value = magnitude
-        var index = size - 1
-        repeat {
-            out[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
-            value /= 10
-            index -= 1
-        } while value > 0
+        var index = size
+        DecimalPairs.table.withUnsafeBufferPointer { pairs in
+            while value >= 100 {
+                let pair = pairs[Int(truncatingIfNeeded: value % 100)]
+                value /= 100
+                index -= 2
+                UnsafeMutableRawPointer(out + index).storeBytes(of: pair, as: UInt16.self)
+            }
+            if value >= 10 {
+                index -= 2
+                UnsafeMutableRawPointer(out + index).storeBytes(of: pairs[Int(truncatingIfNeeded: value)], as: UInt16.self)
+            } else {
+                index -= 1
+                out[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value)
+            }
+        }
         count += size
     }
 
@@ -358,6 +404,13 @@ public struct JSONLineBuilder: ~Copyable {
         Base64.encode(input, to: out + 1)
         out[size - 1] = UInt8(ascii: "\"")
         count += size
+    }
+}
+
+/// The two digits of 0 to 99, as they lie in memory.
+enum DecimalPairs {
+    static let table: [UInt16] = (0..<100).map { value in
+        (UInt16(UInt8(ascii: "0") + UInt8(value / 10)) | UInt16(UInt8(ascii: "0") + UInt8(value % 10)) << 8).littleEndian
     }
 }
 
@@ -418,12 +471,24 @@ public enum Base64 {
     }
 
     /// Four output bytes per three input bytes, at `output`, which has room for them: each
-    /// twelve bits become two symbols at once through `pairs`.
+    /// twelve bits become two symbols at once through `pairs`, and six input bytes (one
+    /// unaligned eight-byte load) become eight symbols (one eight-byte store).
     static func encode(_ input: UnsafeRawBufferPointer, to output: UnsafeMutablePointer<UInt8>) {
         pairs.withUnsafeBufferPointer { pairs in
             let raw = UnsafeMutableRawPointer(output)
             var out = 0
             var index = 0
+            while index + 8 <= input.count {
+                // The six bytes at `index` in the top 48 bits, first byte highest.
+                let word = UInt64(bigEndian: input.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                func pair(_ shift: UInt64) -> UInt64 {
+                    UInt64(UInt16(littleEndian: pairs[Int(truncatingIfNeeded: word >> shift) & 0xFFF]))
+                }
+                let symbols = pair(52) | pair(40) << 16 | pair(28) << 32 | pair(16) << 48
+                raw.storeBytes(of: symbols.littleEndian, toByteOffset: out, as: UInt64.self)
+                index += 6
+                out += 8
+            }
             while index + 3 <= input.count {
                 let value = Int(input[index]) << 16 | Int(input[index + 1]) << 8 | Int(input[index + 2])
                 raw.storeBytes(of: pairs[value >> 12], toByteOffset: out, as: UInt16.self)
