@@ -70,7 +70,7 @@ public enum EventJSON {
             json.key("ts")
             json.timestamp(seconds: message.timestamp.seconds, microseconds: Int(message.timestamp.nanoseconds / 1000))
             json.raw(lastHead)
-            json.field("type", message.packet.type.name)
+            json.field("type", message.packet.type.staticName)
             if !hasLastContext || lastClientID != message.clientID || lastVersion != message.version
                 || lastVersionAssumed != message.versionAssumed
             {

@@ -137,12 +137,12 @@ public struct JSONLineBuilder: ~Copyable {
 
     public mutating func null() {
         separate()
-        append("null")
+        append("null" as StaticString)
     }
 
     public mutating func bool(_ value: Bool) {
         separate()
-        append(value ? "true" : "false")
+        append(value ? "true" as StaticString : "false")
     }
 
     public mutating func int<I: BinaryInteger>(_ value: I) {
@@ -159,7 +159,7 @@ public struct JSONLineBuilder: ~Copyable {
     /// A number with up to `decimals` digits after the point (latencies in milliseconds).
     public mutating func number(_ value: Double, decimals: Int = 3) {
         separate()
-        guard value.isFinite else { return append("null") }
+        guard value.isFinite else { return append("null" as StaticString) }
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
         let scaled = (value * scale).rounded()

@@ -21,7 +21,8 @@ public enum MQTTPacketType: UInt8, Sendable, Hashable, CaseIterable, CustomStrin
     case auth = 15
 
     /// The spec's upper-case name, as tools (Wireshark, Zeek) print it: "CONNECT", "PUBACK", ...
-    public var name: String {
+    /// (static: a JSON line copies it without a String).
+    public var staticName: StaticString {
         switch self {
         case .connect: return "CONNECT"
         case .connAck: return "CONNACK"
@@ -40,6 +41,8 @@ public enum MQTTPacketType: UInt8, Sendable, Hashable, CaseIterable, CustomStrin
         case .auth: return "AUTH"
         }
     }
+
+    public var name: String { staticName.description }
 
     public var description: String { name }
 
