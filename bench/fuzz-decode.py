@@ -2,13 +2,15 @@
 """Mutated captures through `cmtune decode`: it must end with status 0 (read to the end) or 1 (a
 damaged file named on stderr), never a crash, whatever the bytes.
 
-    bench/fuzz-decode.py [--cases N] [--seed S] [--cmtune PATH] CAPTURE.pcap...
+    bench/fuzz-decode.py [--cases N] [--seed S] [--cmtune PATH] [--reference PATH] CAPTURE.pcap...
 
 Each case takes one of the captures (classic pcap; `editcap -F pcap` converts pcapng), mutates it
 (bytes of a few packets past their headers, a hostile MQTT or WebSocket sequence spliced into a payload,
 records dropped, duplicated or swapped, random bytes anywhere, a 32-bit field set to an extreme,
 a cut), and runs `cmtune decode CASE --json` (on a thread per CPU), `--json --threads 1` (whose
-lines must be the same) and `--stats`. A failing case is kept as
+lines must be the same) and `--stats`. With `--reference OTHER-CMTUNE` (a build of an earlier
+commit, to check that a change kept the output), the text output runs too and every mode's output
+and status must equal the other build's. A failing case is kept as
 bench/out/fuzz/decode-N-MODE.pcap. Python 3 standard library only.
 """
 
@@ -102,10 +104,14 @@ def main():
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cmtune", default=os.environ.get("CMTUNE", ".build/release/cmtune"))
+    parser.add_argument("--reference", help="another cmtune whose output must be the same")
     options = parser.parse_args()
     # Paths as the caller gave them; then work from the repository root, like the other scripts.
     captures = [os.path.abspath(path) for path in options.captures]
     options.cmtune = os.path.abspath(options.cmtune) if os.sep in options.cmtune else options.cmtune
+    if options.reference:
+        options.reference = os.path.abspath(options.reference)
+    modes = ("--json", "--json --threads 1", "--stats") + (("",) if options.reference else ())
     os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
     rng = random.Random(options.seed)
     seeds = [open(path, "rb").read() for path in captures]
@@ -116,7 +122,7 @@ def main():
         case = mutate(rng.choice(seeds), rng)
         open(case_path, "wb").write(case)
         lines = {}
-        for mode in ("--json", "--json --threads 1", "--stats"):
+        for mode in modes:
             start = time.time()
             try:
                 run = subprocess.run([options.cmtune, "decode", case_path] + mode.split(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
@@ -127,9 +133,13 @@ def main():
             slowest = max(slowest, time.time() - start)
             if mode == "--json --threads 1" and status in (0, 1) and lines.get("--json") != lines.get(mode):
                 status, error = "lines differ from the decode on several threads", ""
+            if options.reference and status in (0, 1):
+                other = subprocess.run([options.reference, "decode", case_path] + mode.split(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+                if (other.returncode, other.stdout) != (status, lines[mode]):
+                    status, error = f"output differs from {options.reference}'s (status {other.returncode})", ""
             if status not in (0, 1) or (status == 1 and not error.strip()):
                 failures += 1
-                kept = f"bench/out/fuzz/decode-{n}-{mode[2:].replace(' --', '-').replace(' ', '')}.pcap"
+                kept = f"bench/out/fuzz/decode-{n}-{mode[2:].replace(' --', '-').replace(' ', '') or 'text'}.pcap"
                 open(kept, "wb").write(case)
                 print(f"case {n} {mode}: status {status}: {error.strip()[:300]} (kept as {kept})", flush=True)
         if n % 200 == 0:

@@ -14,7 +14,13 @@ public final class EventLineWriter {
     public func write(_ event: DecodeEvent, into lines: inout JSONLineBuilder) {
         switch format {
         case .json: EventJSON.write(event, into: &lines, cache: cache)
-        case .text: lines.textLine(text.line(event))
+        case .text:
+            if case .message(let message) = event {
+                text.write(message, into: &lines)
+                lines.endLine()
+            } else {
+                lines.textLine(text.line(event))
+            }
         }
     }
 

@@ -16,24 +16,9 @@ public struct EventText {
     public mutating func line(_ event: DecodeEvent) -> String {
         switch event {
         case .message(let message):
-            // One string grown in place: interpolating padded pieces made a string per piece.
-            var text = ""
-            text.reserveCapacity(200)
-            appendTime(message.timestamp, to: &text)
-            text += " "
-            // A client that sent an empty id (the broker assigns one) is shown by its address.
-            let client = message.clientID.flatMap { $0.isEmpty ? nil : $0 } ?? message.connection.client.description
-            appendPadded(client, 24, to: &text)
-            text += message.direction == .clientToServer ? " -> " : " <- "
-            appendPadded(message.packet.type.name, 11, to: &text)
-            text += " "
-            text += fields(message)
-            while text.utf8.last == UInt8(ascii: " ") { text.removeLast() }
-            if let latency = message.latency { text += "  (\(millis(latency)) after request)" }
-            let problems = message.packet.problems + message.notes
-            if !problems.isEmpty { text += "  !! " + problems.joined(separator: "; ") }
-            if message.versionAssumed { text += assumptionNote(message) }
-            return text
+            var text = JSONLineBuilder(capacity: 256)
+            write(message, into: &text)
+            return text.string(from: 0)
         case .cmpMessage(let message):
             return cmpLine(message)
         case .gap(let connection, let direction, let missing, let timestamp, _):
@@ -68,26 +53,39 @@ public struct EventText {
 
     private var assumptionShown = Set<UInt64>()
 
-    private mutating func assumptionNote(_ message: DecodedMessage) -> String {
+    mutating func assumptionNote(_ message: borrowing DecodedMessage) -> String {
         guard assumptionShown.insert(message.connection.id).inserted else { return "" }
         return "  (capture started after CONNECT: decoded as MQTT \(message.version))"
     }
 
     mutating func time(_ timestamp: CaptureTimestamp) -> String {
-        pad(relative(timestamp), 11, right: true)
+        var text = JSONLineBuilder(capacity: 32)
+        writeTime(timestamp, into: &text)
+        return text.string(from: 0)
     }
 
-    /// Seconds since the first message, to the microsecond: `12.000345`, or `-0.000120` for a
-    /// packet stamped before it (captures merged from several queues or files go back in time).
-    /// Capture times are clamped to 2^40 s, so the microseconds fit in 64 bits.
-    private mutating func relative(_ timestamp: CaptureTimestamp) -> String {
+    /// Seconds since the first message, to the microsecond (`12.000345`, or `-0.000120` for a
+    /// packet stamped before it: captures merged from several queues or files go back in time),
+    /// right-aligned in 11 columns. Capture times are clamped to 2^40 s, so the microseconds
+    /// fit in 64 bits.
+    mutating func writeTime(_ timestamp: CaptureTimestamp, into text: inout JSONLineBuilder) {
         if start == nil { start = timestamp }
         let micro = Int64((timestamp.seconds(since: start!) * 1_000_000).rounded())
-        let fraction = String(micro.magnitude % 1_000_000)
-        return (micro < 0 ? "-" : "") + String(micro.magnitude / 1_000_000) + "." + Self.zeros.prefix(6 - fraction.utf8.count) + fraction
+        let whole = micro.magnitude / 1_000_000
+        var digits = 1
+        var rest = whole
+        while rest >= 10 {
+            rest /= 10
+            digits += 1
+        }
+        text.spaces(11 - (micro < 0 ? 1 : 0) - digits - 7)
+        if micro < 0 { text.text("-") }
+        text.decimal(whole)
+        text.text(".")
+        text.zeroPadded(micro.magnitude % 1_000_000, digits: 6)
     }
 
-    private func fields(_ message: DecodedMessage) -> String {
+    func fields(_ message: borrowing DecodedMessage) -> String {
         switch message.packet.body {
         case .connect(let connect):
             var parts = ["clientId=\(connect.clientID.text)", "v=\(connect.version?.description ?? "level \(connect.protocolLevel)")", "keepAlive=\(connect.keepAlive)"]
@@ -99,17 +97,11 @@ public struct EventText {
             return parts.joined(separator: " ") + properties(connect.properties)
         case .connAck(let ack):
             return "\(ack.reasonCode.name(in: .connAck, version: message.version))\(ack.sessionPresent ? " sessionPresent" : "")" + properties(ack.properties)
-        case .publish(let publish):
-            // Appended in place, not joined from an array: the line of the hot message.
-            var text = "topic=" + (message.topic ?? publish.topic).text + " q" + String(publish.qos.rawValue)
-            if let alias = message.topicAlias { text += " alias=" + String(alias) }
-            if let id = publish.packetID { text += " id=" + String(id) }
-            if publish.retain { text += " retain" }
-            if publish.dup { text += " dup" }
-            text += " len=" + String(publish.payload.readableBytes) + " " + preview(publish.payload)
-            return text + properties(publish.properties)
-        case .pubAck(let ack), .pubRec(let ack), .pubRel(let ack), .pubComp(let ack):
-            return "id=\(ack.packetID)" + (ack.reasonCode.map { " \($0.name(in: message.packet.type, version: message.version))" } ?? "")
+        case .publish, .pubAck, .pubRec, .pubRel, .pubComp:
+            // Written byte by byte by `writeFields`.
+            var text = JSONLineBuilder(capacity: 128)
+            writeFields(message, into: &text)
+            return text.string(from: 0)
         case .subscribe(let subscribe):
             return "id=\(subscribe.packetID) " + subscribe.subscriptions.map { "\($0.filter.text) q\($0.qos.rawValue)" }.joined(separator: ", ")
         case .subAck(let ack):
@@ -127,68 +119,29 @@ public struct EventText {
         }
     }
 
-    private func properties(_ properties: MQTTProperties) -> String {
+    func properties(_ properties: MQTTProperties) -> String {
         properties.isEmpty ? "" : " props=" + properties.map(\.description).joined(separator: ",")
     }
 
     func preview(_ payload: ByteBuffer) -> String {
-        let bytes = payload.getBytes(at: payload.readerIndex, length: min(payload.readableBytes, payloadPreview)) ?? []
-        let cut = payload.readableBytes > payloadPreview ? "…" : ""
-        // Printable ASCII (most payloads) is shown as it is: no per-character pass.
-        if bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
-            return "\"" + String(decoding: bytes, as: UTF8.self) + cut + "\""
-        }
-        if UTF8Check.isValid(bytes) || cut == "…" && UTF8Check.isValid(bytes.dropLast(3)) {
-            let text = String(decoding: bytes, as: UTF8.self).map { $0.isNewline ? " " : $0 }
-            return "\"" + String(text) + cut + "\""
-        }
-        let shown = bytes.prefix(payloadPreview / 2)
-        let hex = String(unsafeUninitializedCapacity: shown.count * 2) { out in
-            let digits: StaticString = "0123456789abcdef"
-            for (index, byte) in shown.enumerated() {
-                out[2 * index] = digits.utf8Start[Int(byte >> 4)]
-                out[2 * index + 1] = digits.utf8Start[Int(byte & 0xF)]
-            }
-            return shown.count * 2
-        }
-        return "0x" + hex + cut
+        var text = JSONLineBuilder(capacity: 128)
+        writePreview(payload, into: &text)
+        return text.string(from: 0)
     }
 
     /// `12.5 ms`, or `0.023 ms` under a millisecond (acks on a LAN come in microseconds, which
     /// one decimal would show as 0.0); a latency below zero (an answer stamped before its
     /// request) keeps its sign.
-    func millis(_ seconds: Double) -> String {
-        let micro = Int64((seconds * 1_000_000).rounded())
-        let sign = micro < 0 ? "-" : ""
-        let magnitude = micro.magnitude
-        if magnitude < 1000 {
-            let digits = String(magnitude)
-            return sign + "0." + Self.zeros.prefix(3 - digits.utf8.count) + digits + " ms"
-        }
-        let tenths = (magnitude + 50) / 100
-        return sign + "\(tenths / 10).\(tenths % 10) ms"
+    public func millis(_ seconds: Double) -> String {
+        var text = JSONLineBuilder(capacity: 32)
+        writeMillis(seconds, into: &text)
+        return text.string(from: 0)
     }
 
-    /// `time(_:)`, appended.
-    private mutating func appendTime(_ timestamp: CaptureTimestamp, to text: inout String) {
-        let time = relative(timestamp)
-        if time.utf8.count < 11 { text += Self.spaces.prefix(11 - time.utf8.count) }
-        text += time
-    }
-
-    /// `pad(_:_:)`, appended.
-    private func appendPadded(_ value: String, _ width: Int, to text: inout String) {
-        text += value
-        let count = Self.columns(value)
-        if count < width { text += Self.spaces.prefix(width - count) }
-    }
-
-    private static let spaces = String(repeating: " ", count: 32)
-    private static let zeros = String(repeating: "0", count: 6)
 
     /// Characters, not bytes, decide the width; for ASCII (nearly every id) they agree, and
     /// counting bytes spares the grapheme breaking.
-    private static func columns(_ text: String) -> Int {
+    static func columns(_ text: String) -> Int {
         text.utf8.allSatisfy({ $0 < 0x80 }) ? text.utf8.count : text.count
     }
 

@@ -7,10 +7,10 @@
 /// for a uniqueness check and a capacity check, and that was most of a decode's time.
 /// Noncopyable, so the memory has exactly one owner and no copy-on-write check is needed.
 public struct JSONLineBuilder: ~Copyable {
-    private var base: UnsafeMutablePointer<UInt8>
+    private(set) var base: UnsafeMutablePointer<UInt8>
     private var capacity: Int
     /// Bytes written so far.
-    public private(set) var count = 0
+    public internal(set) var count = 0
     /// Whether the next value at each open level needs a comma first, as bits (level 0 is the
     /// lowest bit), so opening and closing a level touches no array.
     private var commaBits: UInt64 = 0
@@ -270,7 +270,7 @@ public struct JSONLineBuilder: ~Copyable {
 
     /// Room for `size` more bytes; the caller stores them and adds to `count`.
     @inline(__always)
-    private mutating func reserve(_ size: Int) -> UnsafeMutablePointer<UInt8> {
+    mutating func reserve(_ size: Int) -> UnsafeMutablePointer<UInt8> {
         if _slowPath(count + size > capacity) { grow(to: count + size) }
         return base + count
     }
@@ -286,23 +286,23 @@ public struct JSONLineBuilder: ~Copyable {
     }
 
     @inline(__always)
-    private mutating func append(_ byte: UInt8) {
+    mutating func append(_ byte: UInt8) {
         reserve(1).pointee = byte
         count += 1
     }
 
-    private mutating func append(_ bytes: UnsafeRawBufferPointer) {
+    mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
         UnsafeMutableRawPointer(reserve(bytes.count)).copyMemory(from: source, byteCount: bytes.count)
         count += bytes.count
     }
 
-    private mutating func append(_ text: String) {
+    mutating func append(_ text: String) {
         var text = text
         text.withUTF8 { append(UnsafeRawBufferPointer($0)) }
     }
 
-    private mutating func append(_ literal: StaticString) {
+    mutating func append(_ literal: StaticString) {
         literal.withUTF8Buffer { append(UnsafeRawBufferPointer($0)) }
     }
 
@@ -320,7 +320,7 @@ public struct JSONLineBuilder: ~Copyable {
         commaBits &= ~(1 << UInt64(depth - 1))
     }
 
-    private mutating func appendDecimal(_ value: Int64) {
+    mutating func appendDecimal(_ value: Int64) {
         appendDecimal(magnitude: value.magnitude, negative: value < 0)
     }
 
