@@ -14,7 +14,7 @@ struct QoSFlowTracker {
         case ping = "PINGREQ"
     }
 
-    private struct Key: Hashable {
+    private struct Key {
         var direction: TCPDirection
         var packetID: UInt16
     }
@@ -26,7 +26,7 @@ struct QoSFlowTracker {
     }
 
     /// Open exchanges keyed by the direction of the request and its packet id.
-    private var pending: [Key: Pending] = [:]
+    private var pending = PacketIDTable<Pending>()
     private var pings: [TCPDirection: [CaptureTimestamp]] = [:]
     /// Bound per connection, so a client that never gets answers cannot grow this forever.
     static let maximumPending = 65_536
@@ -46,21 +46,19 @@ struct QoSFlowTracker {
             guard let id = publish.packetID, publish.qos.rawValue > 0 else { return (nil, nil) }
             let kind: Kind = publish.qos.rawValue == 1 ? .publishQoS1 : .publishQoS2
             // A DUP retransmission keeps the original send time.
-            if publish.dup, pending[Key(direction: direction, packetID: id)] != nil { return (nil, nil) }
+            if publish.dup, pending[direction, id] != nil { return (nil, nil) }
             open(Key(direction: direction, packetID: id), Pending(kind: kind, awaiting: kind == .publishQoS1 ? .pubAck : .pubRec, since: time))
         case .pubAck(let ack):
             return answer(Key(direction: peer, packetID: ack.packetID), expecting: .pubAck, at: time, name: "PUBACK")
         case .pubRec(let ack):
-            let key = Key(direction: peer, packetID: ack.packetID)
-            guard var open = pending[key], open.awaiting == .pubRec else { return (nil, unmatchedNote("PUBREC", ack.packetID)) }
+            guard var open = pending[peer, ack.packetID], open.awaiting == .pubRec else { return (nil, unmatchedNote("PUBREC", ack.packetID)) }
             open.awaiting = .pubRel
-            pending[key] = open
+            pending[peer, ack.packetID] = open
         case .pubRel(let ack):
             // PUBREL travels with the PUBLISH, from the original sender.
-            let key = Key(direction: direction, packetID: ack.packetID)
-            guard var open = pending[key], open.awaiting == .pubRel else { return (nil, unmatchedNote("PUBREL", ack.packetID)) }
+            guard var open = pending[direction, ack.packetID], open.awaiting == .pubRel else { return (nil, unmatchedNote("PUBREL", ack.packetID)) }
             open.awaiting = .pubComp
-            pending[key] = open
+            pending[direction, ack.packetID] = open
         case .pubComp(let ack):
             return answer(Key(direction: peer, packetID: ack.packetID), expecting: .pubComp, at: time, name: "PUBCOMP")
         case .subscribe(let subscribe):
@@ -84,13 +82,13 @@ struct QoSFlowTracker {
     }
 
     private mutating func open(_ key: Key, _ value: Pending) {
-        guard pending.count < Self.maximumPending || pending[key] != nil else { return }
-        pending[key] = value
+        guard pending.count < Self.maximumPending || pending[key.direction, key.packetID] != nil else { return }
+        pending[key.direction, key.packetID] = value
     }
 
     private mutating func close(_ key: Key, expecting type: MQTTPacketType, at time: CaptureTimestamp) -> Completion? {
-        guard let open = pending[key], open.awaiting == type else { return nil }
-        pending[key] = nil
+        guard let open = pending[key.direction, key.packetID], open.awaiting == type else { return nil }
+        pending[key.direction, key.packetID] = nil
         return Completion(kind: open.kind, latency: time.seconds(since: open.since))
     }
 
@@ -106,10 +104,10 @@ struct QoSFlowTracker {
 
     /// What is still open, oldest first.
     func unanswered() -> [UnansweredFlow] {
-        var flows: [UnansweredFlow] = pending.map { key, open in
+        var flows: [UnansweredFlow] = pending.entries.map { direction, packetID, open in
             UnansweredFlow(
-                request: open.kind == .subscribe ? "SUBSCRIBE" : open.kind == .unsubscribe ? "UNSUBSCRIBE" : "PUBLISH", packetID: key.packetID,
-                qos: open.kind == .publishQoS1 ? 1 : open.kind == .publishQoS2 ? 2 : nil, awaiting: open.awaiting.name, direction: key.direction,
+                request: open.kind == .subscribe ? "SUBSCRIBE" : open.kind == .unsubscribe ? "UNSUBSCRIBE" : "PUBLISH", packetID: packetID,
+                qos: open.kind == .publishQoS1 ? 1 : open.kind == .publishQoS2 ? 2 : nil, awaiting: open.awaiting.name, direction: direction,
                 since: open.since)
         }
         for (direction, times) in pings {
