@@ -14,8 +14,10 @@ public struct DecodedMessage: Sendable {
     public var version: MQTTVersion
     /// True when the capture started after CONNECT, so the version is a stated assumption.
     public var versionAssumed: Bool
-    /// For a PUBLISH: the topic, with a topic alias resolved (MQTT 5).
-    public var topic: MQTTString?
+    /// For a PUBLISH that named its topic by a topic alias alone (MQTT 5): the topic the alias
+    /// stood for. Nil otherwise, when the PUBLISH's own topic is the topic (`topic` gives both):
+    /// a second reference to it cost a retain and a release per message.
+    public var aliasedTopic: MQTTString?
     /// For a PUBLISH that used a topic alias: the alias.
     public var topicAlias: UInt16?
     /// For a message that completes a QoS flow (PUBACK, PUBCOMP, SUBACK, UNSUBACK, PINGRESP):
@@ -23,6 +25,12 @@ public struct DecodedMessage: Sendable {
     public var latency: Double?
     /// Problems found by the session (unknown alias, unmatched ack) beyond the codec's.
     public var notes: [String]
+
+    /// For a PUBLISH: the topic, with a topic alias resolved.
+    public var topic: MQTTString? {
+        guard case .publish(let publish) = packet.body else { return nil }
+        return aliasedTopic ?? publish.topic
+    }
 
     public var source: Endpoint { direction == .clientToServer ? connection.client : connection.server }
     public var destination: Endpoint { direction == .clientToServer ? connection.server : connection.client }

@@ -52,7 +52,7 @@ public struct DecodeStatistics: Sendable {
         if let client = message.clientID { clients[client, default: 0] += 1 }
         if !message.packet.problems.isEmpty || !message.notes.isEmpty { problems += 1 }
         if case .publish(let publish) = message.packet.body {
-            let name = (message.topic ?? publish.topic).text
+            let name = (message.aliasedTopic ?? publish.topic).text
             if topics.count < Self.maximumTopics || topics[name] != nil {
                 topics[name, default: TopicCount()].add(payloadBytes: publish.payload.readableBytes)
             } else {

@@ -160,16 +160,15 @@ final class MQTTConnectionDecoder {
     private func describe(_ packet: consuming MQTTPacket, _ direction: TCPDirection, at time: CaptureTimestamp) -> DecodedMessage {
         let side = Self.index(direction)
         var notes: [String] = []
-        var topic: MQTTString?
+        var aliasedTopic: MQTTString?
         var alias: UInt16?
         switch packet.body {
         case .publish(let publish):
-            topic = publish.topic
             if case .twoByteInteger(let value)? = publish.properties[.topicAlias] {
                 alias = value
                 if publish.topic.isEmpty {
                     if let known = aliases[side][value] {
-                        topic = known
+                        aliasedTopic = known
                     } else {
                         notes.append("topic alias \(value) was never set on this connection")
                     }
@@ -199,7 +198,7 @@ final class MQTTConnectionDecoder {
         let decoder = decoders[side]
         return DecodedMessage(
             timestamp: time, connection: connection, direction: direction, packet: packet, clientID: clientID,
-            version: decoder.effectiveVersion, versionAssumed: decoder.isVersionAssumed, topic: topic, topicAlias: alias,
+            version: decoder.effectiveVersion, versionAssumed: decoder.isVersionAssumed, aliasedTopic: aliasedTopic, topicAlias: alias,
             latency: completion?.latency, notes: notes)
     }
 

@@ -46,7 +46,7 @@ extension EventText {
         switch message.packet.body {
         case .publish(let publish):
             text.text("topic=")
-            let topic = message.topic ?? publish.topic
+            let topic = message.aliasedTopic ?? publish.topic
             if topic.isValidUTF8 { text.text(bytes: topic.bytes) } else { text.text(topic.text) }
             text.text(" q")
             text.decimal(publish.qos.rawValue)

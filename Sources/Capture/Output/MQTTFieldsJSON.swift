@@ -42,7 +42,7 @@ enum MQTTFieldsJSON {
             properties(ack.properties, message, &json)
         case .publish(let publish):
             json.key("topic")
-            string(message.topic ?? publish.topic, &json)
+            string(message.aliasedTopic ?? publish.topic, &json)
             if let alias = message.topicAlias {
                 json.field("topicAlias", alias)
             }

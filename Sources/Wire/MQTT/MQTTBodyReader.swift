@@ -17,8 +17,10 @@ struct MQTTBodyReader {
     /// How the body is laid out: MQTT 5.0 adds properties and reason codes.
     let version: MQTTVersion
     var problems = MQTTProblems()
-    /// Topics read before, which the next PUBLISH most likely repeats.
-    let topics: MQTTTopicTable
+    /// Topics read before, which the next PUBLISH most likely repeats. Unowned: a reader lives
+    /// for one packet inside `MQTTDecoder.decode`, whose decoder holds the table, and a strong
+    /// reference cost a retain and a release per packet.
+    unowned(unsafe) let topics: MQTTTopicTable
 
     init(packet: ByteBuffer, headerLength: Int, packetOffset: Int, type: MQTTPacketType, version: MQTTVersion, topics: MQTTTopicTable) {
         self.buffer = packet
