@@ -3,10 +3,51 @@ import Wire
 
 /// The summary `decode --stats` prints: what the capture held, who talked, what was lost.
 public struct DecodeStatistics: Sendable {
-    public var messagesByType: [String: Int] = [:]
+    /// Messages by MQTT packet type.
+    public var messagesByType: [String: Int] {
+        var byName: [String: Int] = [:]
+        for (type, count) in countsByType.enumerated() where count > 0 {
+            byName[MQTTPacketType(rawValue: UInt8(type))?.name ?? "reserved \(type)", default: 0] += count
+        }
+        return byName
+    }
+
     /// Messages per client id (the CONNECT's), for connections whose CONNECT was captured.
-    public var clients: [String: Int] = [:]
-    public var topics: [String: TopicCount] = [:]
+    public var clients: [String: Int] {
+        guard let lastClient else { return clientCounts }
+        var all = clientCounts
+        all[lastClient, default: 0] += lastClientCount
+        return all
+    }
+
+    /// PUBLISHes and their payload bytes per topic.
+    public var topics: [String: TopicCount] {
+        var byText: [String: TopicCount] = [:]
+        for (key, count) in topicCounts {
+            byText[key.topic.text, default: TopicCount()].add(count)
+        }
+        return byText
+    }
+
+    // What a message updates, kept so that counting one hashes no String: a 16-entry array by
+    // type number; the last client's count apart (the messages of a connection come in runs);
+    // topics by their bytes, hashed at once (no String made per PUBLISH).
+    private var countsByType = [Int](repeating: 0, count: 16)
+    private var clientCounts: [String: Int] = [:]
+    private var lastClient: String?
+    private var lastClientCount = 0
+    private var topicCounts: [TopicKey: TopicCount] = [:]
+
+    /// A topic as a dictionary key: its bytes hashed in one call (an array hashes byte by byte).
+    struct TopicKey: Hashable {
+        let topic: MQTTString
+
+        static func == (a: TopicKey, b: TopicKey) -> Bool { a.topic.bytes == b.topic.bytes }
+
+        func hash(into hasher: inout Hasher) {
+            topic.bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+    }
     public var mqttConnections = 0
     /// Connections upgraded to WebSocket (their MQTT or CMP is counted with the protocol too).
     public var webSocketConnections = 0
@@ -37,6 +78,11 @@ public struct DecodeStatistics: Sendable {
             messages += 1
             self.payloadBytes += payloadBytes
         }
+
+        mutating func add(_ other: TopicCount) {
+            messages += other.messages
+            payloadBytes += other.payloadBytes
+        }
     }
 
     /// Topics tracked at most; beyond, new topics are counted together, so a capture with
@@ -47,14 +93,14 @@ public struct DecodeStatistics: Sendable {
     public init() {}
 
     mutating func record(_ message: DecodedMessage, flow: QoSFlowTracker.Kind?) {
-        messagesByType[message.packet.type.name, default: 0] += 1
+        countsByType[Int(message.packet.type.rawValue & 0xF)] += 1
         if message.versionAssumed { assumedConnections.insert(message.connection.id) }
-        if let client = message.clientID { clients[client, default: 0] += 1 }
+        if let client = message.clientID { count(client) }
         if !message.packet.problems.isEmpty || !message.notes.isEmpty { problems += 1 }
         if case .publish(let publish) = message.packet.body {
-            let name = (message.aliasedTopic ?? publish.topic).text
-            if topics.count < Self.maximumTopics || topics[name] != nil {
-                topics[name, default: TopicCount()].add(payloadBytes: publish.payload.readableBytes)
+            let key = TopicKey(topic: message.aliasedTopic ?? publish.topic)
+            if topicCounts.count < Self.maximumTopics || topicCounts[key] != nil {
+                topicCounts[key, default: TopicCount()].add(payloadBytes: publish.payload.readableBytes)
             } else {
                 otherTopics.messages += 1
                 otherTopics.payloadBytes += publish.payload.readableBytes
@@ -66,6 +112,16 @@ public struct DecodeStatistics: Sendable {
             _ = flowLatencies[flow.rawValue, default: Histogram<UInt64>(highestTrackableValue: 3_600_000_000)].record(UInt64(max(latency, 0) * 1e6))
         }
         see(message.timestamp)
+    }
+
+    private mutating func count(_ client: String) {
+        if client == lastClient {
+            lastClientCount += 1
+            return
+        }
+        if let lastClient { clientCounts[lastClient, default: 0] += lastClientCount }
+        lastClient = client
+        lastClientCount = 1
     }
 
     mutating func see(_ time: CaptureTimestamp) {
