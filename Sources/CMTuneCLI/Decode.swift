@@ -21,7 +21,8 @@ extension CMTune {
 
                 Lines are decoded on a thread per online CPU (at most 4; --threads), each taking a share of the \
                 connections while the reading thread reassembles TCP; they come out in capture order, the same \
-                bytes as on one thread. --stats counts on one thread.
+                bytes as on one thread. --stats counts the same way, and its shares add up to what one thread \
+                counts.
 
                 A file that is corrupt or cut short is reported on stderr (exit status 1) and read up to that point.
                 """
@@ -67,14 +68,12 @@ extension CMTune {
             let options = DecodePipeline.Options(hints: hints, maximumMessageSize: maxMessageSize, collectStatistics: stats, filter: try filters.filter())
             let output = DecodeOutput(format: stats ? nil : json ? .json : .text, quiet: false)
             let threads = threads ?? ShardedDecode.defaultThreads
-            // Lines from several threads when there are cores for them; statistics count across
-            // connections, so they are gathered on one.
-            if let format = output.format, threads > 1,
-                let decode = ShardedDecode(options: options, format: format, threads: threads, output: output.stream)
-            {
+            // Lines (or statistics) from several threads when there are cores for them.
+            if threads > 1, let decode = ShardedDecode(options: options, format: output.format, threads: threads, output: output.stream) {
                 let failed = read(into: output) { decode.process($0) }
                 decode.finish()
                 output.finish()
+                if stats, let report = StatisticsReport(sharded: decode) { write(report, to: output) }
                 if failed { throw ExitCode(1) }
                 return
             }
@@ -86,16 +85,13 @@ extension CMTune {
             }
             pipeline.finish()
             output.finish()
-            if stats {
-                let report = StatisticsReport(pipeline: pipeline)
-                if json {
-                    output.stream.write(report.json())
-                } else {
-                    output.stream.write(report.text() + "\n")
-                }
-                output.stream.flush()
-            }
+            if stats { write(StatisticsReport(pipeline: pipeline), to: output) }
             if failed { throw ExitCode(1) }
+        }
+
+        private func write(_ report: StatisticsReport, to output: DecodeOutput) {
+            if json { output.stream.write(report.json()) } else { output.stream.write(report.text() + "\n") }
+            output.stream.flush()
         }
 
         /// Reads every file in turn into `process`; true when one could not be read to its end

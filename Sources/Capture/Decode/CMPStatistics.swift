@@ -36,6 +36,22 @@ public struct CMPStatistics: Sendable {
     }
 }
 
+extension CMPStatistics {
+    /// Adds the counts of another share of the capture's connections.
+    mutating func merge(_ other: CMPStatistics) {
+        connections += other.connections
+        messagesByType.merge(other.messagesByType, uniquingKeysWith: +)
+        users.merge(other.users, uniquingKeysWith: +)
+        loginResults.merge(other.loginResults, uniquingKeysWith: +)
+        sendResults.merge(other.sendResults, uniquingKeysWith: +)
+        kickReasons.merge(other.kickReasons, uniquingKeysWith: +)
+        for (kind, histogram) in other.flowLatencies {
+            if flowLatencies[kind] == nil { flowLatencies[kind] = histogram } else { flowLatencies[kind]!.add(histogram) }
+        }
+        unanswered.merge(other.unanswered, uniquingKeysWith: +)
+    }
+}
+
 extension DecodeStatistics {
     mutating func record(_ message: DecodedCMPMessage) {
         cmp.record(message)

@@ -14,12 +14,15 @@ public final class DecodePipeline {
         public var collectStatistics: Bool
         /// What to keep; events it drops are neither emitted nor counted.
         public var filter: DecodeFilter
+        /// Topics the statistics track one by one; beyond, they are counted together.
+        public var maximumTopics: Int
 
         public init(
             hints: ProtocolHints = .defaults, maximumMessageSize: Int = MQTTDecoder.defaultMaximumPacketSize,
             reassembly: TCPReassemblyLimits = TCPReassemblyLimits(), collectStatistics: Bool = true,
-            filter: DecodeFilter = DecodeFilter()
+            filter: DecodeFilter = DecodeFilter(), maximumTopics: Int = DecodeStatistics.maximumTopics
         ) {
+            self.maximumTopics = maximumTopics
             self.hints = hints
             self.maximumMessageSize = maximumMessageSize
             self.reassembly = reassembly

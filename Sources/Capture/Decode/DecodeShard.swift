@@ -10,14 +10,20 @@ final class DecodeShard: @unchecked Sendable {
         @exclusivity(unchecked) var lines = JSONLineBuilder(capacity: 1 << 16)
     }
 
-    private let decoder: StreamDecoder
-    private let writer: EventLineWriter
+    let decoder: StreamDecoder
+    /// nil when counting statistics: no lines.
+    private let writer: EventLineWriter?
     private let sink = LineSink()
     /// The ring of batches the reading thread fills; round r uses `ring[r % ring.count]`.
     private let ring: [ShardBatch]
 
-    init(options: DecodePipeline.Options, format: EventLineWriter.Format, ring: [ShardBatch]) {
+    init(options: DecodePipeline.Options, format: EventLineWriter.Format?, ring: [ShardBatch]) {
         self.ring = ring
+        guard let format else {
+            decoder = StreamDecoder(options: options) { _ in }
+            writer = nil
+            return
+        }
         let writer = EventLineWriter(format: format)
         let sink = sink
         decoder = StreamDecoder(options: options) { writer.write($0, into: &sink.lines) }
@@ -27,7 +33,7 @@ final class DecodeShard: @unchecked Sendable {
 
     /// Before the first round: text times count from the capture's first packet.
     func startClock(at timestamp: CaptureTimestamp) {
-        writer.startClock(at: timestamp)
+        writer?.startClock(at: timestamp)
     }
 
     /// Decodes the batch of `round`, leaving its lines in the batch.
@@ -35,7 +41,7 @@ final class DecodeShard: @unchecked Sendable {
         let batch = ring[round % ring.count]
         for index in 0..<batch.inputs.count {
             let (event, now) = batch.event(index)
-            decoder.handle(event, now: now ?? CaptureTimestamp(seconds: 0, nanoseconds: 0))
+            decoder.handle(event, now: now ?? CaptureTimestamp(seconds: 0, nanoseconds: 0), sequence: batch.sequences[index])
             batch.ends.append(sink.lines.count)
         }
         // The lines go to the batch; the sink takes the batch's emptied builder for the next.

@@ -73,6 +73,9 @@ public struct DecodeStatistics: Sendable {
     public struct TopicCount: Sendable {
         public var messages = 0
         public var payloadBytes = 0
+        /// The stream event of the topic's first message (`sequence`), to merge shards' counts
+        /// as one decode would have counted them.
+        var firstSeen = Int.max
 
         mutating func add(payloadBytes: Int) {
             messages += 1
@@ -82,15 +85,23 @@ public struct DecodeStatistics: Sendable {
         mutating func add(_ other: TopicCount) {
             messages += other.messages
             payloadBytes += other.payloadBytes
+            firstSeen = min(firstSeen, other.firstSeen)
         }
     }
 
-    /// Topics tracked at most; beyond, new topics are counted together, so a capture with
-    /// millions of distinct topics cannot exhaust memory.
+    /// Topics tracked at most by default; beyond, new topics are counted together, so a capture
+    /// with millions of distinct topics cannot exhaust memory.
     public static let maximumTopics = 100_000
+    /// Topics tracked at most here (the first ones seen).
+    public let topicLimit: Int
     public var otherTopics = TopicCount()
+    /// Where the message being counted stands in the capture: the number of its stream event,
+    /// then its place among that event's messages. A topic's first message is marked with it.
+    private var sequence = 0
 
-    public init() {}
+    public init(topicLimit: Int = DecodeStatistics.maximumTopics) {
+        self.topicLimit = max(topicLimit, 0)
+    }
 
     mutating func record(_ message: DecodedMessage, flow: QoSFlowTracker.Kind?) {
         countsByType[Int(message.packet.type.rawValue & 0xF)] += 1
@@ -99,8 +110,9 @@ public struct DecodeStatistics: Sendable {
         if !message.packet.problems.isEmpty || !message.notes.isEmpty { problems += 1 }
         if case .publish(let publish) = message.packet.body {
             let key = TopicKey(topic: message.aliasedTopic ?? publish.topic)
-            if topicCounts.count < Self.maximumTopics || topicCounts[key] != nil {
-                topicCounts[key, default: TopicCount()].add(payloadBytes: publish.payload.readableBytes)
+            if topicCounts.count < topicLimit || topicCounts[key] != nil {
+                topicCounts[key, default: TopicCount(firstSeen: sequence)].add(payloadBytes: publish.payload.readableBytes)
+                sequence += 1
             } else {
                 otherTopics.messages += 1
                 otherTopics.payloadBytes += publish.payload.readableBytes
@@ -112,6 +124,11 @@ public struct DecodeStatistics: Sendable {
             _ = flowLatencies[flow.rawValue, default: Histogram<UInt64>(highestTrackableValue: 3_600_000_000)].record(UInt64(max(latency, 0) * 1e6))
         }
         see(message.timestamp)
+    }
+
+    /// A stream event begins: the number of it among the capture's events.
+    mutating func startEvent(_ number: Int) {
+        sequence = number << 32
     }
 
     private mutating func count(_ client: String) {
@@ -127,5 +144,46 @@ public struct DecodeStatistics: Sendable {
     mutating func see(_ time: CaptureTimestamp) {
         if firstTimestamp.map({ time < $0 }) ?? true { firstTimestamp = time }
         if lastTimestamp.map({ time > $0 }) ?? true { lastTimestamp = time }
+    }
+}
+
+extension DecodeStatistics {
+    /// The statistics of decodes that shared out one capture's connections (`ShardedDecode`), as
+    /// one decode of the whole would have counted them. Topics: each part tracked its first
+    /// `topicLimit` topics, so the whole's first ones (by the stream event of their first
+    /// message) are tracked, with every message, in every part that saw them; they stay
+    /// tracked, and the rest count as other topics.
+    static func merged(_ parts: [DecodeStatistics]) -> DecodeStatistics {
+        var whole = DecodeStatistics(topicLimit: parts.first?.topicLimit ?? DecodeStatistics.maximumTopics)
+        var topics: [TopicKey: TopicCount] = [:]
+        for part in parts {
+            for (type, count) in part.countsByType.enumerated() { whole.countsByType[type] += count }
+            whole.clientCounts.merge(part.clients, uniquingKeysWith: +)
+            for (key, count) in part.topicCounts { topics[key, default: TopicCount()].add(count) }
+            whole.otherTopics.add(part.otherTopics)
+            whole.mqttConnections += part.mqttConnections
+            whole.webSocketConnections += part.webSocketConnections
+            whole.webSocketCloses.merge(part.webSocketCloses, uniquingKeysWith: +)
+            whole.cmp.merge(part.cmp)
+            whole.assumedConnections.formUnion(part.assumedConnections)
+            whole.versions.merge(part.versions, uniquingKeysWith: +)
+            for (kind, histogram) in part.flowLatencies {
+                if whole.flowLatencies[kind] == nil { whole.flowLatencies[kind] = histogram } else { whole.flowLatencies[kind]!.add(histogram) }
+            }
+            whole.unanswered.merge(part.unanswered, uniquingKeysWith: +)
+            whole.gaps += part.gaps
+            whole.gapBytes += part.gapBytes
+            whole.streamErrors += part.streamErrors
+            whole.skippedBytes += part.skippedBytes
+            whole.truncatedMessages += part.truncatedMessages
+            whole.problems += part.problems
+            if let first = part.firstTimestamp { whole.see(first) }
+            if let last = part.lastTimestamp { whole.see(last) }
+        }
+        let kept = topics.sorted { $0.value.firstSeen < $1.value.firstSeen }
+        for (index, (key, count)) in kept.enumerated() {
+            if index < whole.topicLimit { whole.topicCounts[key] = count } else { whole.otherTopics.add(count) }
+        }
+        return whole
     }
 }

@@ -20,11 +20,14 @@ final class ShardBatch: @unchecked Sendable {
     @exclusivity(unchecked) var lines = JSONLineBuilder(capacity: 1 << 16)
     /// `lines.count` after each input was decoded: where its lines end.
     @exclusivity(unchecked) var ends: [Int] = []
+    /// The number of each input's stream event among the capture's.
+    @exclusivity(unchecked) private(set) var sequences: [Int] = []
 
     var isEmpty: Bool { inputs.isEmpty }
     var byteCount: Int { bytes.count }
 
-    func add(_ event: TCPStreamEvent, now: CaptureTimestamp) {
+    func add(_ event: TCPStreamEvent, now: CaptureTimestamp, sequence: Int = 0) {
+        sequences.append(sequence)
         switch event {
         case .opened(let connection, let hadSYN):
             inputs.append(.opened(connection, hadSYN: hadSYN))
@@ -76,5 +79,6 @@ final class ShardBatch: @unchecked Sendable {
         }
         inputs.removeAll(keepingCapacity: inputs.capacity <= 4 * max(inputs.count, 256))
         ends.removeAll(keepingCapacity: ends.capacity <= 4 * max(ends.count, 256))
+        sequences.removeAll(keepingCapacity: sequences.capacity <= 4 * max(sequences.count, 256))
     }
 }

@@ -14,7 +14,9 @@ internal import Musl
 /// thread (`DecodePipeline` with an `EventLineWriter`). There are more shards than threads, and
 /// a thread takes whichever shard has a round waiting (`ShardSchedule`).
 ///
-/// Lines only: statistics stay with `DecodePipeline` (they count across connections).
+/// With no line format it counts statistics (`--stats`) instead: each shard counts its
+/// connections, and `statistics` merges the shares after `finish` as one decode would have
+/// counted them (`DecodeStatistics.merged`).
 public final class ShardedDecode {
     private let streams: CaptureStreams
     private let shards: [DecodeShard]
@@ -36,6 +38,13 @@ public final class ShardedDecode {
     @exclusivity(unchecked) private var packetsInRound = 0
     @exclusivity(unchecked) private var bytesInRound = 0
     @exclusivity(unchecked) private var finished = false
+    /// Stream events dealt so far: each event's number, so that shards' statistics merge in
+    /// capture order.
+    @exclusivity(unchecked) private var eventsRouted = 0
+    /// The capture's first and last packet times (every packet's, as `DecodePipeline` counts).
+    @exclusivity(unchecked) private var span: DecodeStatistics
+    /// The merged statistics, once finished (when counting statistics).
+    @exclusivity(unchecked) public private(set) var statistics: DecodeStatistics?
 
     /// A round ends after this many copied stream bytes even when short of `roundPackets`: with
     /// the ring, it bounds what is in flight (measured on 2 cores: rounds of 512 KiB and a ring
@@ -49,12 +58,14 @@ public final class ShardedDecode {
     static let batchesInFlight = 32
 
     /// `threads` decoding threads (at least 1, at most 63) besides the caller's, which reads;
-    /// nil when the system would not start them.
+    /// nil when the system would not start them. `format` nil: statistics, no lines (the
+    /// options must collect them).
     public init?(
-        options: DecodePipeline.Options, format: EventLineWriter.Format, threads: Int, output: OutputStream,
+        options: DecodePipeline.Options, format: EventLineWriter.Format?, threads: Int, output: OutputStream,
         roundPackets: Int = 4096, ringSize: Int? = nil
     ) {
-        precondition(!options.collectStatistics, "a sharded decode writes lines, not statistics")
+        precondition(format != nil || options.collectStatistics, "a sharded decode writes lines or counts statistics")
+        span = DecodeStatistics(topicLimit: options.maximumTopics)
         streams = CaptureStreams(limits: options.reassembly, serverPorts: options.hints.serverPorts)
         self.threads = min(max(threads, 1), 63)
         let count = self.threads * Self.shardsPerThread
@@ -104,6 +115,7 @@ public final class ShardedDecode {
             // Before any thread decodes: text times count from the capture's first packet.
             for shard in shards { shard.startClock(at: packet.timestamp) }
         }
+        span.see(packet.timestamp)
         let slot = submittedRounds % ringSize
         streams.process(packet) { route($0, slot: slot, now: $1) }
         packetsInRound += 1
@@ -121,7 +133,15 @@ public final class ShardedDecode {
         schedule.stop()
         for _ in 0..<threads { exited.wait() }
         finished = true
+        if let first = shards.first, first.decoder.options.collectStatistics {
+            statistics = DecodeStatistics.merged([span] + shards.map(\.decoder.statistics))
+        }
     }
+
+    public var packetStatistics: PacketStatistics { streams.packetStatistics }
+    public var reassemblyStatistics: TCPReassemblyStatistics { streams.reassemblyStatistics }
+    /// Connections seen that carried no protocol cmtune decodes (after `finish`).
+    public var undecodedConnections: Int { shards.reduce(0) { $0 + $1.decoder.undecodedConnections } }
 
     private func route(_ event: TCPStreamEvent, slot: Int, now: CaptureTimestamp) {
         let connection: TCPConnection
@@ -134,7 +154,8 @@ public final class ShardedDecode {
         case .closed(let closed, _): connection = closed
         }
         let index = Int(connection.id % UInt64(shards.count))
-        batches[slot][index].add(event, now: now)
+        batches[slot][index].add(event, now: now, sequence: eventsRouted)
+        eventsRouted += 1
         order[slot].append(UInt8(truncatingIfNeeded: index))
     }
 

@@ -19,9 +19,10 @@ public final class StreamDecoder {
     /// incomplete (at most `WebSocketHandshake.maximumHeadLength`).
     @exclusivity(unchecked) private var heldClientBytes: [UInt64: [UInt8]] = [:]
     @exclusivity(unchecked) private var ignored = Set<UInt64>()
-    @exclusivity(unchecked) public private(set) var statistics = DecodeStatistics()
+    @exclusivity(unchecked) public private(set) var statistics: DecodeStatistics
     private let emit: (DecodeEvent) -> Void
     @exclusivity(unchecked) private var filter: DecodeFilter
+    @exclusivity(unchecked) private var eventsHandled = 0
     /// The PUBLISH topics of every MQTT connection here: subscribers receive what publishers sent.
     private let topics = MQTTTopicTable(capacity: 4096)
 
@@ -30,6 +31,7 @@ public final class StreamDecoder {
         self.options = options
         self.emit = emit
         filter = options.filter
+        statistics = DecodeStatistics(topicLimit: options.maximumTopics)
     }
 
     /// Connections seen that carried no protocol cmtune decodes.
@@ -41,7 +43,13 @@ public final class StreamDecoder {
     }
 
     /// One event of the reassembled streams; `now` is the latest capture time, the time of a close.
-    public func handle(_ event: TCPStreamEvent, now: CaptureTimestamp) {
+    /// `sequence` numbers the event among all of the capture's (a shard sees only some); by
+    /// default the events handled here are counted.
+    public func handle(_ event: TCPStreamEvent, now: CaptureTimestamp, sequence: Int? = nil) {
+        if options.collectStatistics {
+            statistics.startEvent(sequence ?? eventsHandled)
+            eventsHandled += 1
+        }
         switch event {
         case .opened(let connection, let hadSYN):
             if let kind = options.hints.protocol(forServerPort: connection.server.port) {

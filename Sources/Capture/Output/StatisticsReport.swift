@@ -18,6 +18,16 @@ public struct StatisticsReport {
         undecodedConnections = pipeline.undecodedConnections
     }
 
+    /// The report of a sharded decode that counted statistics, after its `finish`.
+    public init?(sharded decode: ShardedDecode) {
+        guard let statistics = decode.statistics else { return nil }
+        self.statistics = statistics
+        packets = decode.packetsRead
+        packetStatistics = decode.packetStatistics
+        reassembly = decode.reassemblyStatistics
+        undecodedConnections = decode.undecodedConnections
+    }
+
     var duration: Double? {
         guard let first = statistics.firstTimestamp, let last = statistics.lastTimestamp else { return nil }
         return last.seconds(since: first)
@@ -63,7 +73,7 @@ public struct StatisticsReport {
         let clients = statistics.clients.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
         lines.append("clients: \(clients.count)" + (clients.isEmpty ? "" : ": " + clients.prefix(topLimit).map { "\($0.key.isEmpty ? "(empty id)" : $0.key) (\($0.value))" }.joined(separator: ", ")) + (clients.count > topLimit ? ", ..." : ""))
         let topics = statistics.topics.sorted { ($0.value.messages, $1.key) > ($1.value.messages, $0.key) }
-        lines.append("topics: \(topics.count)" + (statistics.otherTopics.messages > 0 ? " (+ \(statistics.otherTopics.messages) messages on topics beyond \(DecodeStatistics.maximumTopics))" : ""))
+        lines.append("topics: \(topics.count)" + (statistics.otherTopics.messages > 0 ? " (+ \(statistics.otherTopics.messages) messages on topics beyond \(statistics.topicLimit))" : ""))
         for (topic, count) in topics.prefix(topLimit) {
             lines.append("  \(topic)  \(count.messages) messages, \(count.payloadBytes) payload bytes")
         }
