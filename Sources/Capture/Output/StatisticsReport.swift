@@ -123,6 +123,14 @@ public struct StatisticsReport {
             json.endObject()
         }
         json.endArray()
+        // Topics beyond the limit are counted together: without this, their messages would be
+        // missing from the JSON without a trace.
+        json.key("otherTopics")
+        json.beginObject()
+        json.field("topicLimit", statistics.topicLimit)
+        json.field("messages", statistics.otherTopics.messages)
+        json.field("payloadBytes", statistics.otherTopics.payloadBytes)
+        json.endObject()
         json.key("flows")
         json.beginArray()
         for (kind, histogram) in statistics.flowLatencies.sorted(by: { $0.key < $1.key }) {
