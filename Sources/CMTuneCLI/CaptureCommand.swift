@@ -16,7 +16,8 @@ extension CMTune {
                 Stops after -c packets, after --duration, or on Ctrl-C, then says how many packets the kernel \
                 received and dropped. With -w and neither --json, --stats nor a filter it only writes the file, like tcpdump -w; \
                 the filters (--client, --topic, --type) choose what is shown, never what -w writes. \
-                Capturing needs root (CAP_NET_RAW).
+                Messages are decoded on a thread per online CPU, as decode does, and their lines shown within \
+                a quarter second. Capturing needs root (CAP_NET_RAW).
                 """
         )
 
@@ -56,6 +57,9 @@ extension CMTune {
         @OptionGroup(title: "Filters")
         var filters: MessageFilterOptions
 
+        @OptionGroup
+        var threads: DecodeThreadsOption
+
         func validate() throws {
             if let count, count < 1 { throw ValidationError("-c \(count): give 1 or more") }
             guard (64...262_144).contains(snaplen) else { throw ValidationError("--snaplen \(snaplen): between 64 and 262144") }
@@ -94,8 +98,8 @@ extension CMTune {
             // -w alone only writes the file, as tcpdump -w; asking for a format or a filter shows lines too.
             let quietFile = write != nil && !json && !stats && filter.isEmpty
             let output = DecodeOutput(format: stats || quietFile ? nil : json ? .json : .text, quiet: true)
-            let pipeline = DecodePipeline(options: .init(hints: hints, collectStatistics: stats, filter: filter)) { output.emit($0) }
-            output.nameClients { [unowned pipeline] in pipeline.client(of: $0) }
+            // Nothing to decode when the packets only go to the file.
+            let engine = quietFile ? nil : DecodeEngine(options: .init(hints: hints, collectStatistics: stats, filter: filter), output: output, threads: threads.count)
 
             CaptureStop.install(capture.breaker)
             let deadline = duration.map { MonotonicClock.now() + $0.seconds }
@@ -114,36 +118,33 @@ extension CMTune {
                 guard let packet else {
                     if capture.isStopped { break }
                     // Nothing for a while: show the lines decoded so far instead of holding them.
-                    output.flush()
+                    engine?.flush()
                     continue
                 }
                 captured += 1
-                if captured == 1 { output.startClock(at: packet.timestamp) }
                 do {
                     try writer?.write(packet)
                 } catch {
                     failure = "\(error)"
                     break
                 }
-                pipeline.process(packet)
+                engine?.process(packet)
                 // Lines reach the reader within a quarter second, as tcpdump's do, however slow the traffic.
                 let now = MonotonicClock.now()
                 if now - lastFlush >= 0.25 {
-                    output.flush()
+                    engine?.flush()
                     lastFlush = now
                 }
                 if output.stream.isClosed { break }
                 if let count, captured >= count { break }
             }
-            pipeline.finish()
-            output.finish()
+            if let engine { engine.finish() } else { output.finish() }
             do {
                 try writer?.close()
             } catch {
                 failure = failure ?? "\(error)"
             }
-            if stats {
-                let report = StatisticsReport(pipeline: pipeline)
+            if stats, let report = engine?.report {
                 output.stream.write(json ? report.json() : Array((report.text() + "\n").utf8))
                 output.stream.flush()
             }

@@ -46,16 +46,13 @@ extension CMTune {
         @Option(name: .long, help: ArgumentHelp("Largest MQTT or CMP message accepted, in bytes; larger ones are reported and skipped.", valueName: "BYTES"))
         var maxMessageSize = 16 << 20
 
-        @Option(name: .long, help: ArgumentHelp("Threads that decode, each a share of the connections (default: one per online CPU, at most 4; 1 decodes on the reading thread). The output is the same.", valueName: "N"))
-        var threads: Int?
+        @OptionGroup
+        var threads: DecodeThreadsOption
 
         func validate() throws {
             var hints = ProtocolHints.defaults
             for port in ports {
                 if let problem = hints.add(port) { throw ValidationError(problem) }
-            }
-            if let threads, !(1...16).contains(threads) {
-                throw ValidationError("--threads \(threads): between 1 and 16")
             }
             guard maxMessageSize >= 2, maxMessageSize <= 268_435_460 else {
                 throw ValidationError("--max-message-size \(maxMessageSize): between 2 and 268435460 (the limit of MQTT's and CMP's framing)")
@@ -67,25 +64,11 @@ extension CMTune {
             for port in ports { _ = hints.add(port) }
             let options = DecodePipeline.Options(hints: hints, maximumMessageSize: maxMessageSize, collectStatistics: stats, filter: try filters.filter())
             let output = DecodeOutput(format: stats ? nil : json ? .json : .text, quiet: false)
-            let threads = threads ?? ShardedDecode.defaultThreads
             // Lines (or statistics) from several threads when there are cores for them.
-            if threads > 1, let decode = ShardedDecode(options: options, format: output.format, threads: threads, output: output.stream) {
-                let failed = read(into: output) { decode.process($0) }
-                decode.finish()
-                output.finish()
-                if stats, let report = StatisticsReport(sharded: decode) { write(report, to: output) }
-                if failed { throw ExitCode(1) }
-                return
-            }
-            let pipeline = DecodePipeline(options: options) { output.emit($0) }
-            output.nameClients { [unowned pipeline] in pipeline.client(of: $0) }
-            let failed = read(into: output) { packet in
-                if pipeline.packetsRead == 0 { output.startClock(at: packet.timestamp) }
-                pipeline.process(packet)
-            }
-            pipeline.finish()
-            output.finish()
-            if stats { write(StatisticsReport(pipeline: pipeline), to: output) }
+            let engine = DecodeEngine(options: options, output: output, threads: threads.count)
+            let failed = read(into: output) { engine.process($0) }
+            engine.finish()
+            if stats, let report = engine.report { write(report, to: output) }
             if failed { throw ExitCode(1) }
         }
 

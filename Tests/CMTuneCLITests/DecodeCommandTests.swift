@@ -298,8 +298,8 @@ struct DecodeCommandTests {
         client.sendall(bytes([0x10, len(body)]) + body); client.recv(10); client.close(); thread.join()
         """
 
-    @Test("a live capture shows each message's line while it runs, not when it ends", .needsRoot)
-    func liveLines() throws {
+    @Test("a live capture shows each message's line while it runs, not when it ends, on one thread or several", .needsRoot, arguments: ["1", "3"])
+    func liveLines(threads: String) throws {
         try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
         let directory = try TemporaryDirectory()
         let port = Int.random(in: 20_000...40_000)
@@ -307,7 +307,7 @@ struct DecodeCommandTests {
         FileManager.default.createFile(atPath: output, contents: nil)
         let capture = Process()
         capture.executableURL = URL(fileURLWithPath: CMTuneBinary.path)
-        capture.arguments = ["capture", "-i", "lo", "-f", "tcp port \(port)", "--port", "\(port)=mqtt"]
+        capture.arguments = ["capture", "-i", "lo", "-f", "tcp port \(port)", "--port", "\(port)=mqtt", "--threads", threads]
         capture.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         capture.standardError = FileHandle.nullDevice
         try capture.run()

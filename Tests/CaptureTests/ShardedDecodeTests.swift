@@ -122,6 +122,40 @@ struct ShardedDecodeTests {
         #expect(Set(events.map(\.connection.id)).count == 12)
     }
 
+    @Test("flush writes the lines of every packet processed so far, as one thread has emitted them (a live capture)")
+    func flushShowsLinesSoFar() throws {
+        let packets = Self.busyCapture
+        var template = Array("/tmp/cmtune-flush-XXXXXX".utf8CString)
+        let descriptor = mkstemp(&template)
+        try #require(descriptor >= 0)
+        defer {
+            close(descriptor)
+            unlink(String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        let output = Capture.OutputStream(descriptor: descriptor)
+        let decode = try #require(ShardedDecode(options: .init(collectStatistics: false), format: .json, threads: 2, output: output, roundPackets: 4096))
+        var lines = JSONLineBuilder()
+        let writer = EventLineWriter(format: .json)
+        let pipeline = DecodePipeline(options: .init(collectStatistics: false)) { writer.write($0, into: &lines) }
+        writer.nameClients { [unowned pipeline] in pipeline.client(of: $0) }
+        var processed = 0
+        for cut in [1, 9, packets.count / 2, packets.count - 1] {
+            for packet in packets[processed..<cut] {
+                decode.process(packet)
+                pipeline.process(packet)
+            }
+            processed = cut
+            decode.flush()
+            output.flush()
+            let size = Int(lseek(descriptor, 0, SEEK_END))
+            var written = [UInt8](repeating: 0, count: size)
+            _ = written.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, size, 0) }
+            #expect(Self.firstDifference(written, lines.bytes) == nil, "after \(cut) packets")
+            if cut > 9 { #expect(!written.isEmpty) }
+        }
+        decode.finish()
+    }
+
     @Test("an empty capture writes nothing and ends its threads")
     func empty() throws {
         #expect(try Self.sharded([], .json, threads: 4, roundPackets: 1).isEmpty)

@@ -122,6 +122,15 @@ public final class ShardedDecode {
         if packetsInRound >= roundPackets || bytesInRound >= Self.roundBytes { endRound() }
     }
 
+    /// Ends the round being filled and writes the lines of every round handed out: the lines of
+    /// all packets processed so far (a live capture shows its lines as traffic comes, not a
+    /// round of 4,096 packets later).
+    public func flush() {
+        precondition(!finished, "flush after finish")
+        endRound()
+        while writtenRounds < submittedRounds { writeOldestRound() }
+    }
+
     /// End of input: the connections still open are closed, every line written, and the
     /// threads ended.
     public func finish() {
