@@ -119,6 +119,7 @@ jobs = [
     ("cmtune", decode_argv(main_file), opts.runs, main_file),
     ("cmtune --threads 1", decode_argv(main_file, "--threads", "1"), opts.runs, main_file),
     ("cmtune text", [cmtune, "decode", main_file], opts.runs, main_file),
+    ("cmtune --stats", [cmtune, "decode", main_file, "--stats"], opts.runs, main_file),
     ("tcpdump", ["tcpdump", "-r", main_file, "-w", "/dev/null"], opts.runs, main_file),
     ("tshark", ["tshark", "-r", main_file] + TSHARK_FIELDS, opts.tshark_runs, main_file),
     ("cmtune 1/3", decode_argv(third_file), opts.runs, third_file),
@@ -270,6 +271,8 @@ goal_rows = [
      f"{medw['cmtune --threads 1'] / medw['tcpdump']:.1f}", f"(≤ {WITHIN_TCPDUMP:g})", "reference"],
     ["cmtune text / tcpdump (reference: the default text output, 1/5 the bytes of JSON)", f"{med['cmtune text'] / med['tcpdump']:.1f}",
      f"{medw['cmtune text'] / medw['tcpdump']:.1f}", "", "reference"],
+    ["cmtune --stats / tcpdump (reference: the summary)", f"{med['cmtune --stats'] / med['tcpdump']:.1f}",
+     f"{medw['cmtune --stats'] / medw['tcpdump']:.1f}", "", "reference"],
     ["cmtune peak RSS, MB (largest over all its files)", f"{cm_peak:.1f}", "", f"< {PEAK_MB:g}", verdict(cm_peak < PEAK_MB)],
 ]
 sizes = [("cmtune 1/3", third_file), ("cmtune", main_file)] + ([("cmtune larger", big_file)] if big_file else [])
@@ -322,7 +325,7 @@ notes = [
        f"{big_meta['mqttMessages']:,} MQTT messages, tcpdump dropped {big_meta['tcpdumpDropped']}" if big_file else ""),
     f"- command: `{opts.invocation}`",
     f"- timed: `cmtune decode FILE --json > /dev/null` (decoding threads: one per online CPU, {os.cpu_count()} here) "
-    f"and with `--threads 1`, the text output `cmtune decode FILE > /dev/null`, `tcpdump -r FILE -w /dev/null`, "
+    f"and with `--threads 1`, the text output `cmtune decode FILE > /dev/null` and `--stats`, `tcpdump -r FILE -w /dev/null`, "
     f"`tshark -r FILE {' '.join(TSHARK_FIELDS)}` into a pipe the script reads to count its messages "
     f"(tshark {opts.tshark_runs} run(s), slow; "
     f"cmtune and tcpdump {opts.runs}); all interleaved after one untimed run of each but tshark (page cache); files in "
