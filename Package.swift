@@ -31,6 +31,8 @@ let package = Package(
             pkgConfig: "libnl-genl-3.0",
             providers: [.apt(["libnl-3-dev", "libnl-genl-3-dev", "libnl-route-3-dev"])]
         ),
+        // glibc's <malloc.h> (mallopt); part of libc, nothing to link or install.
+        .systemLibrary(name: "CMalloc"),
         .systemLibrary(
             name: "CExpat",
             pkgConfig: "expat",
@@ -54,7 +56,7 @@ let package = Package(
         .target(
             name: "Capture",
             dependencies: [
-                "Wire", "CPcap", "HostKit",
+                "Wire", "CPcap", "CMalloc", "HostKit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

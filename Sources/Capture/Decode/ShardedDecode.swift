@@ -1,3 +1,4 @@
+internal import CMalloc
 import Dispatch
 
 #if canImport(Glibc)
@@ -65,6 +66,7 @@ public final class ShardedDecode {
         roundPackets: Int = 4096, ringSize: Int? = nil
     ) {
         precondition(format != nil || options.collectStatistics, "a sharded decode writes lines or counts statistics")
+        _ = Self.fixedMmapThreshold
         span = DecodeStatistics(topicLimit: options.maximumTopics)
         streams = CaptureStreams(limits: options.reassembly, serverPorts: options.hints.serverPorts)
         self.threads = min(max(threads, 1), 63)
@@ -101,6 +103,16 @@ public final class ShardedDecode {
     }
 
     public var packetsRead: Int { streams.packetsRead }
+
+    /// Sets glibc's mmap threshold to 1 MiB, once per process. By default glibc raises the
+    /// threshold to the size of each large block freed, so the rounds' buffers (hundreds of KiB,
+    /// allocated on one thread, grown on another, resized between rounds) came from the threads'
+    /// heaps, fragmented them, and peak memory crept up with the length of the capture (66, 70,
+    /// 84 MB on the 108, 331 and 1064 MB files). Fixed at 1 MiB: 60, 64, 68 MB, the same speed
+    /// (128 KiB cost 15 % in page faults).
+    private static let fixedMmapThreshold: Void = {
+        _ = mallopt(M_MMAP_THRESHOLD, 1 << 20)
+    }()
 
     /// Threads to decode on when the user does not say: one per online CPU, up to 4 (beyond
     /// that the reading thread, which reassembles TCP for all of them, is the bottleneck, and
