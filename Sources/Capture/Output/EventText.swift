@@ -85,6 +85,8 @@ public struct EventText {
         text.zeroPadded(micro.magnitude % 1_000_000, digits: 6)
     }
 
+    /// What matters of a message as a String: the rare types' fields (`writeFields` writes the
+    /// hot ones, PUBLISH and the acks, piece by piece).
     func fields(_ message: borrowing DecodedMessage) -> String {
         switch message.packet.body {
         case .connect(let connect):
