@@ -61,6 +61,32 @@ struct EventTextTests {
         #expect(String(decoding: lines.bytes, as: UTF8.self) == events.map { text.line($0) + "\n" }.joined())
     }
 
+    @Test("CMP lines: SEND, DELIVER and their acks written piece by piece, ids beyond Int64 unsigned, the lines of the writer")
+    func cmpLines() {
+        var conversation = ConversationBuilder.cmp(serverPort: 7000, segmentSize: 1400)
+        conversation.send(cmp: .login(CMPLogin(keepAlive: 60, user: "ana", device: "tab", token: "secret")))
+        conversation.send(cmp: .send(CMPSend(messageID: UInt32.max, recipient: "room-7", toRoom: true, payload: ByteBuffer(string: "hello"))))
+        conversation.send(cmp: .sendAck(CMPSendAck(messageID: UInt32.max, result: .success, serverMessageID: UInt64.max)))
+        conversation.send(cmp: .deliver(CMPDeliver(serverMessageID: UInt64.max - 1, senderUser: "bo", senderDevice: "pc", serverTime: 1, room: "room-7", payload: ByteBuffer(bytes: [0xFF, 0x00, 0x81]))))
+        conversation.send(cmp: .deliverAck(CMPDeliverAck(serverMessageID: UInt64.max - 1)))
+        conversation.finish()
+        let events = decode(conversation.packets)
+        var text = EventText()
+        let lines = events.map { text.line($0) }
+        #expect(Array(lines.prefix(5).map { String($0.dropFirst(12)) }) == [
+            "ana/tab                  -> LOGIN       user=ana device=tab v=1 keepAlive=60 token=(6 bytes)",
+            "ana/tab                  -> SEND        id=4294967295 -> room-7 (room) len=5 \"hello\"",
+            "ana/tab                  <- SEND_ACK    id=4294967295 success serverId=18446744073709551615  (1.0 ms after request)",
+            "ana/tab                  <- DELIVER     serverId=18446744073709551614 from bo/pc in room room-7 len=3 0xff0081",
+            "ana/tab                  -> DELIVER_ACK serverId=18446744073709551614  (1.0 ms after request)",
+        ])
+        let writer = EventLineWriter(format: .text)
+        var written = JSONLineBuilder(capacity: 16)
+        for event in events { writer.write(event, into: &written) }
+        var again = EventText()
+        #expect(String(decoding: written.bytes, as: UTF8.self) == events.map { again.line($0) + "\n" }.joined())
+    }
+
     @Test("latencies: microseconds under a millisecond, tenths above, the sign kept")
     func millis() {
         let text = EventText()

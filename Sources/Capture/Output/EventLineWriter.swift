@@ -15,10 +15,14 @@ public final class EventLineWriter {
         switch format {
         case .json: EventJSON.write(event, into: &lines, cache: cache)
         case .text:
-            if case .message(let message) = event {
+            switch event {
+            case .message(let message):
                 text.write(message, into: &lines)
                 lines.endLine()
-            } else {
+            case .cmpMessage(let message):
+                text.write(message, into: &lines)
+                lines.endLine()
+            default:
                 lines.textLine(text.line(event))
             }
         }

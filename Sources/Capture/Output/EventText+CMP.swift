@@ -5,17 +5,90 @@ import Wire
 /// connection's LOGIN in the client column, and the fields that say what happened.
 extension EventText {
     mutating func cmpLine(_ message: DecodedCMPMessage) -> String {
-        let client = message.user.map { user in message.device.map { "\(user)/\($0)" } ?? user } ?? message.connection.client.description
-        let arrow = message.direction == .clientToServer ? "->" : "<-"
-        var text = "\(time(message.timestamp)) \(pad(client, 24)) \(arrow) \(pad(message.message.type.name, 11)) \(fields(message.message))"
-        if message.message.type == .login && message.connection.overWebSocket { text += " over-websocket" }
-        while text.hasSuffix(" ") { text.removeLast() }
-        if let latency = message.latency { text += "  (\(millis(latency)) after request)" }
-        let problems = message.frame.problems + message.notes
-        if !problems.isEmpty { text += "  !! " + problems.joined(separator: "; ") }
-        return text
+        var text = JSONLineBuilder(capacity: 256)
+        write(message, into: &text)
+        return text.string(from: 0)
     }
 
+    /// The line of a CMP message, without its newline, written into the lines' memory like an
+    /// MQTT message's: SEND, DELIVER and their acks (nearly every line of a CM's capture) piece
+    /// by piece, the rare types from the String of `fields(_:)`.
+    public mutating func write(_ message: borrowing DecodedCMPMessage, into text: inout JSONLineBuilder) {
+        let start = text.count
+        writeTime(message.timestamp, into: &text)
+        text.text(" ")
+        let client = message.user.map { user in message.device.map { "\(user)/\($0)" } ?? user } ?? message.connection.client.description
+        writePadded(client, 24, into: &text)
+        text.text(message.direction == .clientToServer ? " -> " as StaticString : " <- ")
+        let type = message.message.type.name
+        writePadded(type, 11, into: &text)
+        text.text(" ")
+        writeFields(message.message, into: &text)
+        if message.message.type == .login && message.connection.overWebSocket { text.text(" over-websocket") }
+        text.trimSpaces(downTo: start)
+        if let latency = message.latency {
+            text.text("  (")
+            writeMillis(latency, into: &text)
+            text.text(" after request)")
+        }
+        if !message.frame.problems.isEmpty || !message.notes.isEmpty {
+            text.text("  !! ")
+            text.text((message.frame.problems + message.notes).joined(separator: "; "))
+        }
+    }
+
+    private func writeFields(_ message: CMPMessage, into text: inout JSONLineBuilder) {
+        switch message {
+        case .send(let send):
+            text.text("id=")
+            text.decimal(send.messageID)
+            text.text(" -> ")
+            text.text(send.recipient)
+            if send.toRoom { text.text(" (room)") }
+            writeExtensions(send.extensions, into: &text)
+            text.text(" len=")
+            text.decimal(send.payload.readableBytes)
+            text.text(" ")
+            writePreview(send.payload, into: &text)
+        case .sendAck(let ack):
+            text.text("id=")
+            text.decimal(ack.messageID)
+            text.text(" ")
+            text.text(ack.result.name)
+            text.text(" serverId=")
+            text.decimal(unsigned: ack.serverMessageID)
+            writeExtensions(ack.extensions, into: &text)
+        case .deliver(let deliver):
+            text.text("serverId=")
+            text.decimal(unsigned: deliver.serverMessageID)
+            text.text(" from ")
+            text.text(deliver.senderUser)
+            text.text("/")
+            text.text(deliver.senderDevice)
+            if let room = deliver.room {
+                text.text(" in room ")
+                text.text(room)
+            }
+            writeExtensions(deliver.extensions, into: &text)
+            text.text(" len=")
+            text.decimal(deliver.payload.readableBytes)
+            text.text(" ")
+            writePreview(deliver.payload, into: &text)
+        case .deliverAck(let ack):
+            text.text("serverId=")
+            text.decimal(unsigned: ack.serverMessageID)
+            writeExtensions(ack.extensions, into: &text)
+        default:
+            text.text(fields(message))
+        }
+    }
+
+    private func writeExtensions(_ extensions: CMPExtensions, into text: inout JSONLineBuilder) {
+        if !extensions.isEmpty { text.text(self.extensions(extensions)) }
+    }
+
+    /// What matters of a CMP message as a String: the rare types' fields (`writeFields` writes
+    /// SEND, DELIVER and their acks piece by piece).
     private func fields(_ message: CMPMessage) -> String {
         switch message {
         case .login(let login):
@@ -26,16 +99,10 @@ extension EventText {
             return text + extensions(login.extensions)
         case .loginAck(let ack):
             return "\(ack.result.name) session=\(ack.sessionID) keepAlive=\(ack.keepAlive)" + extensions(ack.extensions)
-        case .send(let send):
-            return "id=\(send.messageID) -> \(send.recipient)\(send.toRoom ? " (room)" : "")" + extensions(send.extensions) + " len=\(send.payload.readableBytes) "
-                + preview(send.payload)
-        case .sendAck(let ack):
-            return "id=\(ack.messageID) \(ack.result.name) serverId=\(ack.serverMessageID)" + extensions(ack.extensions)
-        case .deliver(let deliver):
-            return "serverId=\(deliver.serverMessageID) from \(deliver.senderUser)/\(deliver.senderDevice)" + (deliver.room.map { " in room \($0)" } ?? "")
-                + extensions(deliver.extensions) + " len=\(deliver.payload.readableBytes) " + preview(deliver.payload)
-        case .deliverAck(let ack):
-            return "serverId=\(ack.serverMessageID)" + extensions(ack.extensions)
+        case .send, .sendAck, .deliver, .deliverAck:
+            var text = JSONLineBuilder(capacity: 128)
+            writeFields(message, into: &text)
+            return text.string(from: 0)
         case .ping, .pong:
             return ""
         case .kick(let kick):

@@ -121,7 +121,7 @@ extension EventText {
     }
 
     /// `value`, then spaces to `width` columns.
-    private func writePadded(_ value: String, _ width: Int, into text: inout JSONLineBuilder) {
+    func writePadded(_ value: String, _ width: Int, into text: inout JSONLineBuilder) {
         text.text(value)
         text.spaces(width - Self.columns(value))
     }

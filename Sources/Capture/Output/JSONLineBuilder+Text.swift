@@ -20,6 +20,11 @@ extension JSONLineBuilder {
         appendDecimal(Int64(truncatingIfNeeded: value))
     }
 
+    /// A 64-bit unsigned number (CMP's server message ids): `decimal` would wrap one above `Int64.max`.
+    mutating func decimal(unsigned value: UInt64) {
+        unsigned(value)
+    }
+
     /// `value` in exactly `digits` digits, zeros in front (a fraction's digits).
     mutating func zeroPadded(_ value: UInt64, digits: Int) {
         let out = reserve(digits)
