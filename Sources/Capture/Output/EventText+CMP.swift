@@ -15,26 +15,14 @@ extension EventText {
     /// by piece, the rare types from the String of `fields(_:)`.
     public mutating func write(_ message: borrowing DecodedCMPMessage, into text: inout JSONLineBuilder) {
         let start = text.count
-        writeTime(message.timestamp, into: &text)
-        text.text(" ")
         let client = message.user.map { user in message.device.map { "\(user)/\($0)" } ?? user } ?? message.connection.client.description
-        writePadded(client, 24, into: &text)
-        text.text(message.direction == .clientToServer ? " -> " as StaticString : " <- ")
-        let type = message.message.type.name
-        writePadded(type, 11, into: &text)
+        writeStart(message.timestamp, client, message.direction, into: &text)
+        writePadded(message.message.type.name, 11, into: &text)
         text.text(" ")
         writeFields(message.message, into: &text)
         if message.message.type == .login && message.connection.overWebSocket { text.text(" over-websocket") }
         text.trimSpaces(downTo: start)
-        if let latency = message.latency {
-            text.text("  (")
-            writeMillis(latency, into: &text)
-            text.text(" after request)")
-        }
-        if !message.frame.problems.isEmpty || !message.notes.isEmpty {
-            text.text("  !! ")
-            text.text((message.frame.problems + message.notes).joined(separator: "; "))
-        }
+        writeEnding(latency: message.latency, problems: message.frame.problems, message.notes, into: &text)
     }
 
     private func writeFields(_ message: CMPMessage, into text: inout JSONLineBuilder) {
@@ -45,11 +33,7 @@ extension EventText {
             text.text(" -> ")
             text.text(send.recipient)
             if send.toRoom { text.text(" (room)") }
-            writeExtensions(send.extensions, into: &text)
-            text.text(" len=")
-            text.decimal(send.payload.readableBytes)
-            text.text(" ")
-            writePreview(send.payload, into: &text)
+            writeCarried(send.extensions, send.payload, into: &text)
         case .sendAck(let ack):
             text.text("id=")
             text.decimal(ack.messageID)
@@ -69,11 +53,7 @@ extension EventText {
                 text.text(" in room ")
                 text.text(room)
             }
-            writeExtensions(deliver.extensions, into: &text)
-            text.text(" len=")
-            text.decimal(deliver.payload.readableBytes)
-            text.text(" ")
-            writePreview(deliver.payload, into: &text)
+            writeCarried(deliver.extensions, deliver.payload, into: &text)
         case .deliverAck(let ack):
             text.text("serverId=")
             text.decimal(unsigned: ack.serverMessageID)
@@ -81,6 +61,15 @@ extension EventText {
         default:
             text.text(fields(message))
         }
+    }
+
+    /// A SEND's or DELIVER's extensions, payload length and payload preview.
+    private func writeCarried(_ extensions: CMPExtensions, _ payload: ByteBuffer, into text: inout JSONLineBuilder) {
+        writeExtensions(extensions, into: &text)
+        text.text(" len=")
+        text.decimal(payload.readableBytes)
+        text.text(" ")
+        writePreview(payload, into: &text)
     }
 
     private func writeExtensions(_ extensions: CMPExtensions, into text: inout JSONLineBuilder) {

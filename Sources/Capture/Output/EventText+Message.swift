@@ -8,36 +8,37 @@ extension EventText {
     /// The line of `message`, without its newline.
     public mutating func write(_ message: borrowing DecodedMessage, into text: inout JSONLineBuilder) {
         let start = text.count
-        writeTime(message.timestamp, into: &text)
-        text.text(" ")
         // A client that sent an empty id (the broker assigns one) is shown by its address.
-        if let client = message.clientID, !client.isEmpty {
-            writePadded(client, 24, into: &text)
-        } else {
-            writePadded(message.connection.client.description, 24, into: &text)
-        }
-        text.text(message.direction == .clientToServer ? " -> " as StaticString : " <- ")
+        let client = message.clientID.flatMap { $0.isEmpty ? nil : $0 } ?? message.connection.client.description
+        writeStart(message.timestamp, client, message.direction, into: &text)
         let type = message.packet.type.staticName
         text.text(type)
         text.spaces(11 - type.utf8CodeUnitCount)
         text.text(" ")
         writeFields(message, into: &text)
         text.trimSpaces(downTo: start)
-        if let latency = message.latency {
+        writeEnding(latency: message.latency, problems: message.packet.problems, message.notes, into: &text)
+        if message.versionAssumed { text.text(assumptionNote(message)) }
+    }
+
+    /// How every message's line starts: the time, the client's column, the direction.
+    mutating func writeStart(_ timestamp: CaptureTimestamp, _ client: String, _ direction: TCPDirection, into text: inout JSONLineBuilder) {
+        writeTime(timestamp, into: &text)
+        text.text(" ")
+        writePadded(client, 24, into: &text)
+        text.text(direction == .clientToServer ? " -> " as StaticString : " <- ")
+    }
+
+    /// How a message's line ends: the latency when it answered a request, then its problems.
+    func writeEnding(latency: Double?, problems: [String], _ notes: [String], into text: inout JSONLineBuilder) {
+        if let latency {
             text.text("  (")
             writeMillis(latency, into: &text)
             text.text(" after request)")
         }
-        if !message.packet.problems.isEmpty || !message.notes.isEmpty {
-            text.text("  !! ")
-            var first = true
-            for problem in message.packet.problems + message.notes {
-                if !first { text.text("; ") }
-                first = false
-                text.text(problem)
-            }
-        }
-        if message.versionAssumed { text.text(assumptionNote(message)) }
+        guard !problems.isEmpty || !notes.isEmpty else { return }
+        text.text("  !! ")
+        text.text((problems + notes).joined(separator: "; "))
     }
 
     /// What matters of each type: a PUBLISH's topic, QoS, id, flags, length and payload; an
