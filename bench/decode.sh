@@ -18,7 +18,8 @@
 #                    3 x N; 0 leaves it out); cmtune also runs on the first third of the capture
 #                    (and cmtune and tshark on the first thirtieth: tshark / cmtune before tshark
 #                    loses track of the long connections, see bench/README.md)
-#   --profile        afterwards, `perf record -g` one cmtune run and print its top symbols
+#   --profile        afterwards, `perf record -g` one cmtune run and print its top symbols and the
+#                    reading thread's own share (the floor of the wall time on any number of cores)
 #                    (with --record they go to RESULTS.md too)
 #   --no-build       skip `swift build`; use .build/release/cmtune, or $CMTUNE if set
 #   -- ARGS          extra arguments for `swift build`
@@ -335,6 +336,32 @@ notes = [
 tables = table + "\n\n" + goals
 
 # 4. Where cmtune's time goes.
+def reading_thread_share(data):
+    """The reading thread's own work in the profile: its samples outside the shards' decoding
+    (which it helps with when the rounds pile up). No number of cores makes the wall time
+    shorter than that, so it says how far the sharding can go."""
+    script = subprocess.run(["perf", "script", "-i", data, "-F", "tid,ip,sym"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL).stdout.decode(errors="replace")
+    samples, tid, decoding = [], None, False
+    for line in script.splitlines() + [""]:
+        if not line.strip():
+            if tid is not None:
+                samples.append((tid, decoding))
+            tid, decoding = None, False
+        elif tid is None:
+            tid = line.split()[0]
+        elif "DecodeShard" in line:
+            decoding = True
+    if not samples:
+        return ""
+    reader = min(samples, key=lambda sample: int(sample[0]))[0]   # the main thread: the lowest id
+    own = sum(1 for t, d in samples if t == reader and not d) / len(samples)
+    seconds = own * med["cmtune"] / 1000
+    return (f"\n\nThe reading thread's own work (its samples outside `DecodeShard.decode`): {own * 100:.0f} % of the "
+            f"samples, about {seconds:.2f} s of the {med['cmtune'] / 1000:.2f} s median process time, "
+            f"{seconds / (medw['tcpdump'] / 1000):.1f}x tcpdump's wall time: no number of cores brings the wall time under that.")
+
+
 if opts.profile:
     if not shutil.which("perf"):
         log("perf not found: no profile")
@@ -354,7 +381,7 @@ if opts.profile:
             top = [re.sub(r"(\s+-)*\s*$", "", l) for l in rep.splitlines() if l.strip() and not l.startswith("#")][:25]
             prof = (f"\n\nProfile of one `cmtune decode {short(main_file)} --json > /dev/null` "
                     f"(`perf record -F 999 -g`, self time, top symbols ≥ 0.7 %):\n\n```\n" + "\n".join(top) + "\n```")
-            tables += prof
+            tables += prof + reading_thread_share(data)
 
 benchlib.report("cmtune decode against tshark and tcpdump", f"cmtune decode on {short(main_file)}", notes, tables, opts.record)
 PY
