@@ -108,8 +108,8 @@ public final class ShardedDecode {
     /// threshold to the size of each large block freed, so the rounds' buffers (hundreds of KiB,
     /// allocated on one thread, grown on another, resized between rounds) came from the threads'
     /// heaps, fragmented them, and peak memory crept up with the length of the capture (66, 70,
-    /// 84 MB on the 108, 331 and 1064 MB files). Fixed at 1 MiB: 60, 64, 68 MB, the same speed
-    /// (128 KiB cost 15 % in page faults).
+    /// 84 MB on the 108, 331 and 1064 MB files). Fixed at 1 MiB: 58-62, 62-66, 67-73 MB, the
+    /// same speed (128 KiB cost 15 % in page faults; bench/README.md).
     private static let fixedMmapThreshold: Void = {
         _ = mallopt(M_MMAP_THRESHOLD, 1 << 20)
     }()

@@ -140,7 +140,6 @@ public struct EventText {
         return text.string(from: 0)
     }
 
-
     /// Characters, not bytes, decide the width; for ASCII (nearly every id) they agree, and
     /// counting bytes spares the grapheme breaking.
     static func columns(_ text: String) -> Int {

@@ -63,7 +63,7 @@ public struct JSONLineBuilder: ~Copyable {
     }
 
     /// Holds exactly `bytes` from now on (a cache of a line's constant part).
-    public mutating func replace(with bytes: [UInt8]) {
+    mutating func replace(with bytes: [UInt8]) {
         removeAll()
         bytes.withUnsafeBytes { append($0) }
     }
@@ -206,6 +206,8 @@ public struct JSONLineBuilder: ~Copyable {
                 }
             }
         }
+        // The fraction written in place, not through `zeroPadded`: one reservation for the point
+        // and six digits is measurably cheaper on the line every message has.
         let out = reserve(7)
         out[0] = UInt8(ascii: ".")
         var value = max(0, min(microseconds, 999_999))
