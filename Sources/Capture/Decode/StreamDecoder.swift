@@ -10,7 +10,8 @@ import Wire
 // cost about a tenth of a large decode.
 public final class StreamDecoder {
     public let options: DecodePipeline.Options
-    @exclusivity(unchecked) private var connections: [UInt64: ConnectionDecoder] = [:]
+    /// By connection id; looked up for every stream event.
+    @exclusivity(unchecked) private var connections = IntegerKeyTable<ConnectionDecoder>()
     /// Connections that are not (yet) known to be MQTT or CMP, with the bytes seen so far, so a
     /// server that speaks first does not hide the client's CONNECT or LOGIN.
     @exclusivity(unchecked) private var undecided: [UInt64: Int] = [:]

@@ -16,8 +16,8 @@ public enum EventJSON {
             var bytes: [UInt8]
         }
 
-        @exclusivity(unchecked) private var heads: [UInt64: [UInt8]] = [:]
-        @exclusivity(unchecked) private var contexts: [UInt64: MQTTContext] = [:]
+        @exclusivity(unchecked) private var heads = IntegerKeyTable<[UInt8]>()
+        @exclusivity(unchecked) private var contexts = IntegerKeyTable<MQTTContext>()
         /// The last direction written (a segment usually carries several messages in a row),
         /// its head and context copied into builders: lines copy from them without touching a
         /// reference count, which copying arrays out of this class did twice per line.
@@ -44,7 +44,7 @@ public enum EventJSON {
         func head(_ connection: TCPConnection, _ direction: TCPDirection, _ proto: DecodedProtocol) -> [UInt8] {
             let key = Self.key(connection, direction)
             if let known = heads[key] { return known }
-            if heads.count >= Self.limit { heads.removeAll(keepingCapacity: true) }
+            if heads.count >= Self.limit { heads.removeAll() }
             let source = direction == .clientToServer ? connection.client : connection.server
             let destination = direction == .clientToServer ? connection.server : connection.client
             var json = JSONLineBuilder(capacity: 128)
@@ -77,7 +77,7 @@ public enum EventJSON {
                 let context = MQTTContext(
                     clientID: message.clientID, version: message.version, versionAssumed: message.versionAssumed,
                     bytes: Self.context(message))
-                if contexts.count >= Self.limit { contexts.removeAll(keepingCapacity: true) }
+                if contexts.count >= Self.limit { contexts.removeAll() }
                 contexts[key] = context
                 remember(context)
             }

@@ -22,6 +22,8 @@ public final class TCPReassembler {
     @exclusivity(unchecked) public private(set) var statistics = TCPReassemblyStatistics()
 
     @exclusivity(unchecked) private var connections: [FlowKey: ConnectionState] = [:]
+    /// The connections of recent segments, looked up before `connections`.
+    @exclusivity(unchecked) private var recentFlows = FlowCache()
     /// Directions holding out-of-order bytes, for finding the oldest hole when the total limit
     /// is reached.
     @exclusivity(unchecked) private var buffering: [ObjectIdentifier: DirectionState] = [:]
@@ -62,11 +64,11 @@ public final class TCPReassembler {
         if now >= nextSweep { expireIdle(now: now, emit) }
 
         let key = FlowKey(segment.src, segment.dst)
-        var state = connections[key]
+        var state = connection(for: key)
         if let existing = state, existing.isClosed {
             if segment.flags.contains(.syn) && !segment.flags.contains(.ack) {
                 // The ports are reused for a new connection.
-                connections[key] = nil
+                forget(key)
                 state = nil
             } else {
                 existing.lastSeen = now
@@ -156,7 +158,7 @@ public final class TCPReassembler {
         idle.sort { $0.connection.id < $1.connection.id }
         for state in idle {
             if state.isClosed {
-                connections[state.key] = nil
+                forget(state.key)
             } else {
                 statistics.idleEvictions += 1
                 close(state, reason: .idle, keep: false, emit)
@@ -172,6 +174,7 @@ public final class TCPReassembler {
             close(state, reason: .endOfCapture, keep: false, emit)
         }
         connections.removeAll()
+        recentFlows.removeAll()
         buffering.removeAll()
     }
 
@@ -182,6 +185,18 @@ public final class TCPReassembler {
     }
 
     // MARK: - Connections
+
+    private func connection(for key: FlowKey) -> ConnectionState? {
+        if let recent = recentFlows.state(for: key) { return recent }
+        guard let state = connections[key] else { return nil }
+        recentFlows.insert(state, for: key)
+        return state
+    }
+
+    private func forget(_ key: FlowKey) {
+        connections[key] = nil
+        recentFlows.remove(key)
+    }
 
     private func open(for segment: TCPSegment, key: FlowKey, _ emit: (TCPStreamEvent) -> Void) -> ConnectionState {
         if connections.count >= limits.maximumConnections { evictLeastRecent(emit) }
@@ -207,6 +222,7 @@ public final class TCPReassembler {
         let state = ConnectionState(connection: connection, key: key, now: now)
         state.hadSYN = flags.contains(.syn)
         connections[key] = state
+        recentFlows.insert(state, for: key)
         statistics.connectionsOpened += 1
         emit(.opened(connection, hadSYN: flags.contains(.syn)))
         return state
@@ -223,7 +239,7 @@ public final class TCPReassembler {
         emit(.closed(state.connection, reason: reason))
         retainedTotal -= state.client.history.release()
         retainedTotal -= state.server.history.release()
-        if !keep { connections[state.key] = nil }
+        if !keep { forget(state.key) }
     }
 
     /// Closes the least recently active sixteenth of the table (at least one connection).
@@ -233,7 +249,7 @@ public final class TCPReassembler {
         }.prefix(max(1, connections.count / 16))
         for state in victims.sorted(by: { $0.connection.id < $1.connection.id }) {
             if state.isClosed {
-                connections[state.key] = nil
+                forget(state.key)
             } else {
                 statistics.limitEvictions += 1
                 close(state, reason: .evicted, keep: false, emit)
@@ -521,6 +537,12 @@ struct FlowKey: Hashable {
     func hash(into hasher: inout Hasher) {
         hasher.combine(Self.fold(low.address) ^ UInt64(low.port) << 48 ^ UInt64(high.port) << 32)
         hasher.combine(Self.fold(high.address))
+    }
+
+    /// Both endpoints in one word, for `FlowCache`'s slot.
+    var folded: UInt64 {
+        (Self.fold(low.address) ^ UInt64(low.port) << 48 ^ UInt64(high.port) << 32) &* 0xFF51_AFD7_ED55_8CCD
+            ^ Self.fold(high.address)
     }
 
     private static func fold(_ address: IPAddress) -> UInt64 {

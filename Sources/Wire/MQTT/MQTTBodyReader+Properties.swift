@@ -17,14 +17,13 @@ extension MQTTBodyReader {
             throw truncated("properties (\(length) bytes declared, \(remaining) left)", at: lengthOffset)
         }
         // Narrow the readable bytes to the block so every read below stops at its end.
-        let packetEnd = buffer.writerIndex
-        buffer.moveWriterIndex(to: buffer.readerIndex + length)
+        let packetEnd = narrow(to: length)
         var properties: [MQTTProperty] = []
         var seen: UInt64 = 0
         var reported: UInt64 = 0
-        while buffer.readableBytes > 0 {
+        while remaining > 0 {
             let idOffset = offset
-            let raw = buffer.readInteger(as: UInt8.self)!
+            let raw = readKnownByte()
             let id = MQTTPropertyID(rawValue: raw)
             guard let kind = id.valueKind else { throw error(.unknownProperty(id: raw), at: idOffset) }
             let value: MQTTPropertyValue
@@ -52,7 +51,7 @@ extension MQTTBodyReader {
             seen |= bit
             properties.append(MQTTProperty(id, value))
         }
-        buffer.moveWriterIndex(to: packetEnd)
+        endNarrowing(packetEnd)
         return MQTTProperties(properties)
     }
 

@@ -7,8 +7,15 @@ import NIOCore
 /// storage, nothing is copied) whose writer index is moved to the packet's end. A view rather
 /// than a slice because NIO copies slices that start beyond 16 MiB into a buffer, and a
 /// capture file read whole is often larger than that.
+///
+/// Fields are loaded through `bytes`, the packet's address, which `reading` takes once per
+/// packet: each `ByteBuffer` read checks exclusive access to its storage at run time (about a
+/// hundred instructions, several times per PUBLISH), and the buffer's indices stay the
+/// reader's position and limit.
 struct MQTTBodyReader {
-    var buffer: ByteBuffer
+    private var buffer: ByteBuffer
+    /// The packet's first byte (buffer index `packetStart`), valid inside `reading` only.
+    private let bytes: UnsafeRawPointer
     let packetOffset: Int
     let packetLength: Int
     /// The buffer index of the packet's first byte.
@@ -22,8 +29,28 @@ struct MQTTBodyReader {
     /// reference cost a retain and a release per packet.
     unowned(unsafe) let topics: MQTTTopicTable
 
-    init(packet: ByteBuffer, headerLength: Int, packetOffset: Int, type: MQTTPacketType, version: MQTTVersion, topics: MQTTTopicTable) {
+    /// Runs `body` with a reader of `packet` (exactly one packet's bytes) positioned after its
+    /// fixed header; the pointer it reads through lives as long as this call.
+    static func reading<Result>(
+        packet: ByteBuffer, headerLength: Int, packetOffset: Int, type: MQTTPacketType, version: MQTTVersion,
+        topics: MQTTTopicTable, _ body: (inout MQTTBodyReader) throws(MQTTDecodeError) -> Result
+    ) throws(MQTTDecodeError) -> (Result, MQTTProblems) {
+        try packet.withUnsafeReadableBytes { (raw: UnsafeRawBufferPointer) throws(MQTTDecodeError) -> (Result, MQTTProblems) in
+            // A packet always has its fixed header, so `raw` is never empty.
+            var reader = MQTTBodyReader(
+                packet: packet, bytes: raw.baseAddress!, headerLength: headerLength, packetOffset: packetOffset, type: type,
+                version: version, topics: topics)
+            let result = try body(&reader)
+            return (result, reader.problems)
+        }
+    }
+
+    private init(
+        packet: ByteBuffer, bytes: UnsafeRawPointer, headerLength: Int, packetOffset: Int, type: MQTTPacketType,
+        version: MQTTVersion, topics: MQTTTopicTable
+    ) {
         self.buffer = packet
+        self.bytes = bytes
         self.topics = topics
         self.packetLength = packet.readableBytes
         self.packetStart = packet.readerIndex
@@ -49,19 +76,51 @@ struct MQTTBodyReader {
         error(.truncated(field: field), at: offset)
     }
 
+    /// The address of the next `count` bytes, which are then read; nil (nothing read) when
+    /// fewer are left.
+    @inline(__always)
+    private mutating func take(_ count: Int) -> UnsafeRawPointer? {
+        guard buffer.readableBytes >= count else { return nil }
+        let at = bytes + (buffer.readerIndex - packetStart)
+        buffer.moveReaderIndex(forwardBy: count)
+        return at
+    }
+
+    /// The next `count` bytes as an array; nil (nothing read) when fewer are left.
+    private mutating func takeArray(_ count: Int) -> [UInt8]? {
+        take(count).map { Array(UnsafeRawBufferPointer(start: $0, count: count)) }
+    }
+
     mutating func readByte(_ field: @autoclosure () -> String) throws(MQTTDecodeError) -> UInt8 {
-        guard let value = buffer.readInteger(as: UInt8.self) else { throw truncated(field(), at: offset) }
-        return value
+        guard let at = take(1) else { throw truncated(field(), at: offset) }
+        return at.load(as: UInt8.self)
     }
 
     mutating func readUInt16(_ field: @autoclosure () -> String) throws(MQTTDecodeError) -> UInt16 {
-        guard let value = buffer.readInteger(as: UInt16.self) else { throw truncated(field(), at: offset) }
-        return value
+        guard let at = take(2) else { throw truncated(field(), at: offset) }
+        return UInt16(bigEndian: at.loadUnaligned(as: UInt16.self))
     }
 
     mutating func readUInt32(_ field: @autoclosure () -> String) throws(MQTTDecodeError) -> UInt32 {
-        guard let value = buffer.readInteger(as: UInt32.self) else { throw truncated(field(), at: offset) }
-        return value
+        guard let at = take(4) else { throw truncated(field(), at: offset) }
+        return UInt32(bigEndian: at.loadUnaligned(as: UInt32.self))
+    }
+
+    /// The next byte of a property block, known to be there (`remaining` > 0).
+    mutating func readKnownByte() -> UInt8 {
+        take(1)!.load(as: UInt8.self)
+    }
+
+    /// Limits reading to the next `length` bytes (a property block); returns what
+    /// `endNarrowing` needs to lift the limit.
+    mutating func narrow(to length: Int) -> Int {
+        let end = buffer.writerIndex
+        buffer.moveWriterIndex(to: buffer.readerIndex + length)
+        return end
+    }
+
+    mutating func endNarrowing(_ end: Int) {
+        buffer.moveWriterIndex(to: end)
     }
 
     /// A packet identifier; 0 is a problem (the spec reserves it).
@@ -77,7 +136,7 @@ struct MQTTBodyReader {
         let start = offset
         var value: UInt32 = 0
         for index in 0..<4 {
-            guard let byte = buffer.readInteger(as: UInt8.self) else { throw truncated(field(), at: start) }
+            guard let byte = take(1)?.load(as: UInt8.self) else { throw truncated(field(), at: start) }
             value |= UInt32(byte & 0x7F) << UInt32(7 * index)
             if byte & 0x80 == 0 {
                 if index > 0 && byte == 0 { problems.add("non-minimal encoding of the \(field())") }
@@ -90,8 +149,8 @@ struct MQTTBodyReader {
     /// A UTF-8 string: kept whatever its bytes; invalid UTF-8 and U+0000 become problems.
     mutating func readString(_ field: @autoclosure () -> String) throws(MQTTDecodeError) -> MQTTString {
         let start = offset
-        guard let length = buffer.readInteger(as: UInt16.self),
-            let bytes = buffer.readBytes(length: Int(length))
+        guard let length = take(2).map({ Int(UInt16(bigEndian: $0.loadUnaligned(as: UInt16.self))) }),
+            let bytes = takeArray(length)
         else { throw truncated(field(), at: start) }
         let string = MQTTString(bytes: bytes)
         if !string.isValidUTF8 { problems.add("invalid UTF-8 in \(field())") }
@@ -103,11 +162,12 @@ struct MQTTBodyReader {
     /// its storage, so the common case allocates nothing and validates nothing.
     mutating func readTopic() throws(MQTTDecodeError) -> MQTTString {
         let start = offset
-        guard let length = buffer.readInteger(as: UInt16.self).map(Int.init), buffer.readableBytes >= length else {
+        guard let length = take(2).map({ Int(UInt16(bigEndian: $0.loadUnaligned(as: UInt16.self))) }),
+            let name = take(length)
+        else {
             throw truncated("topic name", at: start)
         }
-        let topic = buffer.withUnsafeReadableBytes { [topics] in topics.topic(UnsafeRawBufferPointer(rebasing: $0.prefix(length))) }
-        buffer.moveReaderIndex(forwardBy: length)
+        let topic = topics.topic(UnsafeRawBufferPointer(start: name, count: length))
         if !topic.isValidUTF8 { problems.add("invalid UTF-8 in topic name") }
         if topic.containsNull { problems.add("U+0000 in topic name") }
         return topic
@@ -116,8 +176,8 @@ struct MQTTBodyReader {
     /// Binary data: a two-byte length and that many bytes.
     mutating func readBinary(_ field: @autoclosure () -> String) throws(MQTTDecodeError) -> [UInt8] {
         let start = offset
-        guard let length = buffer.readInteger(as: UInt16.self),
-            let bytes = buffer.readBytes(length: Int(length))
+        guard let length = take(2).map({ Int(UInt16(bigEndian: $0.loadUnaligned(as: UInt16.self))) }),
+            let bytes = takeArray(length)
         else { throw truncated(field(), at: start) }
         return bytes
     }
@@ -128,6 +188,11 @@ struct MQTTBodyReader {
         let rest = buffer
         buffer.moveReaderIndex(to: buffer.writerIndex)
         return rest
+    }
+
+    /// The rest of the packet (or of the property block) as an array.
+    mutating func readRestBytes() -> [UInt8] {
+        takeArray(remaining) ?? []
     }
 
     /// Records bytes left over where the spec puts nothing more.

@@ -140,16 +140,18 @@ public struct MQTTDecoder {
         awaitedPacketLength = nil
         var packet = buffer  // a view: same storage, the writer index moved to the packet's end
         packet.moveWriterIndex(to: buffer.readerIndex + length)
-        var reader = MQTTBodyReader(
+        let (body, problems) = try MQTTBodyReader.reading(
             packet: packet, headerLength: header.headerLength, packetOffset: streamOffset, type: header.type,
-            version: effectiveVersion, topics: topics)
-        let body = try MQTTDecoder.decodeBody(&reader, flags: header.flags)
+            version: effectiveVersion, topics: topics
+        ) { (reader: inout MQTTBodyReader) throws(MQTTDecodeError) in
+            try MQTTDecoder.decodeBody(&reader, flags: header.flags)
+        }
         if case .connect(let connect) = body, let announced = connect.announcedVersion {
             version = announced
         }
         buffer.moveReaderIndex(forwardBy: length)
         streamOffset += length
-        return MQTTPacket(body: body, flags: header.flags, wireLength: length, problems: reader.problems.result)
+        return MQTTPacket(body: body, flags: header.flags, wireLength: length, problems: problems.result)
     }
 
     /// Drops up to `count` bytes from the front of `buffer` (after a framing-intact error, or to

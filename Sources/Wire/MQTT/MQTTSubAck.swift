@@ -34,7 +34,7 @@ extension MQTTPacket.SubAck {
 /// The rest of a SUBACK or MQTT 5.0 UNSUBACK: one code per byte, each checked against the
 /// packet's table (an undefined code is a problem, reported once per distinct value).
 func readReasonCodes(_ reader: inout MQTTBodyReader) -> [MQTTReasonCode] {
-    guard let bytes = reader.buffer.readBytes(length: reader.remaining) else { return [] }
+    let bytes = reader.readRestBytes()
     let type = reader.type
     let version = reader.version
     var reported = Set<UInt8>()
