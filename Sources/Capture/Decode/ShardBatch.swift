@@ -33,7 +33,9 @@ final class ShardBatch: @unchecked Sendable {
             inputs.append(.opened(connection, hadSYN: hadSYN))
         case .data(let connection, let direction, let data, let time):
             let start = bytes.count
-            bytes.append(contentsOf: data)
+            // Through a buffer pointer: the generic append of a slice cost twice as many
+            // instructions, on the reading thread, for every packet.
+            data.withUnsafeBufferPointer { bytes.append(contentsOf: $0) }
             inputs.append(.data(connection, direction, start..<bytes.count, time))
         case .gap(let connection, let direction, let missing, let time):
             inputs.append(.gap(connection, direction, missingByteCount: missing, time))
