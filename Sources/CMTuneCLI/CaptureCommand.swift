@@ -16,6 +16,8 @@ extension CMTune {
                 Stops after -c packets, after --duration, or on Ctrl-C, then says how many packets the kernel \
                 received and dropped. With -w and neither --json, --stats nor a filter it only writes the file, like tcpdump -w; \
                 the filters (--client, --topic, --type) choose what is shown, never what -w writes. \
+                --rotate-size and --rotate-every split what -w writes into numbered files (cm.000001.pcap, ...) \
+                that `cmtune decode cm.*.pcap` reads as one capture; --keep-files makes them a ring of the newest. \
                 Messages are decoded on a thread per online CPU, as decode does, and their lines shown within \
                 a quarter second. Capturing needs root (CAP_NET_RAW).
                 """
@@ -29,6 +31,23 @@ extension CMTune {
 
         @Option(name: [.customShort("w"), .long], help: ArgumentHelp("Also write the packets to this pcap file.", valueName: "FILE"))
         var write: String?
+
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "With -w, start a new file before one would pass this size (e.g. 100MiB), as tcpdump -C; files are numbered: -w cm.pcap writes cm.000001.pcap, cm.000002.pcap, ...",
+                valueName: "BYTES"))
+        var rotateSize: ByteSizeArgument?
+
+        @Option(
+            name: .long,
+            help: ArgumentHelp("With -w, start a new file every this long of capture time (e.g. 10m), as tcpdump -G.", valueName: "DURATION"))
+        var rotateEvery: DurationArgument?
+
+        @Option(
+            name: .long,
+            help: ArgumentHelp("With --rotate-size or --rotate-every, keep only the newest N files, deleting the oldest as each new one starts.", valueName: "N"))
+        var keepFiles: Int?
 
         @Option(name: [.customShort("c"), .long], help: "Stop after this many packets.")
         var count: Int?
@@ -63,6 +82,13 @@ extension CMTune {
         func validate() throws {
             if let count, count < 1 { throw ValidationError("-c \(count): give 1 or more") }
             guard (64...262_144).contains(snaplen) else { throw ValidationError("--snaplen \(snaplen): between 64 and 262144") }
+            let rotates = rotateSize != nil || rotateEvery != nil
+            if rotates && write == nil { throw ValidationError("--rotate-size and --rotate-every need -w FILE") }
+            if rotates && write == "-" { throw ValidationError("-w -: standard output is one stream and cannot rotate; give a file name") }
+            if keepFiles != nil && !rotates { throw ValidationError("--keep-files needs --rotate-size or --rotate-every") }
+            if let keepFiles, keepFiles < 1 { throw ValidationError("--keep-files \(keepFiles): keep 1 or more") }
+            if let rotateSize, rotateSize.bytes < 1024 { throw ValidationError("--rotate-size \(rotateSize): at least 1KiB") }
+            if let rotateEvery, !(rotateEvery.seconds > 0) { throw ValidationError("--rotate-every \(rotateEvery): longer than 0") }
             var hints = ProtocolHints.defaults
             for port in ports {
                 if let problem = hints.add(port) { throw ValidationError(problem) }
@@ -83,10 +109,11 @@ extension CMTune {
                 throw ExitCode(2)
             }
             for warning in capture.warnings { Console.error("warning: \(warning)") }
-            var writer: PcapWriter?
+            var writer: RotatingPcapWriter?
             if let write {
                 do {
-                    writer = try PcapWriter(path: write, linkType: capture.linkType, snapshotLength: snaplen)
+                    let policy = RotatingPcapWriter.Policy(maximumBytes: rotateSize?.bytes, interval: rotateEvery?.seconds, keep: keepFiles)
+                    writer = try RotatingPcapWriter(path: write, linkType: capture.linkType, snapshotLength: snaplen, policy: policy)
                 } catch {
                     Console.error("\(error)")
                     throw ExitCode(2)
@@ -152,11 +179,22 @@ extension CMTune {
             Console.writeStandardError(
                 "\(captured) packets captured"
                     + (counters.map { ", \($0.received) received by the filter, \($0.droppedByKernel) dropped by the kernel, \($0.droppedByInterface) dropped by the interface" } ?? "")
-                    + (write.map { "; written to \($0)" } ?? "") + "\n")
+                    + (writer.map { "; written to " + Self.describe($0) } ?? "") + "\n")
             if let failure {
                 Console.error(failure)
                 throw ExitCode(1)
             }
+        }
+
+        /// `cm.pcap`, or for a rotated series `cm.000003.pcap ... cm.000007.pcap (5 files; 2 older deleted)`.
+        static func describe(_ writer: RotatingPcapWriter) -> String {
+            guard writer.policy.rotates, let first = writer.files.first, let last = writer.files.last else {
+                return writer.files.first ?? ""
+            }
+            let count = writer.files.count
+            let range = count == 1 ? first : "\(first) ... \(last)"
+            let deleted = writer.deletedFiles > 0 ? "; \(writer.deletedFiles) older deleted" : ""
+            return "\(range) (\(count) file\(count == 1 ? "" : "s")\(deleted))"
         }
     }
 }
