@@ -29,18 +29,7 @@ struct CaptureRotationTests {
         let probe = try RawListener()
         let port = probe.port
         probe.close()
-        try directory.write("mosquitto.conf", "listener \(port) 127.0.0.1\nallow_anonymous true\n")
-        let broker = Process()
-        broker.executableURL = URL(fileURLWithPath: "/usr/sbin/mosquitto")
-        broker.arguments = ["-c", directory.path + "/mosquitto.conf"]
-        broker.standardOutput = FileHandle.nullDevice
-        broker.standardError = FileHandle.nullDevice
-        try broker.run()
-        defer {
-            // SIGKILL: the broker inherits the test runner's blocked SIGTERM (as MosquittoBed's does).
-            kill(broker.processIdentifier, SIGKILL)
-            broker.waitUntilExit()
-        }
+        let broker = try LoopbackBroker(configuration: "listener \(port) 127.0.0.1\nallow_anonymous true\n", in: directory)
         Thread.sleep(forTimeInterval: 0.3)
         let size = 4096
         let series = try LoopbackCapture(port: port, path: directory.path + "/all.pcap", options: ["--rotate-size", "4KiB"])
@@ -82,5 +71,6 @@ struct CaptureRotationTests {
         #expect(ringStop.error.contains("(2 files; \(numbers[0] - 1) older deleted)"), "\(ringStop.error)")
         let kept = try CMTuneBinary.run(["decode", directory.path + "/" + ringFiles[0], directory.path + "/" + ringFiles[1], "--json"])
         #expect(kept.status == 0 && kept.output.contains("rot/\(messages - 1)"), "\(kept.error)")
+        withExtendedLifetime(broker) {}
     }
 }

@@ -164,19 +164,9 @@ struct DecodeCommandTests {
         probes.forEach { $0.close() }
         // mosquitto 2.0.11 starts no websockets listener without a plain one beside it
         // ("Unable to start any listening sockets"); the clients use loopback only.
-        try directory.write(
-            "mosquitto.conf", "listener \(plainPort) 127.0.0.1\nlistener \(port) 127.0.0.1\nprotocol websockets\nallow_anonymous true\n")
-        let broker = Process()
-        broker.executableURL = URL(fileURLWithPath: "/usr/sbin/mosquitto")
-        broker.arguments = ["-c", directory.path + "/mosquitto.conf"]
-        broker.standardOutput = FileHandle.nullDevice
-        broker.standardError = FileHandle.nullDevice
-        try broker.run()
-        defer {
-            // SIGKILL: the broker inherits the test runner's blocked SIGTERM (as MosquittoBed's does).
-            kill(broker.processIdentifier, SIGKILL)
-            broker.waitUntilExit()
-        }
+        let broker = try LoopbackBroker(
+            configuration: "listener \(plainPort) 127.0.0.1\nlistener \(port) 127.0.0.1\nprotocol websockets\nallow_anonymous true\n",
+            in: directory)
         let pcap = directory.path + "/mqtt-ws.pcap"
         let capture = try LoopbackCapture(port: port, path: pcap)
         let clients = try runCommand(["/usr/bin/python3", "-c", Self.webSocketClients, String(port)])
@@ -196,6 +186,7 @@ struct DecodeCommandTests {
         #expect(lines.contains { $0["type"] as? String == "PUBCOMP" && $0["latencyMs"] is Double })
         #expect(lines.filter { $0["type"] as? String == "PUBLISH" && $0["client"] as? String == "ws-sub" }.count == 4)
         #expect(!lines.contains { $0["type"] as? String == "DECODE_ERROR" })
+        withExtendedLifetime(broker) {}
     }
 
     @Test("--client, --topic and --type keep one conversation of a capture; text times still count from its first packet; a bad filter is a usage error")
