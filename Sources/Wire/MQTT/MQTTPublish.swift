@@ -38,16 +38,18 @@ extension MQTTPacket {
 extension MQTTPacket.Publish {
     /// `flags` were checked with the fixed header: QoS is 0, 1 or 2.
     init(from reader: inout MQTTBodyReader, flags: UInt8) throws(MQTTDecodeError) {
-        dup = flags & 0b1000 != 0
-        qos = MQTTQoS(rawValue: (flags >> 1) & 0b11)
-        retain = flags & 1 != 0
-        topic = try reader.readTopic()
-        packetID = qos == .atMostOnce ? nil : try reader.readPacketID()
-        properties = reader.isV5 ? try reader.readProperties(.publish) : MQTTProperties()
-        payload = reader.readRest()
+        // Fields are read and checked as locals and stored last: reading them back through a
+        // fully initialised `self` copied the whole PUBLISH (retaining each of its buffers),
+        // once per message.
+        let dup = flags & 0b1000 != 0
+        let qos = MQTTQoS(rawValue: (flags >> 1) & 0b11)
+        let topic = try reader.readTopic()
+        let packetID = qos == .atMostOnce ? nil : try reader.readPacketID()
+        let isV5 = reader.isV5
+        let properties = isV5 ? try reader.readProperties(.publish) : MQTTProperties()
+        let payload = reader.readRest()
         if dup && qos == .atMostOnce { reader.problems.add("DUP set on a QoS 0 message") }
         if topicNameHasWildcard(topic) { reader.problems.add("wildcard in the topic name") }
-        let isV5 = reader.isV5
         if topic.isEmpty && (!isV5 || properties[.topicAlias] == nil) {
             reader.problems.add("empty topic name\(isV5 ? " without a Topic Alias" : "")")
         }
@@ -56,6 +58,7 @@ extension MQTTPacket.Publish {
         {
             reader.problems.add("payload is not UTF-8 although its Payload Format Indicator says it is")
         }
+        self.init(topic: topic, payload: payload, qos: qos, packetID: packetID, retain: flags & 1 != 0, dup: dup, properties: properties)
     }
 
     func encode(into buffer: inout ByteBuffer, version: MQTTVersion) throws(MQTTEncodeError) {
