@@ -47,7 +47,7 @@ struct IntegerKeyTableTests {
         for port in UInt16(1)...1000 {
             let state = connection(UInt64(port))
             states[key(port)] = state
-            cache.insert(state, for: key(port))
+            cache.insert(state)
         }
         var hits = 0
         for port in UInt16(1)...1000 {
@@ -61,14 +61,14 @@ struct IntegerKeyTableTests {
         #expect(cache.state(for: key(1000)) === states[key(1000)])
         cache.remove(key(1000))
         #expect(cache.state(for: key(1000)) == nil)
-        cache.insert(states[key(5)]!, for: key(5))
+        cache.insert(states[key(5)]!)
         cache.remove(key(1000))
         #expect(cache.state(for: key(5)) === states[key(5)])
         cache.removeAll()
         #expect(cache.state(for: key(5)) == nil)
         // Addresses in either order are one flow.
         let reversed = FlowKey(Endpoint(address: .v4(0x0A00_0002), port: 1883), Endpoint(address: .v4(0x0A00_0001), port: 5))
-        cache.insert(states[key(5)]!, for: key(5))
+        cache.insert(states[key(5)]!)
         #expect(cache.state(for: reversed) === states[key(5)])
     }
 

@@ -67,9 +67,12 @@ final class MQTTConnectionDecoder {
 
     private func drain(_ side: Int, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
         while buffers[side].readableBytes > 0 {
-            let packet: MQTTPacket?
+            // Unwrapped as it is returned: an optional kept in a variable was destroyed after
+            // its payload moved out, through the runtime's generic path, per message.
+            let packet: MQTTPacket
             do {
-                packet = try decoders[side].decode(buffer: &buffers[side])
+                guard let decoded = try decoders[side].decode(buffer: &buffers[side]) else { return }
+                packet = decoded
             } catch {
                 if let length = error.packetLength {
                     // The framing held: skip just this message (what is not here yet, as it
@@ -84,7 +87,6 @@ final class MQTTConnectionDecoder {
                 if !resynchronize(side, direction, at: time, emit) { return }
                 continue
             }
-            guard let packet else { return }
             emit(.message(describe(consume packet, direction, at: time)))
         }
     }

@@ -9,20 +9,16 @@
 struct FlowCache {
     static let slotBits = 8
 
-    private struct Entry {
-        let key: FlowKey
-        let state: ConnectionState
-    }
-
-    private var entries = [Entry?](repeating: nil, count: 1 << FlowCache.slotBits)
+    /// A connection's state holds its key: a slot is one reference, copied with one retain.
+    private var entries = [ConnectionState?](repeating: nil, count: 1 << FlowCache.slotBits)
 
     func state(for key: FlowKey) -> ConnectionState? {
-        guard let entry = entries[Self.slot(of: key)], entry.key == key else { return nil }
-        return entry.state
+        guard let state = entries[Self.slot(of: key)], state.key == key else { return nil }
+        return state
     }
 
-    mutating func insert(_ state: ConnectionState, for key: FlowKey) {
-        entries[Self.slot(of: key)] = Entry(key: key, state: state)
+    mutating func insert(_ state: ConnectionState) {
+        entries[Self.slot(of: state.key)] = state
     }
 
     mutating func remove(_ key: FlowKey) {

@@ -189,7 +189,7 @@ public final class TCPReassembler {
     private func connection(for key: FlowKey) -> ConnectionState? {
         if let recent = recentFlows.state(for: key) { return recent }
         guard let state = connections[key] else { return nil }
-        recentFlows.insert(state, for: key)
+        recentFlows.insert(state)
         return state
     }
 
@@ -222,7 +222,7 @@ public final class TCPReassembler {
         let state = ConnectionState(connection: connection, key: key, now: now)
         state.hadSYN = flags.contains(.syn)
         connections[key] = state
-        recentFlows.insert(state, for: key)
+        recentFlows.insert(state)
         statistics.connectionsOpened += 1
         emit(.opened(connection, hadSYN: flags.contains(.syn)))
         return state
