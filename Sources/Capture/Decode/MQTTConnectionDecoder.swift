@@ -29,7 +29,7 @@ final class MQTTConnectionDecoder {
     static let resyncWindow = 256 << 10
 
     /// `topics` is shared with the other connections decoded on this thread.
-    init(connection: TCPConnection, maximumPacketSize: Int, sawStart: Bool, topics: MQTTTopicTable) {
+    init(connection: TCPConnection, maximumPacketSize: Int, sawStart: Bool, topics: MQTTStringTable) {
         self.connection = connection
         self.maximumPacketSize = maximumPacketSize
         holdServerUntilConnect = sawStart

@@ -25,7 +25,7 @@ public final class StreamDecoder {
     @exclusivity(unchecked) private var filter: DecodeFilter
     @exclusivity(unchecked) private var eventsHandled = 0
     /// The PUBLISH topics of every MQTT connection here: subscribers receive what publishers sent.
-    private let topics = MQTTTopicTable(capacity: 4096)
+    private let topics = MQTTStringTable(capacity: 4096)
 
     /// `emit` is called for every event kept, in the order of the stream events.
     public init(options: DecodePipeline.Options, emit: @escaping (DecodeEvent) -> Void) {

@@ -20,7 +20,7 @@ final class WebSocketConnectionDecoder {
     let connection: TCPConnection
     private let maximumMessageSize: Int
     /// For an MQTT decoder inside: the topics of the thread's connections.
-    private let topics: MQTTTopicTable
+    private let topics: MQTTStringTable
     /// Called once, when the protocol inside is known.
     private let decided: (DecodedProtocol) -> Void
     private(set) var inner: ConnectionDecoder?
@@ -40,7 +40,7 @@ final class WebSocketConnectionDecoder {
     /// After the client's upgrade `request`: its frames follow; one subprotocol known to cmtune
     /// among those offered decides the protocol inside at once.
     init(
-        connection: TCPConnection, request: WebSocketHandshake.Request, maximumMessageSize: Int, topics: MQTTTopicTable,
+        connection: TCPConnection, request: WebSocketHandshake.Request, maximumMessageSize: Int, topics: MQTTStringTable,
         at time: CaptureTimestamp, decided: @escaping (DecodedProtocol) -> Void
     ) {
         self.topics = topics

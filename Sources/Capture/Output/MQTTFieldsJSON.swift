@@ -157,7 +157,7 @@ enum MQTTFieldsJSON {
                 hasUserProperties = true
                 continue
             }
-            json.key(dynamic: property.id.key)
+            if let key = property.id.jsonKey { json.key(key) } else { json.key(dynamic: property.id.key) }
             switch property.value {
             case .byte(let value): json.int(value)
             case .twoByteInteger(let value): json.int(value)

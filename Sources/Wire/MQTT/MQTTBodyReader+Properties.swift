@@ -19,6 +19,9 @@ extension MQTTBodyReader {
         // Narrow the readable bytes to the block so every read below stops at its end.
         let packetEnd = narrow(to: length)
         var properties: [MQTTProperty] = []
+        // Room for a usual block at once (each property takes two bytes or more): growing from
+        // one element reallocated for nearly every MQTT 5 PUBLISH.
+        properties.reserveCapacity(min(length / 2, 4))
         var seen: UInt64 = 0
         var reported: UInt64 = 0
         while remaining > 0 {
@@ -35,8 +38,8 @@ extension MQTTBodyReader {
             case .utf8String: value = .utf8String(try readString(id.name))
             case .binaryData: value = .binaryData(try readBinary(id.name))
             case .utf8StringPair:
-                let name = try readString("\(id.name) name")
-                value = .utf8StringPair(name, try readString("\(id.name) value"))
+                let name = try readRepeatedString("\(id.name) name")
+                value = .utf8StringPair(name, try readRepeatedString("\(id.name) value"))
             }
             let bit: UInt64 = 1 << UInt64(raw)  // known ids are all below 64
             if seen & bit != 0 && !id.mayRepeat(in: scope) {

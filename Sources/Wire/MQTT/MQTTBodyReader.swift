@@ -24,22 +24,23 @@ struct MQTTBodyReader {
     /// How the body is laid out: MQTT 5.0 adds properties and reason codes.
     let version: MQTTVersion
     var problems = MQTTProblems()
-    /// Topics read before, which the next PUBLISH most likely repeats. Unowned: a reader lives
+    /// Topics and User Property strings read before, which the next PUBLISH most likely
+    /// repeats. Unowned: a reader lives
     /// for one packet inside `MQTTDecoder.decode`, whose decoder holds the table, and a strong
     /// reference cost a retain and a release per packet.
-    unowned(unsafe) let topics: MQTTTopicTable
+    unowned(unsafe) let strings: MQTTStringTable
 
     /// Runs `body` with a reader of `packet` (exactly one packet's bytes) positioned after its
     /// fixed header; the pointer it reads through lives as long as this call.
     static func reading<Result>(
         packet: ByteBuffer, headerLength: Int, packetOffset: Int, type: MQTTPacketType, version: MQTTVersion,
-        topics: MQTTTopicTable, _ body: (inout MQTTBodyReader) throws(MQTTDecodeError) -> Result
+        strings: MQTTStringTable, _ body: (inout MQTTBodyReader) throws(MQTTDecodeError) -> Result
     ) throws(MQTTDecodeError) -> (Result, MQTTProblems) {
         try packet.withUnsafeReadableBytes { (raw: UnsafeRawBufferPointer) throws(MQTTDecodeError) -> (Result, MQTTProblems) in
             // A packet always has its fixed header, so `raw` is never empty.
             var reader = MQTTBodyReader(
                 packet: packet, bytes: raw.baseAddress!, headerLength: headerLength, packetOffset: packetOffset, type: type,
-                version: version, topics: topics)
+                version: version, strings: strings)
             let result = try body(&reader)
             return (result, reader.problems)
         }
@@ -47,11 +48,11 @@ struct MQTTBodyReader {
 
     private init(
         packet: ByteBuffer, bytes: UnsafeRawPointer, headerLength: Int, packetOffset: Int, type: MQTTPacketType,
-        version: MQTTVersion, topics: MQTTTopicTable
+        version: MQTTVersion, strings: MQTTStringTable
     ) {
         self.buffer = packet
         self.bytes = bytes
-        self.topics = topics
+        self.strings = strings
         self.packetLength = packet.readableBytes
         self.packetStart = packet.readerIndex
         self.buffer.moveReaderIndex(forwardBy: headerLength)
@@ -161,16 +162,22 @@ struct MQTTBodyReader {
     /// A PUBLISH's topic name: when the table knows its bytes, the topic read before, sharing
     /// its storage, so the common case allocates nothing and validates nothing.
     mutating func readTopic() throws(MQTTDecodeError) -> MQTTString {
+        try readRepeatedString("topic name")
+    }
+
+    /// A string packets repeat (a topic, a User Property's name or value), through the table
+    /// of strings read before; problems as `readString` reports them.
+    mutating func readRepeatedString(_ field: @autoclosure () -> String) throws(MQTTDecodeError) -> MQTTString {
         let start = offset
         guard let length = take(2).map({ Int(UInt16(bigEndian: $0.loadUnaligned(as: UInt16.self))) }),
-            let name = take(length)
+            let bytes = take(length)
         else {
-            throw truncated("topic name", at: start)
+            throw truncated(field(), at: start)
         }
-        let topic = topics.topic(UnsafeRawBufferPointer(start: name, count: length))
-        if !topic.isValidUTF8 { problems.add("invalid UTF-8 in topic name") }
-        if topic.containsNull { problems.add("U+0000 in topic name") }
-        return topic
+        let string = strings.string(UnsafeRawBufferPointer(start: bytes, count: length))
+        if !string.isValidUTF8 { problems.add("invalid UTF-8 in \(field())") }
+        if string.containsNull { problems.add("U+0000 in \(field())") }
+        return string
     }
 
     /// Binary data: a two-byte length and that many bytes.

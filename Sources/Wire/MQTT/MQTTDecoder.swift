@@ -96,15 +96,15 @@ public struct MQTTDecoder {
     /// The whole length of the packet `decode` is waiting for, once its fixed header is in;
     /// never more than `maximumPacketSize`. nil when waiting for a fixed header.
     public private(set) var awaitedPacketLength: Int?
-    /// PUBLISH topics read before: a connection mostly repeats its topics, and reusing their
-    /// storage spares an allocation and a UTF-8 check per message. Shared by the decoders
-    /// given the same table.
-    public let topics: MQTTTopicTable
+    /// PUBLISH topics (and User Property strings) read before: a connection mostly repeats
+    /// them, and reusing their storage spares an allocation and a UTF-8 check per message.
+    /// Shared by the decoders given the same table.
+    public let topics: MQTTStringTable
 
     public init(
         version: MQTTVersion? = nil, assumedVersion: MQTTVersion? = nil,
         maximumPacketSize: Int = MQTTDecoder.defaultMaximumPacketSize, streamOffset: Int = 0,
-        topics: MQTTTopicTable = MQTTTopicTable()
+        topics: MQTTStringTable = MQTTStringTable()
     ) {
         self.topics = topics
         self.version = version
@@ -142,7 +142,7 @@ public struct MQTTDecoder {
         packet.moveWriterIndex(to: buffer.readerIndex + length)
         let (body, problems) = try MQTTBodyReader.reading(
             packet: packet, headerLength: header.headerLength, packetOffset: streamOffset, type: header.type,
-            version: effectiveVersion, topics: topics
+            version: effectiveVersion, strings: topics
         ) { (reader: inout MQTTBodyReader) throws(MQTTDecodeError) in
             try MQTTDecoder.decodeBody(&reader, flags: header.flags)
         }

@@ -46,10 +46,13 @@ public struct MQTTPropertyID: RawRepresentable, Hashable, Sendable, CustomString
     public var isKnown: Bool { MQTTPropertyID.table(rawValue) != nil }
 
     /// The spec's name, "Payload Format Indicator"; "Unknown property 0xNN" for other ids.
-    public var name: String { MQTTPropertyID.table(rawValue)?.name ?? "Unknown property 0x\(hex2(rawValue))" }
+    public var name: String { MQTTPropertyID.table(rawValue).map { $0.name.description } ?? "Unknown property 0x\(hex2(rawValue))" }
 
     /// The camelCase key for JSON output, `payloadFormatIndicator`; `property0xNN` for other ids.
-    public var key: String { MQTTPropertyID.table(rawValue)?.key ?? "property0x\(hex2(rawValue))" }
+    public var key: String { jsonKey?.description ?? "property0x\(hex2(rawValue))" }
+
+    /// The key of a known id as a literal, which a JSON writer copies without making a String.
+    public var jsonKey: StaticString? { MQTTPropertyID.table(rawValue)?.key }
 
     /// The type of the value that follows the id, nil for ids the spec does not define.
     public var valueKind: MQTTPropertyValue.Kind? { MQTTPropertyID.table(rawValue)?.kind }
@@ -65,7 +68,9 @@ public struct MQTTPropertyID: RawRepresentable, Hashable, Sendable, CustomString
 
     public var description: String { name }
 
-    private typealias Info = (name: String, key: String, kind: MQTTPropertyValue.Kind, scope: MQTTPropertyScope)
+    /// Literals, not Strings: the table is consulted for every property decoded (its kind, its
+    /// scope) and written, and a tuple of Strings was retained and released each time.
+    private typealias Info = (name: StaticString, key: StaticString, kind: MQTTPropertyValue.Kind, scope: MQTTPropertyScope)
 
     /// One switch holds the whole spec table so the names, kinds and scopes cannot drift apart.
     private static func table(_ id: UInt8) -> Info? {

@@ -4,13 +4,15 @@ internal import Glibc
 internal import Musl
 #endif
 
-/// PUBLISH topics already read, so a topic seen before costs no allocation and no UTF-8 check:
-/// a broker's subscribers receive a few hundred topics a million times over, in any order.
+/// Strings already read that packets repeat, PUBLISH topics above all, so one seen before costs
+/// no allocation and no UTF-8 check: a broker's subscribers receive a few hundred topics a
+/// million times over, in any order, and MQTT 5 clients send the same User Properties with
+/// every message.
 ///
 /// Bounded: a fixed number of slots, open addressing over a few neighbours; a topic that finds
 /// them taken replaces the one in its first slot. One table can serve every decoder of a thread
 /// (their topics overlap: what publishers send, subscribers receive); not thread-safe.
-public final class MQTTTopicTable {
+public final class MQTTStringTable {
     /// Slot hashes, 0 for an empty slot (a topic's hash always has its lowest bit set).
     @exclusivity(unchecked) private var hashes: [UInt64]
     @exclusivity(unchecked) private var topics: [MQTTString]
@@ -27,9 +29,9 @@ public final class MQTTTopicTable {
         mask = size - 1
     }
 
-    /// The topic with these bytes: the one read before when the table holds it, else a new one
+    /// The string with these bytes: the one read before when the table holds it, else a new one
     /// (validated once), kept for next time.
-    func topic(_ bytes: UnsafeRawBufferPointer) -> MQTTString {
+    func string(_ bytes: UnsafeRawBufferPointer) -> MQTTString {
         let hash = Self.hash(bytes)
         let home = Int(truncatingIfNeeded: hash >> 1) & mask
         var free: Int?

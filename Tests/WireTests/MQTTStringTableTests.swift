@@ -4,7 +4,7 @@ import Testing
 @testable import Wire
 
 @Suite("MQTT topic table")
-struct MQTTTopicTableTests {
+struct MQTTStringTableTests {
     /// A QoS 0 PUBLISH of `topic` with a one-byte payload.
     static func publish(_ topic: [UInt8]) -> [UInt8] {
         [0x30, UInt8(2 + topic.count + 1), 0x00, UInt8(topic.count)] + topic + [0x2A]
@@ -25,7 +25,7 @@ struct MQTTTopicTableTests {
 
     @Test("a topic read again shares the first one's storage, across decoders given one table")
     func shared() throws {
-        let table = MQTTTopicTable(capacity: 64)
+        let table = MQTTStringTable(capacity: 64)
         var publisher = MQTTDecoder(topics: table)
         var subscriber = MQTTDecoder(topics: table)
         let (first, _) = try Self.topic(of: Self.publish(Array("sensors/7/temp".utf8)), &publisher)
@@ -37,7 +37,7 @@ struct MQTTTopicTableTests {
 
     @Test("more topics than slots: each comes back with its own bytes, whatever was evicted")
     func overflow() throws {
-        var decoder = MQTTDecoder(topics: MQTTTopicTable(capacity: 8))
+        var decoder = MQTTDecoder(topics: MQTTStringTable(capacity: 8))
         // Lengths 0 to 40 cover the eight-byte hash's tail handling; similar names collide.
         let names = (0..<300).map { index in String(repeating: "x", count: index % 41) + "/\(index % 97)" }
         for round in 0..<3 {
@@ -51,7 +51,7 @@ struct MQTTTopicTableTests {
 
     @Test("a reused topic still reports invalid UTF-8 and U+0000, every time")
     func problemsEveryTime() throws {
-        var decoder = MQTTDecoder(topics: MQTTTopicTable())
+        var decoder = MQTTDecoder(topics: MQTTStringTable())
         for _ in 0..<3 {
             let (bad, badProblems) = try Self.topic(of: Self.publish([0xC3, 0x28]), &decoder)
             #expect(!bad.isValidUTF8 && badProblems == ["invalid UTF-8 in topic name"])
@@ -62,7 +62,7 @@ struct MQTTTopicTableTests {
 
     @Test("bytes that differ only past the hashed words are different topics")
     func sameHashPrefix() throws {
-        var decoder = MQTTDecoder(topics: MQTTTopicTable(capacity: 4))
+        var decoder = MQTTDecoder(topics: MQTTStringTable(capacity: 4))
         let a = Array("abcdefgh/1".utf8), b = Array("abcdefgh/2".utf8)
         for _ in 0..<4 {
             #expect(try Self.topic(of: Self.publish(a), &decoder).0.bytes == a)
