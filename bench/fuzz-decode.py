@@ -17,10 +17,10 @@ bench/out/fuzz/decode-N-MODE.pcap. Python 3 standard library only.
 import argparse
 import os
 import random
-import resource
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 
 HOSTILE = [
@@ -98,6 +98,42 @@ def mutate(data, rng):
     return bytes(data)
 
 
+# Runs a command from a small, fresh interpreter and writes its exit code and peak RSS (KiB)
+# to the file named first. A child's ru_maxrss starts from its parent's resident size at the
+# fork (Linux keeps the high-water mark across exec), and this script holds the seed captures
+# and their mutations: forked from here, every run would report this script's size.
+LAUNCHER = r"""
+import os, sys
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execv(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as report:
+    report.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
+"""
+
+
+def run_measured(argv, timeout):
+    """Runs argv; returns (status, stdout, stderr text, peak RSS in KiB) of that command alone."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r") as report:
+        process = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", LAUNCHER, report.name] + argv, stdout=out, stderr=err,
+            start_new_session=True)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait()
+            raise
+        status, rss = (int(field) for field in report.read().split())
+        out.seek(0)
+        err.seek(0)
+        return status, out.read(), err.read().decode(errors="replace"), rss
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("captures", nargs="+")
@@ -117,7 +153,7 @@ def main():
     seeds = [open(path, "rb").read() for path in captures]
     os.makedirs("bench/out/fuzz", exist_ok=True)
     case_path = "bench/out/fuzz/case.pcap"
-    failures, slowest = 0, 0.0
+    failures, slowest, peak = 0, 0.0, 0
     for n in range(options.cases):
         case = mutate(rng.choice(seeds), rng)
         open(case_path, "wb").write(case)
@@ -125,9 +161,9 @@ def main():
         for mode in modes:
             start = time.time()
             try:
-                run = subprocess.run([options.cmtune, "decode", case_path] + mode.split(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
-                status, error = run.returncode, run.stderr.decode(errors="replace")
-                lines[mode] = run.stdout
+                status, output, error, rss = run_measured([options.cmtune, "decode", case_path] + mode.split(), timeout=60)
+                lines[mode] = output
+                peak = max(peak, rss)
             except subprocess.TimeoutExpired:
                 status, error = "timeout", ""
             slowest = max(slowest, time.time() - start)
@@ -144,7 +180,7 @@ def main():
                 print(f"case {n} {mode}: status {status}: {error.strip()[:300]} (kept as {kept})", flush=True)
         if n % 200 == 0:
             print(f"{n} cases, {failures} failures", file=sys.stderr, flush=True)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    peak //= 1024
     print(f"{options.cases} cases, {failures} failures, slowest run {slowest:.2f} s, largest peak RSS {peak} MB")
     sys.exit(1 if failures else 0)
 

@@ -25,9 +25,8 @@ struct MQTTBodyReader {
     let version: MQTTVersion
     var problems = MQTTProblems()
     /// Topics and User Property strings read before, which the next PUBLISH most likely
-    /// repeats. Unowned: a reader lives
-    /// for one packet inside `MQTTDecoder.decode`, whose decoder holds the table, and a strong
-    /// reference cost a retain and a release per packet.
+    /// repeats. Unowned: a reader lives for one packet inside `MQTTDecoder.decode`, whose
+    /// decoder holds the table, and a strong reference cost a retain and a release per packet.
     unowned(unsafe) let strings: MQTTStringTable
 
     /// Runs `body` with a reader of `packet` (exactly one packet's bytes) positioned after its
@@ -85,6 +84,11 @@ struct MQTTBodyReader {
         let at = bytes + (buffer.readerIndex - packetStart)
         buffer.moveReaderIndex(forwardBy: count)
         return at
+    }
+
+    /// A two-byte length prefix; nil (nothing read) when the packet ends first.
+    private mutating func takeLength() -> Int? {
+        take(2).map { Int(UInt16(bigEndian: $0.loadUnaligned(as: UInt16.self))) }
     }
 
     /// The next `count` bytes as an array; nil (nothing read) when fewer are left.
@@ -150,7 +154,7 @@ struct MQTTBodyReader {
     /// A UTF-8 string: kept whatever its bytes; invalid UTF-8 and U+0000 become problems.
     mutating func readString(_ field: @autoclosure () -> String) throws(MQTTDecodeError) -> MQTTString {
         let start = offset
-        guard let length = take(2).map({ Int(UInt16(bigEndian: $0.loadUnaligned(as: UInt16.self))) }),
+        guard let length = takeLength(),
             let bytes = takeArray(length)
         else { throw truncated(field(), at: start) }
         let string = MQTTString(bytes: bytes)
@@ -169,7 +173,7 @@ struct MQTTBodyReader {
     /// of strings read before; problems as `readString` reports them.
     mutating func readRepeatedString(_ field: @autoclosure () -> String) throws(MQTTDecodeError) -> MQTTString {
         let start = offset
-        guard let length = take(2).map({ Int(UInt16(bigEndian: $0.loadUnaligned(as: UInt16.self))) }),
+        guard let length = takeLength(),
             let bytes = take(length)
         else {
             throw truncated(field(), at: start)
@@ -183,7 +187,7 @@ struct MQTTBodyReader {
     /// Binary data: a two-byte length and that many bytes.
     mutating func readBinary(_ field: @autoclosure () -> String) throws(MQTTDecodeError) -> [UInt8] {
         let start = offset
-        guard let length = take(2).map({ Int(UInt16(bigEndian: $0.loadUnaligned(as: UInt16.self))) }),
+        guard let length = takeLength(),
             let bytes = takeArray(length)
         else { throw truncated(field(), at: start) }
         return bytes
