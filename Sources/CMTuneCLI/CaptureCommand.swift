@@ -19,7 +19,8 @@ extension CMTune {
                 --rotate-size and --rotate-every split what -w writes into numbered files (cm.000001.pcap, ...) \
                 that `cmtune decode cm.*.pcap` reads as one capture; --keep-files makes them a ring of the newest. \
                 Messages are decoded on a thread per online CPU, as decode does, and their lines shown within \
-                a quarter second. Capturing needs root (CAP_NET_RAW).
+                a quarter second; what -w writes reaches the file as often, so the file can be read while the \
+                capture runs. Capturing needs root (CAP_NET_RAW).
                 """
         )
 
@@ -144,8 +145,15 @@ extension CMTune {
                 }
                 guard let packet else {
                     if capture.isStopped { break }
-                    // Nothing for a while: show the lines decoded so far instead of holding them.
+                    // Nothing for a while: show the lines decoded so far instead of holding them,
+                    // and put what -w holds on disk, where another program can read it.
                     engine?.flush()
+                    do {
+                        try writer?.flush()
+                    } catch {
+                        failure = "\(error)"
+                        break
+                    }
                     continue
                 }
                 captured += 1
@@ -160,6 +168,12 @@ extension CMTune {
                 let now = MonotonicClock.now()
                 if now - lastFlush >= 0.25 {
                     engine?.flush()
+                    do {
+                        try writer?.flush()
+                    } catch {
+                        failure = "\(error)"
+                        break
+                    }
                     lastFlush = now
                 }
                 if output.stream.isClosed { break }

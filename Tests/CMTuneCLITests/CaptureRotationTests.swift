@@ -22,7 +22,7 @@ struct CaptureRotationTests {
         }
     }
 
-    @Test("real mosquitto traffic captured into rotated files: none passes the size, the series decodes as one capture, --keep-files leaves the newest", .needsRoot)
+    @Test("real mosquitto traffic captured into rotated files: none passes the size, the series decodes as one capture, --keep-files leaves the newest; a -w file reads whole while its capture runs", .needsRoot)
     func rotatedLiveCapture() throws {
         try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
         let directory = try TemporaryDirectory()
@@ -34,12 +34,19 @@ struct CaptureRotationTests {
         let size = 4096
         let series = try LoopbackCapture(port: port, path: directory.path + "/all.pcap", options: ["--rotate-size", "4KiB"])
         let ring = try LoopbackCapture(port: port, path: directory.path + "/ring.pcap", options: ["--rotate-size", "4KiB", "--keep-files", "2"])
+        let live = try LoopbackCapture(port: port, path: directory.path + "/live.pcap")
         let messages = 24
         for index in 0..<messages {
             let payload = String(repeating: Character(UnicodeScalar(UInt8(97 + index % 26))), count: 400 + index)
             let sent = try runCommand(["mosquitto_pub", "-h", "127.0.0.1", "-p", String(port), "-q", "1", "-V", index % 2 == 0 ? "mqttv5" : "mqttv311", "-t", "rot/\(index)", "-m", payload])
             #expect(sent.status == 0, "\(sent.error)")
         }
+        // What -w wrote is on disk while the capture still runs (flushed when it goes quiet).
+        Thread.sleep(forTimeInterval: 0.6)
+        let whileRunning = try CMTuneBinary.run(["decode", directory.path + "/live.pcap", "--json", "--type", "PUBLISH"])
+        #expect(whileRunning.status == 0, "\(whileRunning.error)")
+        #expect(try DecodeCommandTests.lines(whileRunning.output).count == messages, "\(whileRunning.output.prefix(300))")
+        live.stop()
         let seriesStop = series.stop()
         let ringStop = ring.stop()
         #expect(seriesStop.status == 0 && ringStop.status == 0, "\(seriesStop.error) \(ringStop.error)")
