@@ -125,7 +125,9 @@ extension CMTune {
             let filter = try filters.filter()
             // -w alone only writes the file, as tcpdump -w; asking for a format or a filter shows lines too.
             let quietFile = write != nil && !json && !stats && filter.isEmpty
-            let output = DecodeOutput(format: stats || quietFile ? nil : json ? .json : .text, quiet: true)
+            // A status line on a terminal's stderr when lines do not go to the same terminal
+            // (-w alone, --stats, or lines piped on), as tcpdump -w counts what it got.
+            let output = DecodeOutput(format: stats || quietFile ? nil : json ? .json : .text, quiet: false)
             // Nothing to decode when the packets only go to the file.
             let engine = quietFile ? nil : DecodeEngine(options: .init(hints: hints, collectStatistics: stats, filter: filter), output: output, threads: threads.count)
 
@@ -136,6 +138,7 @@ extension CMTune {
             var failure: String?
             while !CaptureStop.requested.load(ordering: .relaxed) {
                 if let deadline, MonotonicClock.now() >= deadline { break }
+                output.status(Self.status(interface: interface, captured: captured, capture: capture, writer: writer))
                 let packet: CapturedPacket?
                 do {
                     packet = try capture.next(timeout: .milliseconds(200))
@@ -198,6 +201,13 @@ extension CMTune {
                 Console.error(failure)
                 throw ExitCode(1)
             }
+        }
+
+        /// `eth0: 1234 packets, 0 dropped by the kernel; writing cm.000003.pcap`.
+        static func status(interface: String, captured: Int, capture: PcapLiveCapture, writer: RotatingPcapWriter?) -> String {
+            let dropped = (try? capture.statistics()).map { ", \($0.droppedByKernel) dropped by the kernel" } ?? ""
+            let file = writer?.files.last.map { "; writing \($0)" } ?? ""
+            return "\(interface): \(captured) packets\(dropped)\(file)"
         }
 
         /// `cm.pcap`, or for a rotated series `cm.000003.pcap ... cm.000007.pcap (5 files; 2 older deleted)`.

@@ -53,6 +53,16 @@ final class DecodeOutput {
         Console.writeStandardError("\r\(label): \(packets) packets\u{1B}[K")
     }
 
+    /// A status line (a live capture's counts) at most every half second on a terminal.
+    func status(_ text: @autoclosure () -> String) {
+        guard showProgress else { return }
+        let now = MonotonicClock.now()
+        guard now - lastProgress >= 0.5 else { return }
+        lastProgress = now
+        progressShown = true
+        Console.writeStandardError("\r\(text())\u{1B}[K")
+    }
+
     /// Writes out the lines held so far: a live capture shows them while it waits for traffic.
     func flush() {
         if !lines.isEmpty { flushLines() }

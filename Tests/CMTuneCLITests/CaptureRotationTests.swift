@@ -2,7 +2,7 @@ import CMTuneTestSupport
 import Foundation
 import Testing
 
-@Suite("cmtune capture -w with rotation")
+@Suite("cmtune capture -w: rotation, a file read while written, the status line")
 struct CaptureRotationTests {
     @Test("misused rotation options are usage errors, before any capture starts")
     func usageErrors() throws {
@@ -79,5 +79,20 @@ struct CaptureRotationTests {
         let kept = try CMTuneBinary.run(["decode", directory.path + "/" + ringFiles[0], directory.path + "/" + ringFiles[1], "--json"])
         #expect(kept.status == 0 && kept.output.contains("rot/\(messages - 1)"), "\(kept.error)")
         withExtendedLifetime(broker) {}
+    }
+
+    @Test("on a terminal, capture -w shows a status line of its counts and clears it at the end; piped, it stays quiet", .needsRoot)
+    func statusLine() throws {
+        try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
+        let directory = try TemporaryDirectory()
+        let file = directory.path + "/status.pcap"
+        let command = "\(CMTuneBinary.path) capture -i lo -f 'tcp port 1' -w \(file) --duration 1.5s"
+        // script(1) runs it on a pseudo-terminal, as a person at a shell would.
+        let onTerminal = try runCommand(["script", "-qefc", command, "/dev/null"])
+        #expect(onTerminal.status == 0, "\(onTerminal.error)")
+        #expect(onTerminal.output.contains("\rlo: 0 packets, 0 dropped by the kernel; writing \(file)\u{1B}[K"), "\(onTerminal.output)")
+        #expect(onTerminal.output.contains("\r\u{1B}[K0 packets captured"), "the status line is cleared before the summary: \(onTerminal.output)")
+        let piped = try CMTuneBinary.run(["capture", "-i", "lo", "-f", "tcp port 1", "-w", file, "--duration", "0.6s"])
+        #expect(piped.status == 0 && !piped.error.contains("\r") && piped.error.hasPrefix("0 packets captured"), "\(piped.error)")
     }
 }
