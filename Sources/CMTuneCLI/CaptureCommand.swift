@@ -131,6 +131,18 @@ extension CMTune {
             // Nothing to decode when the packets only go to the file.
             let engine = quietFile ? nil : DecodeEngine(options: .init(hints: hints, collectStatistics: stats, filter: filter), output: output, threads: threads.count)
 
+            /// Writes out the lines decoded so far and puts what -w holds on disk, where another
+            /// program can read it; the write error, if any.
+            func flushOutput() -> String? {
+                engine?.flush()
+                do {
+                    try writer?.flush()
+                    return nil
+                } catch {
+                    return "\(error)"
+                }
+            }
+
             CaptureStop.install(capture.breaker)
             let deadline = duration.map { MonotonicClock.now() + $0.seconds }
             var captured = 0
@@ -148,13 +160,9 @@ extension CMTune {
                 }
                 guard let packet else {
                     if capture.isStopped { break }
-                    // Nothing for a while: show the lines decoded so far instead of holding them,
-                    // and put what -w holds on disk, where another program can read it.
-                    engine?.flush()
-                    do {
-                        try writer?.flush()
-                    } catch {
-                        failure = "\(error)"
+                    // Nothing for a while: show the lines decoded so far instead of holding them.
+                    if let error = flushOutput() {
+                        failure = error
                         break
                     }
                     continue
@@ -170,11 +178,8 @@ extension CMTune {
                 // Lines reach the reader within a quarter second, as tcpdump's do, however slow the traffic.
                 let now = MonotonicClock.now()
                 if now - lastFlush >= 0.25 {
-                    engine?.flush()
-                    do {
-                        try writer?.flush()
-                    } catch {
-                        failure = "\(error)"
+                    if let error = flushOutput() {
+                        failure = error
                         break
                     }
                     lastFlush = now

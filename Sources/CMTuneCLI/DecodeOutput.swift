@@ -45,12 +45,8 @@ final class DecodeOutput {
 
     /// `label: N packets` every half second on a terminal.
     func progress(_ label: String, packets: Int) {
-        guard showProgress, packets % 1024 == 0 else { return }
-        let now = MonotonicClock.now()
-        guard now - lastProgress >= 0.5 else { return }
-        lastProgress = now
-        progressShown = true
-        Console.writeStandardError("\r\(label): \(packets) packets\u{1B}[K")
+        guard packets % 1024 == 0 else { return }
+        status("\(label): \(packets) packets")
     }
 
     /// A status line (a live capture's counts) at most every half second on a terminal.

@@ -535,14 +535,18 @@ struct FlowKey: Hashable {
     /// Every segment looks its connection up by this key: the addresses and ports folded into
     /// few words first, so the hasher runs over three words instead of each enum and field.
     func hash(into hasher: inout Hasher) {
-        hasher.combine(Self.fold(low.address) ^ UInt64(low.port) << 48 ^ UInt64(high.port) << 32)
+        hasher.combine(lowAndPorts)
         hasher.combine(Self.fold(high.address))
     }
 
     /// Both endpoints in one word, for `FlowCache`'s slot.
     var folded: UInt64 {
-        (Self.fold(low.address) ^ UInt64(low.port) << 48 ^ UInt64(high.port) << 32) &* 0xFF51_AFD7_ED55_8CCD
-            ^ Self.fold(high.address)
+        lowAndPorts &* 0xFF51_AFD7_ED55_8CCD ^ Self.fold(high.address)
+    }
+
+    /// The lower address with both ports.
+    private var lowAndPorts: UInt64 {
+        Self.fold(low.address) ^ UInt64(low.port) << 48 ^ UInt64(high.port) << 32
     }
 
     private static func fold(_ address: IPAddress) -> UInt64 {
