@@ -104,14 +104,20 @@ public final class ShardedDecode {
 
     public var packetsRead: Int { streams.packetsRead }
 
-    /// Sets glibc's mmap threshold to 1 MiB, once per process. By default glibc raises the
-    /// threshold to the size of each large block freed, so the rounds' buffers (hundreds of KiB,
-    /// allocated on one thread, grown on another, resized between rounds) came from the threads'
-    /// heaps, fragmented them, and peak memory crept up with the length of the capture (66, 70,
-    /// 84 MB on the 108, 331 and 1064 MB files). Fixed at 1 MiB: 58-62, 62-66, 67-73 MB, the
-    /// same speed (128 KiB cost 15 % in page faults; bench/README.md).
+    /// Fixes glibc's mmap threshold at 4 MiB and its trim threshold at 64 MiB, once per
+    /// process. By default glibc raises the mmap threshold to the size of each large block freed,
+    /// so the rounds' buffers (hundreds of KiB, allocated on one thread, grown on another,
+    /// resized between rounds) came from the threads' heaps, fragmented them, and peak memory
+    /// crept up with the length of the capture (66, 70, 84 MB on the 108, 331 and 1064 MB files).
+    /// A fixed threshold also fixes the trim threshold, at 128 KiB unless set: every round's frees
+    /// then handed the top of a thread's heap back to the kernel (madvise) and the next round
+    /// faulted it in again, 40,000 page faults on the 1M capture against 1,600 on one thread.
+    /// Trimmed past 64 MiB only (more than a decode holds) they were 22,000, and the 1 and 2 MiB
+    /// line buffers, mapped and unmapped whole below a 4 MiB threshold, made most of those left:
+    /// 13,500 now. Peak RSS 70, 76 and 81 MB on the three files (bench/README.md).
     private static let fixedMmapThreshold: Void = {
-        _ = mallopt(M_MMAP_THRESHOLD, 1 << 20)
+        _ = mallopt(M_MMAP_THRESHOLD, 4 << 20)
+        _ = mallopt(M_TRIM_THRESHOLD, 64 << 20)
     }()
 
     /// Threads to decode on when the user does not say: one per online CPU, up to 4 (beyond
