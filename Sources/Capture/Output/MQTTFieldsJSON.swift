@@ -46,11 +46,18 @@ enum MQTTFieldsJSON {
             if let alias = message.topicAlias {
                 json.field("topicAlias", alias)
             }
-            json.field("qos", publish.qos.rawValue)
-            json.field("retain", publish.retain)
-            json.field("dup", publish.dup)
-            json.field("packetId", publish.packetID)
-            json.field("payloadLength", publish.payload.readableBytes)
+            json.run(room: 80 + 2 * JSONLineBuilder.maximumDecimalSize) { run in
+                run.literal("\"qos\":")
+                run.decimal(publish.qos.rawValue)
+                run.literal(",\"retain\":")
+                run.bool(publish.retain)
+                run.literal(",\"dup\":")
+                run.bool(publish.dup)
+                run.literal(",\"packetId\":")
+                run.decimal(publish.packetID)
+                run.literal(",\"payloadLength\":")
+                run.decimal(publish.payload.readableBytes)
+            }
             publish.payload.withUnsafeReadableBytes { payload($0, &json) }
             properties(publish.properties, message, &json)
         case .pubAck(let ack), .pubRec(let ack), .pubRel(let ack), .pubComp(let ack):
