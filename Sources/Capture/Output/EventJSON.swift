@@ -70,7 +70,12 @@ public enum EventJSON {
             json.key("ts")
             json.timestamp(seconds: message.timestamp.seconds, microseconds: Int(message.timestamp.nanoseconds / 1000))
             json.raw(lastHead)
-            json.field("type", message.packet.type.staticName)
+            let type = message.packet.type.staticName
+            json.run(room: 12 + type.utf8CodeUnitCount) { run in
+                run.literal("\"type\":\"")
+                run.literal(type)
+                run.literal("\"")
+            }
             if !hasLastContext || lastClientID != message.clientID || lastVersion != message.version
                 || lastVersionAssumed != message.versionAssumed
             {
@@ -109,18 +114,25 @@ public enum EventJSON {
         switch event {
         case .message(let message):
             cache.writeHeader(message, into: &json)
-            json.field("length", message.packet.wireLength)
-            json.key("fields")
+            json.run(room: 20 + JSONLineBuilder.maximumDecimalSize, endingInKey: true) { run in
+                run.literal("\"length\":")
+                run.decimal(message.packet.wireLength)
+                run.literal(",\"fields\":")
+            }
             MQTTFieldsJSON.write(message, into: &json)
             if let latency = message.latency {
                 json.key("latencyMs")
                 json.number(latency * 1000, decimals: 3)
             }
-            json.key("problems")
-            json.beginArray()
-            for problem in message.packet.problems { json.string(problem) }
-            for note in message.notes { json.string(note) }
-            json.endArray()
+            if message.packet.problems.isEmpty && message.notes.isEmpty {
+                json.run(room: 13) { run in run.literal("\"problems\":[]") }
+            } else {
+                json.key("problems")
+                json.beginArray()
+                for problem in message.packet.problems { json.string(problem) }
+                for note in message.notes { json.string(note) }
+                json.endArray()
+            }
         case .cmpMessage(let message):
             CMPFieldsJSON.write(message, into: &json, cache: cache)
         case .gap(let connection, let direction, let missing, let time, let proto):

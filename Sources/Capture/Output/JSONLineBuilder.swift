@@ -360,7 +360,7 @@ public struct JSONLineBuilder: ~Copyable {
 
     /// After a key the value must not add a comma: the next `separate` sees "false".
     @inline(__always)
-    private mutating func markValuePending() {
+    mutating func markValuePending() {
         commaBits &= ~(1 << UInt64(depth - 1))
     }
 

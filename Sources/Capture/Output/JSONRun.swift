@@ -4,14 +4,16 @@ extension JSONLineBuilder {
     /// `field` every key and value paid its own check, comma bookkeeping and literal copy, and
     /// those were most of a line's cost besides its payload. `room` bounds what `write` stores;
     /// the run counts as one member for the commas (its own start with literal commas).
+    /// `endingInKey`: the run ends with a key (`,"fields":`) whose value the next call writes.
     @inline(__always)
-    mutating func run(room: Int, _ write: (inout JSONRun) -> Void) {
+    mutating func run(room: Int, endingInKey: Bool = false, _ write: (inout JSONRun) -> Void) {
         separate()
         var run = JSONRun(reserve(room))
         let start = run.position
         write(&run)
         precondition(run.position - start <= room, "a JSON run wrote past its room")
         count += run.position - start
+        if endingInKey { markValuePending() }
     }
 }
 

@@ -61,7 +61,10 @@ enum MQTTFieldsJSON {
             publish.payload.withUnsafeReadableBytes { payload($0, &json) }
             properties(publish.properties, message, &json)
         case .pubAck(let ack), .pubRec(let ack), .pubRel(let ack), .pubComp(let ack):
-            json.field("packetId", ack.packetID)
+            json.run(room: 11 + JSONLineBuilder.maximumDecimalSize) { run in
+                run.literal("\"packetId\":")
+                run.decimal(ack.packetID)
+            }
             if let code = ack.reasonCode { reason(code, message, &json) }
             properties(ack.properties, message, &json)
         case .subscribe(let subscribe):
