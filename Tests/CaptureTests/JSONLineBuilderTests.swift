@@ -1,4 +1,4 @@
-import Capture
+@testable import Capture
 import HostKit
 import Foundation
 import Testing
@@ -147,5 +147,39 @@ struct JSONLineBuilderTests {
         #expect(text(-0.25, 3) == "-0.25")
         #expect(text(7, 0) == "7")
         #expect(text(.nan, 3) == "null")
+    }
+
+    @Test("runs: members written by pointer take their commas from the builder, end in a key when told, and print every integer width")
+    func runs() throws {
+        var builder = JSONLineBuilder(capacity: 64)
+        builder.beginObject()
+        builder.field("a", 1)
+        builder.run(room: 64) { run in
+            run.literal("\"b\":")
+            run.decimal(-5)
+            run.literal(",\"c\":")
+            run.bool(false)
+            run.literal(",\"n\":")
+            run.decimal(nil as UInt16?)
+        }
+        builder.run(room: 8, endingInKey: true) { run in run.literal("\"d\":") }
+        builder.beginObject()
+        builder.endObject()
+        builder.run(room: 3 * JSONLineBuilder.maximumDecimalSize + 16) { run in
+            run.literal("\"w\":[")
+            run.decimal(Int64.min)
+            run.literal(",")
+            run.decimal(UInt64.max)
+            run.literal(",")
+            run.decimal(1_000_000 as Int)
+            run.literal("]")
+        }
+        var head = JSONLineBuilder()
+        head.run(room: 32) { run in run.literal(#""src":"10.0.0.1:1""#) }
+        builder.run(room: head.count) { run in run.bytes(head) }
+        builder.endObject()
+        let text = String(decoding: builder.bytes, as: UTF8.self)
+        #expect(text == #"{"a":1,"b":-5,"c":false,"n":null,"d":{},"w":[-9223372036854775808,18446744073709551615,1000000],"src":"10.0.0.1:1"}"#)
+        #expect(try JSONSerialization.jsonObject(with: Data(builder.bytes)) is [String: Any])
     }
 }

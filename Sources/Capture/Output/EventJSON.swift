@@ -16,18 +16,33 @@ public enum EventJSON {
             var bytes: [UInt8]
         }
 
+        /// One direction's constant parts as builders, copied into lines without touching a
+        /// reference count (copying arrays out of the tables did, twice per line).
+        private final class DirectionLine {
+            var key = UInt64.max
+            var head = JSONLineBuilder(capacity: 128)
+            var context = JSONLineBuilder(capacity: 256)
+            var hasContext = false
+            var clientID: String?
+            var version = MQTTVersion.v3_1_1
+            var versionAssumed = false
+
+            func remember(_ context: MQTTContext) {
+                hasContext = true
+                clientID = context.clientID
+                version = context.version
+                versionAssumed = context.versionAssumed
+                self.context.replace(with: context.bytes)
+            }
+        }
+
         @exclusivity(unchecked) private var heads = IntegerKeyTable<[UInt8]>()
         @exclusivity(unchecked) private var contexts = IntegerKeyTable<MQTTContext>()
-        /// The last direction written (a segment usually carries several messages in a row),
-        /// its head and context copied into builders: lines copy from them without touching a
-        /// reference count, which copying arrays out of this class did twice per line.
-        @exclusivity(unchecked) private var lastKey: UInt64 = .max
-        @exclusivity(unchecked) private var lastHead = JSONLineBuilder(capacity: 128)
-        @exclusivity(unchecked) private var lastContextBytes = JSONLineBuilder(capacity: 256)
-        @exclusivity(unchecked) private var lastClientID: String?
-        @exclusivity(unchecked) private var lastVersion = MQTTVersion.v3_1_1
-        @exclusivity(unchecked) private var lastVersionAssumed = false
-        @exclusivity(unchecked) private var hasLastContext = false
+        /// The lines of directions written lately, direct-mapped by key: a capture's messages
+        /// interleave a few busy connections, and the head and context, rebuilt from the tables
+        /// at each change of direction, were rebuilt for two lines out of three.
+        @exclusivity(unchecked) private var recent = [DirectionLine?](repeating: nil, count: Cache.recentSlots)
+        static let recentSlots = 64
         static let limit = 65_536
 
         /// The client id or user of a connection, for the lines of stream events, which carry
@@ -62,40 +77,41 @@ public enum EventJSON {
         /// The start of an MQTT message's line, up to `length`.
         func writeHeader(_ message: borrowing DecodedMessage, into json: inout JSONLineBuilder) {
             let key = Self.key(message.connection, message.direction)
-            if key != lastKey {
-                lastKey = key
-                lastHead.replace(with: head(message.connection, message.direction, .mqtt))
-                remember(contexts[key])
-            }
-            json.key("ts")
-            json.timestamp(seconds: message.timestamp.seconds, microseconds: Int(message.timestamp.nanoseconds / 1000))
-            json.raw(lastHead)
-            let type = message.packet.type.staticName
-            json.run(room: 12 + type.utf8CodeUnitCount) { run in
-                run.literal("\"type\":\"")
-                run.literal(type)
-                run.literal("\"")
-            }
-            if !hasLastContext || lastClientID != message.clientID || lastVersion != message.version
-                || lastVersionAssumed != message.versionAssumed
+            let line = recentLine(key, message)
+            if !line.hasContext || line.clientID != message.clientID || line.version != message.version
+                || line.versionAssumed != message.versionAssumed
             {
                 let context = MQTTContext(
                     clientID: message.clientID, version: message.version, versionAssumed: message.versionAssumed,
                     bytes: Self.context(message))
                 if contexts.count >= Self.limit { contexts.removeAll() }
                 contexts[key] = context
-                remember(context)
+                line.remember(context)
             }
-            json.raw(lastContextBytes)
+            json.key("ts")
+            json.timestamp(seconds: message.timestamp.seconds, microseconds: Int(message.timestamp.nanoseconds / 1000))
+            let type = message.packet.type.staticName
+            json.run(room: line.head.count + 13 + type.utf8CodeUnitCount + line.context.count) { run in
+                run.bytes(line.head)
+                run.literal(",\"type\":\"")
+                run.literal(type)
+                run.literal("\",")
+                run.bytes(line.context)
+            }
         }
 
-        private func remember(_ context: MQTTContext?) {
-            hasLastContext = context != nil
-            guard let context else { return }
-            lastClientID = context.clientID
-            lastVersion = context.version
-            lastVersionAssumed = context.versionAssumed
-            lastContextBytes.replace(with: context.bytes)
+        /// The cached line of a direction, filled from the tables when it was not the last one
+        /// written in its slot.
+        private func recentLine(_ key: UInt64, _ message: borrowing DecodedMessage) -> DirectionLine {
+            let slot = Int(truncatingIfNeeded: key) & (Self.recentSlots - 1)
+            if let line = recent[slot], line.key == key { return line }
+            let line = recent[slot] ?? DirectionLine()
+            line.key = key
+            line.head.replace(with: head(message.connection, message.direction, .mqtt))
+            line.hasContext = false
+            if let context = contexts[key] { line.remember(context) }
+            recent[slot] = line
+            return line
         }
 
         private static func context(_ message: DecodedMessage) -> [UInt8] {

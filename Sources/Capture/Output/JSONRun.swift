@@ -33,10 +33,21 @@ struct JSONRun {
         position += text.utf8CodeUnitCount
     }
 
+    /// Writes what `other` holds, JSON already: at most its `count`.
+    @inline(__always)
+    mutating func bytes(_ other: borrowing JSONLineBuilder) {
+        JSONLineBuilder.copy(other.base, other.count, to: position)
+        position += other.count
+    }
+
     /// At most `JSONLineBuilder.maximumDecimalSize` bytes.
     @inline(__always)
     mutating func decimal<I: BinaryInteger>(_ value: I) {
-        let wide = Int64(truncatingIfNeeded: value)
+        guard let wide = Int64(exactly: value) else {
+            // Above Int64.max: only an unsigned 64-bit value gets here.
+            position += JSONLineBuilder.writeDecimal(magnitude: UInt64(truncatingIfNeeded: value), negative: false, to: position)
+            return
+        }
         if wide >= 0 && wide < 10 {
             position.pointee = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: wide)
             position += 1
