@@ -46,17 +46,21 @@ enum MQTTFieldsJSON {
             if let alias = message.topicAlias {
                 json.field("topicAlias", alias)
             }
+            // Read out before the closure: capturing `publish` copied it (a retain and a release
+            // of each of its references) per message.
+            let (qos, retain, dup, packetID) = (publish.qos.rawValue, publish.retain, publish.dup, publish.packetID)
+            let payloadLength = publish.payload.readableBytes
             json.run(room: 80 + 2 * JSONLineBuilder.maximumDecimalSize) { run in
                 run.literal("\"qos\":")
-                run.decimal(publish.qos.rawValue)
+                run.decimal(qos)
                 run.literal(",\"retain\":")
-                run.bool(publish.retain)
+                run.bool(retain)
                 run.literal(",\"dup\":")
-                run.bool(publish.dup)
+                run.bool(dup)
                 run.literal(",\"packetId\":")
-                run.decimal(publish.packetID)
+                run.decimal(packetID)
                 run.literal(",\"payloadLength\":")
-                run.decimal(publish.payload.readableBytes)
+                run.decimal(payloadLength)
             }
             publish.payload.withUnsafeReadableBytes { payload($0, &json) }
             properties(publish.properties, message, &json)
