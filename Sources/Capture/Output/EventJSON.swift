@@ -41,7 +41,9 @@ public enum EventJSON {
         /// The lines of directions written lately, direct-mapped by key: a capture's messages
         /// interleave a few busy connections, and the head and context, rebuilt from the tables
         /// at each change of direction, were rebuilt for two lines out of three.
-        @exclusivity(unchecked) private var recent = [DirectionLine?](repeating: nil, count: Cache.recentSlots)
+        private let recentLines = (0..<Cache.recentSlots).map { _ in DirectionLine() }
+        /// `recentLines` reached without reference counting (a retain and a release per line).
+        private let recent: [Unmanaged<DirectionLine>]
         static let recentSlots = 64
         static let limit = 65_536
 
@@ -49,7 +51,9 @@ public enum EventJSON {
         /// only the connection; without it they have no `client` or `user`.
         public var clientName: ((TCPConnection) -> String?)?
 
-        public init() {}
+        public init() {
+            recent = recentLines.map { Unmanaged.passUnretained($0) }
+        }
 
         private static func key(_ connection: TCPConnection, _ direction: TCPDirection) -> UInt64 {
             connection.id << 1 | (direction == .clientToServer ? 0 : 1)
@@ -77,7 +81,13 @@ public enum EventJSON {
         /// The start of an MQTT message's line, up to `length`.
         func writeHeader(_ message: borrowing DecodedMessage, into json: inout JSONLineBuilder) {
             let key = Self.key(message.connection, message.direction)
-            let line = recentLine(key, message)
+            recent[Int(truncatingIfNeeded: key) & (Self.recentSlots - 1)]._withUnsafeGuaranteedRef { line in
+                writeHeader(message, line, key, into: &json)
+            }
+        }
+
+        private func writeHeader(_ message: borrowing DecodedMessage, _ line: DirectionLine, _ key: UInt64, into json: inout JSONLineBuilder) {
+            if line.key != key { fill(line, key, message) }
             if !line.hasContext || line.clientID != message.clientID || line.version != message.version
                 || line.versionAssumed != message.versionAssumed
             {
@@ -100,18 +110,13 @@ public enum EventJSON {
             }
         }
 
-        /// The cached line of a direction, filled from the tables when it was not the last one
-        /// written in its slot.
-        private func recentLine(_ key: UInt64, _ message: borrowing DecodedMessage) -> DirectionLine {
-            let slot = Int(truncatingIfNeeded: key) & (Self.recentSlots - 1)
-            if let line = recent[slot], line.key == key { return line }
-            let line = recent[slot] ?? DirectionLine()
+        /// Makes a slot's line that of the direction `key`, from the tables, when another
+        /// direction was the last one written through it.
+        private func fill(_ line: DirectionLine, _ key: UInt64, _ message: borrowing DecodedMessage) {
             line.key = key
             line.head.replace(with: head(message.connection, message.direction, .mqtt))
             line.hasContext = false
             if let context = contexts[key] { line.remember(context) }
-            recent[slot] = line
-            return line
         }
 
         private static func context(_ message: DecodedMessage) -> [UInt8] {
