@@ -117,7 +117,7 @@ public struct JSONLineBuilder: ~Copyable {
         name.withUTF8Buffer { name in
             let out = reserve(name.count + 3)
             out[0] = UInt8(ascii: "\"")
-            Self.copy(name.baseAddress!, name.count, to: out + 1)
+            (out + 1).initialize(from: name.baseAddress!, count: name.count)
             out[name.count + 1] = UInt8(ascii: "\"")
             out[name.count + 2] = UInt8(ascii: ":")
             count += name.count + 3
@@ -136,30 +136,11 @@ public struct JSONLineBuilder: ~Copyable {
     // MARK: Values
 
     public mutating func null() {
-        separate()
-        appendWord("null")
+        run(room: 4) { $0.literal("null") }
     }
 
     public mutating func bool(_ value: Bool) {
-        separate()
-        if value {
-            appendWord("true")
-        } else {
-            appendWord("fals")
-            append(UInt8(ascii: "e"))
-        }
-    }
-
-    /// Four ASCII bytes stored as one word: `null`, `true` and `false` are in half the lines'
-    /// fields, and copying them from a StaticString through its UTF-8 buffer cost several times
-    /// the store.
-    @inline(__always)
-    private mutating func appendWord(_ text: StaticString) {
-        let word = text.utf8Start.withMemoryRebound(to: UInt8.self, capacity: 4) {
-            UnsafeRawPointer($0).loadUnaligned(as: UInt32.self)
-        }
-        UnsafeMutableRawPointer(reserve(4)).storeBytes(of: word, as: UInt32.self)
-        count += 4
+        run(room: 5) { $0.bool(value) }
     }
 
     public mutating func int<I: BinaryInteger>(_ value: I) {
@@ -312,33 +293,8 @@ public struct JSONLineBuilder: ~Copyable {
 
     mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
-        Self.copy(source, bytes.count, to: reserve(bytes.count))
+        UnsafeMutableRawPointer(reserve(bytes.count)).copyMemory(from: source, byteCount: bytes.count)
         count += bytes.count
-    }
-
-    /// Copies `count` bytes. Keys and literals, nearly all a line's pieces, are under 17 bytes:
-    /// those move as two overlapping words (or halves, or bytes), cheaper than the call to
-    /// memcpy they cost before, which was a tenth of writing a key.
-    @inline(__always)
-    static func copy(_ source: UnsafeRawPointer, _ count: Int, to target: UnsafeMutableRawPointer) {
-        switch count {
-        case 8...16:
-            let head = source.loadUnaligned(as: UInt64.self)
-            let tail = source.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
-            target.storeBytes(of: head, as: UInt64.self)
-            target.storeBytes(of: tail, toByteOffset: count - 8, as: UInt64.self)
-        case 4..<8:
-            let head = source.loadUnaligned(as: UInt32.self)
-            let tail = source.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
-            target.storeBytes(of: head, as: UInt32.self)
-            target.storeBytes(of: tail, toByteOffset: count - 4, as: UInt32.self)
-        case 0..<4:
-            for index in 0..<count {
-                target.storeBytes(of: source.load(fromByteOffset: index, as: UInt8.self), toByteOffset: index, as: UInt8.self)
-            }
-        default:
-            target.copyMemory(from: source, byteCount: count)
-        }
     }
 
     mutating func append(_ text: String) {

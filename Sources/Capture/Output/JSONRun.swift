@@ -29,14 +29,14 @@ struct JSONRun {
     /// Writes `text`'s bytes, which are JSON already (`,"qos":`): at most its length.
     @inline(__always)
     mutating func literal(_ text: StaticString) {
-        JSONLineBuilder.copy(text.utf8Start, text.utf8CodeUnitCount, to: position)
+        UnsafeMutableRawPointer(position).copyMemory(from: text.utf8Start, byteCount: text.utf8CodeUnitCount)
         position += text.utf8CodeUnitCount
     }
 
     /// Writes what `other` holds, JSON already: at most its `count`.
     @inline(__always)
     mutating func bytes(_ other: borrowing JSONLineBuilder) {
-        JSONLineBuilder.copy(other.base, other.count, to: position)
+        position.initialize(from: other.base, count: other.count)
         position += other.count
     }
 
