@@ -95,6 +95,9 @@ extension CMTune {
                     do {
                         guard let packet = try reader.next() else { break }
                         process(packet)
+                        // Every 1,024 packets: per packet, passing the file name and reaching
+                        // the output stream cost two reference counts on the reading thread.
+                        guard reader.packetsRead % DecodeOutput.progressInterval == 0 else { continue }
                         output.progress(file, packets: reader.packetsRead)
                         if output.stream.isClosed { break files }
                     } catch {

@@ -43,9 +43,12 @@ final class DecodeOutput {
         writer?.startClock(at: timestamp)
     }
 
+    /// Packets between two looks at the clock for `progress`.
+    static let progressInterval = 1024
+
     /// `label: N packets` every half second on a terminal.
     func progress(_ label: String, packets: Int) {
-        guard packets % 1024 == 0 else { return }
+        guard packets % Self.progressInterval == 0 else { return }
         status("\(label): \(packets) packets")
     }
 

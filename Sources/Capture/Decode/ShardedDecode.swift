@@ -28,6 +28,10 @@ public final class ShardedDecode {
     /// The batches of each ring slot, by shard: the same objects the shards decode, reached
     /// without touching the shards (which their threads use).
     private let batches: [[ShardBatch]]
+    /// The same batches, slot after slot, unmanaged (`batches` keeps them): every stream event
+    /// goes to one, and reaching it through the nested arrays cost two retains and two releases
+    /// on the reading thread.
+    private let routeTargets: [Unmanaged<ShardBatch>]
     private let output: OutputStream
     private let roundPackets: Int
     private let ringSize: Int
@@ -73,6 +77,7 @@ public final class ShardedDecode {
         let count = self.threads * Self.shardsPerThread
         self.ringSize = max(ringSize ?? Self.batchesInFlight / count, 2)
         batches = (0..<self.ringSize).map { _ in (0..<count).map { _ in ShardBatch() } }
+        routeTargets = batches.joined().map { Unmanaged.passUnretained($0) }
         shards = (0..<count).map { [batches] shard in
             DecodeShard(options: options, format: format, ring: batches.map { $0[shard] })
         }
@@ -135,7 +140,10 @@ public final class ShardedDecode {
         }
         span.see(packet.timestamp)
         let slot = submittedRounds % ringSize
-        streams.process(packet) { route($0, slot: slot, now: $1) }
+        // Through an unowned(unsafe) reference (self outlives the call): a closure capturing
+        // self retained it four times per packet, on the reading thread.
+        unowned(unsafe) let decode = self
+        streams.process(packet) { decode.route($0, slot: slot, now: $1) }
         packetsInRound += 1
         if packetsInRound >= roundPackets || bytesInRound >= Self.roundBytes { endRound() }
     }
@@ -181,7 +189,8 @@ public final class ShardedDecode {
         case .closed(let closed, _): connection = closed
         }
         let index = Int(connection.id % UInt64(shards.count))
-        batches[slot][index].add(event, now: now, sequence: eventsRouted)
+        let sequence = eventsRouted
+        routeTargets[slot * shards.count + index]._withUnsafeGuaranteedRef { $0.add(event, now: now, sequence: sequence) }
         eventsRouted += 1
         order[slot].append(UInt8(truncatingIfNeeded: index))
     }

@@ -60,7 +60,10 @@ public final class StreamDecoder {
             }
         case .data(let connection, let direction, let bytes, let time):
             if let decoder = connections[connection.id] {
-                decoder.receive(bytes, direction, at: time) { record($0) }
+                // Through an unowned(unsafe) reference (self outlives the call): a closure
+                // capturing self retained and released it per stream event.
+                unowned(unsafe) let streamDecoder = self
+                decoder.receive(bytes, direction, at: time) { streamDecoder.record($0) }
             } else {
                 detect(connection, direction, bytes, at: time)
             }

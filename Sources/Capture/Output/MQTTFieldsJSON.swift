@@ -42,7 +42,8 @@ enum MQTTFieldsJSON {
             properties(ack.properties, message, &json)
         case .publish(let publish):
             json.key("topic")
-            string(message.aliasedTopic ?? publish.topic, &json)
+            // Not `aliasedTopic ?? topic`: that made an owned copy of the topic per message.
+            if let aliased = message.aliasedTopic { string(aliased, &json) } else { string(publish.topic, &json) }
             if let alias = message.topicAlias {
                 json.field("topicAlias", alias)
             }

@@ -36,10 +36,12 @@ struct DeliveredHistory {
         end = offset + Int64(bytes.count)
         guard !ring.isEmpty else { return grown }
         let mask = ring.count - 1
-        let kept = bytes.suffix(ring.count)
-        let position = Int((end - Int64(kept.count)) & Int64(mask))
+        let keptCount = min(bytes.count, ring.count)
+        let position = Int((end - Int64(keptCount)) & Int64(mask))
         ring.withUnsafeMutableBufferPointer { storage in
-            kept.withUnsafeBufferPointer { source in
+            // The kept suffix by pointer: `bytes.suffix` was a slice, a retain and a release.
+            bytes.withUnsafeBufferPointer { whole in
+                let source = UnsafeBufferPointer(rebasing: whole[(whole.count - keptCount)...])
                 let first = min(source.count, storage.count - position)
                 storage.baseAddress!.advanced(by: position).update(from: source.baseAddress!, count: first)
                 if first < source.count {

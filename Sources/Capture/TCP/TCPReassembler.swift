@@ -352,8 +352,7 @@ public final class TCPReassembler {
             if let oldest = oldestBufferingStream(), oldest !== stream {
                 var none = 0
                 giveUpFrontHole(oldest, pieces: [], first: &none, emit)
-                let other = oldest.owner
-                if other.client.finDelivered && other.server.finDelivered {
+                if let other = connections[oldest.key], other.client.finDelivered && other.server.finDelivered {
                     close(other, reason: .fin, keep: true, emit)
                 }
             } else {
@@ -449,7 +448,7 @@ public final class TCPReassembler {
         _ emit: (TCPStreamEvent) -> Void
     ) {
         if !bytes.isEmpty {
-            emit(.data(stream.owner.connection, stream.direction, bytes, timestamp))
+            emit(.data(stream.connection, stream.direction, bytes, timestamp))
             retainedTotal += stream.history.record(
                 bytes, at: stream.nextOffset, limit: historyLimit, budget: limits.retainedDeliveredBytesTotal - retainedTotal)
             stream.nextOffset += Int64(bytes.count)
@@ -462,7 +461,7 @@ public final class TCPReassembler {
     }
 
     private func emitGap(_ count: Int, stream: DirectionState, timestamp: CaptureTimestamp, _ emit: (TCPStreamEvent) -> Void) {
-        emit(.gap(stream.owner.connection, stream.direction, missingByteCount: count, timestamp))
+        emit(.gap(stream.connection, stream.direction, missingByteCount: count, timestamp))
         stream.nextOffset += Int64(count)
         stream.history.invalidate()
         statistics.gaps += 1
@@ -574,15 +573,17 @@ final class ConnectionState {
     @exclusivity(unchecked) var lastSeen: CaptureTimestamp
     var isClosed = false
     @exclusivity(unchecked) var hadSYN = false
-    private(set) var client: DirectionState!
-    @exclusivity(unchecked) private(set) var server: DirectionState!
+    /// Constants, so reading them costs no reference count (the optional variables they were,
+    /// set after `self` existed, cost a retain and a release per read, several per segment).
+    let client: DirectionState
+    let server: DirectionState
 
     init(connection: TCPConnection, key: FlowKey, now: CaptureTimestamp) {
         self.connection = connection
         self.key = key
         lastSeen = now
-        client = DirectionState(owner: self, direction: .clientToServer)
-        server = DirectionState(owner: self, direction: .serverToClient)
+        client = DirectionState(connection: connection, key: key, direction: .clientToServer)
+        server = DirectionState(connection: connection, key: key, direction: .serverToClient)
     }
 
     func stream(_ direction: TCPDirection) -> DirectionState {
@@ -593,7 +594,11 @@ final class ConnectionState {
 /// One direction of a connection. Offsets are 64-bit positions in the stream (0 is the first
 /// byte after the SYN, or the first byte seen), so sequence wraparound never shows.
 final class DirectionState {
-    unowned let owner: ConnectionState
+    /// The connection's, by value: every delivery names it, and reaching it through an unowned
+    /// reference to the connection's state cost a strong retain and a release each time.
+    let connection: TCPConnection
+    /// The connection's key in the reassembler's table.
+    let key: FlowKey
     let direction: TCPDirection
     @exclusivity(unchecked) var started = false
     /// The sequence number of offset 0.
@@ -611,12 +616,13 @@ final class DirectionState {
     /// The last bytes delivered, for conflict checks.
     @exclusivity(unchecked) var history = DeliveredHistory()
 
-    init(owner: ConnectionState, direction: TCPDirection) {
-        self.owner = owner
+    init(connection: TCPConnection, key: FlowKey, direction: TCPDirection) {
+        self.connection = connection
+        self.key = key
         self.direction = direction
     }
 
-    var connectionID: UInt64 { owner.connection.id }
+    var connectionID: UInt64 { connection.id }
     var isServerSide: Bool { direction == .serverToClient }
 
     func start(at seq: UInt32) {
