@@ -7,6 +7,9 @@ final class DecodeEngine {
     private let output: DecodeOutput
     private let pipeline: DecodePipeline?
     private let sharded: ShardedDecode?
+    /// `sharded`, unmanaged (`sharded` keeps it), for each packet: unwrapping the optional
+    /// reference cost a retain and a release per packet on the reading thread.
+    private var shardedPerPacket: Unmanaged<ShardedDecode>? { sharded.map { Unmanaged.passUnretained($0) } }
 
     /// `threads` decoding threads; one (or threads the system would not start) decodes on the
     /// calling thread.
@@ -24,8 +27,8 @@ final class DecodeEngine {
     }
 
     func process(_ packet: CapturedPacket) {
-        if let sharded {
-            sharded.process(packet)
+        if let sharded = shardedPerPacket {
+            sharded._withUnsafeGuaranteedRef { $0.process(packet) }
         } else if let pipeline {
             if pipeline.packetsRead == 0 { output.startClock(at: packet.timestamp) }
             pipeline.process(packet)

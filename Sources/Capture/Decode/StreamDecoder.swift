@@ -60,10 +60,12 @@ public final class StreamDecoder {
             }
         case .data(let connection, let direction, let bytes, let time):
             if let decoder = connections[connection.id] {
-                // Through an unowned(unsafe) reference (self outlives the call): a closure
-                // capturing self retained and released it per stream event.
-                unowned(unsafe) let streamDecoder = self
-                decoder.receive(bytes, direction, at: time) { streamDecoder.record($0) }
+                // Through an unmanaged reference (self outlives the call): a closure capturing
+                // self retained and released it per message.
+                let streamDecoder = Unmanaged.passUnretained(self)
+                decoder.receive(bytes, direction, at: time) { event in
+                    streamDecoder._withUnsafeGuaranteedRef { $0.record(event) }
+                }
             } else {
                 detect(connection, direction, bytes, at: time)
             }

@@ -263,6 +263,12 @@ public final class TCPReassembler {
         _ payload: ArraySlice<UInt8>, missingTail: Int, at start: Int64, into stream: DirectionState,
         timestamp: CaptureTimestamp, _ emit: (TCPStreamEvent) -> Void
     ) {
+        // The usual segment first: the next bytes, nothing buffered, no FIN to trim at. Delivered
+        // as given; the general path below copies the slice (a retain and a release) to cut it.
+        if start == stream.nextOffset, stream.hasNoPending, stream.finOffset == nil, !payload.isEmpty {
+            deliver(payload, missingTail: missingTail, stream: stream, timestamp: timestamp, emit)
+            return
+        }
         var bytes = payload
         var tail = Int64(missingTail)
         var offset = start
