@@ -3,19 +3,26 @@ import NIOCore
 /// Reads the fields of one complete packet, turning a short packet into a typed error that
 /// names the field and its stream offset, and collecting the packet's problems.
 ///
-/// `buffer` is a view of exactly the packet: a copy of the caller's `ByteBuffer` (sharing its
-/// storage, nothing is copied) whose writer index is moved to the packet's end. A view rather
-/// than a slice because NIO copies slices that start beyond 16 MiB into a buffer, and a
-/// capture file read whole is often larger than that.
+/// It reads the caller's `ByteBuffer` in place, between two indices of its own (`position` and
+/// `limit`: the packet's end, or a property block's), and holds no copy of it: a copy was a
+/// retain and a release of the buffer's storage per packet. Only `readRest` (a PUBLISH's
+/// payload) makes a view of the buffer, sharing its storage; a view rather than a slice
+/// because NIO copies slices that start beyond 16 MiB into a buffer, and a capture file read
+/// whole is often larger than that.
 ///
 /// Fields are loaded through `bytes`, the packet's address, which `reading` takes once per
 /// packet: each `ByteBuffer` read checks exclusive access to its storage at run time (about a
-/// hundred instructions, several times per PUBLISH), and the buffer's indices stay the
-/// reader's position and limit.
+/// hundred instructions, several times per PUBLISH).
 struct MQTTBodyReader {
-    private var buffer: ByteBuffer
+    /// The caller's buffer, valid inside `reading` only.
+    private let buffer: UnsafePointer<ByteBuffer>
     /// The packet's first byte (buffer index `packetStart`), valid inside `reading` only.
     private let bytes: UnsafeRawPointer
+    /// The buffer index of the next unread byte.
+    private var position: Int
+    /// The buffer index where reading stops: the packet's end, or the end of the property
+    /// block being read.
+    private var limit: Int
     let packetOffset: Int
     let packetLength: Int
     /// The buffer index of the packet's first byte.
@@ -29,42 +36,46 @@ struct MQTTBodyReader {
     /// decoder holds the table, and a strong reference cost a retain and a release per packet.
     unowned(unsafe) let strings: MQTTStringTable
 
-    /// Runs `body` with a reader of `packet` (exactly one packet's bytes) positioned after its
-    /// fixed header; the pointer it reads through lives as long as this call.
+    /// Runs `body` with a reader of the `length` bytes of `buffer` from its reader index (one
+    /// whole packet) positioned after its fixed header; the pointers it reads through live as
+    /// long as this call.
     static func reading<Result>(
-        packet: ByteBuffer, headerLength: Int, packetOffset: Int, type: MQTTPacketType, version: MQTTVersion,
-        strings: MQTTStringTable, _ body: (inout MQTTBodyReader) throws(MQTTDecodeError) -> Result
+        packet buffer: ByteBuffer, length: Int, headerLength: Int, packetOffset: Int, type: MQTTPacketType,
+        version: MQTTVersion, strings: MQTTStringTable, _ body: (inout MQTTBodyReader) throws(MQTTDecodeError) -> Result
     ) throws(MQTTDecodeError) -> (Result, MQTTProblems) {
-        try packet.withUnsafeReadableBytes { (raw: UnsafeRawBufferPointer) throws(MQTTDecodeError) -> (Result, MQTTProblems) in
-            // A packet always has its fixed header, so `raw` is never empty.
-            var reader = MQTTBodyReader(
-                packet: packet, bytes: raw.baseAddress!, headerLength: headerLength, packetOffset: packetOffset, type: type,
-                version: version, strings: strings)
-            let result = try body(&reader)
-            return (result, reader.problems)
+        try withUnsafePointer(to: buffer) { (pointer: UnsafePointer<ByteBuffer>) throws(MQTTDecodeError) -> (Result, MQTTProblems) in
+            try buffer.withUnsafeReadableBytes { (raw: UnsafeRawBufferPointer) throws(MQTTDecodeError) -> (Result, MQTTProblems) in
+                // A packet always has its fixed header, so `raw` is never empty.
+                var reader = MQTTBodyReader(
+                    buffer: pointer, bytes: raw.baseAddress!, start: buffer.readerIndex, length: length,
+                    headerLength: headerLength, packetOffset: packetOffset, type: type, version: version, strings: strings)
+                let result = try body(&reader)
+                return (result, reader.problems)
+            }
         }
     }
 
     private init(
-        packet: ByteBuffer, bytes: UnsafeRawPointer, headerLength: Int, packetOffset: Int, type: MQTTPacketType,
-        version: MQTTVersion, strings: MQTTStringTable
+        buffer: UnsafePointer<ByteBuffer>, bytes: UnsafeRawPointer, start: Int, length: Int, headerLength: Int,
+        packetOffset: Int, type: MQTTPacketType, version: MQTTVersion, strings: MQTTStringTable
     ) {
-        self.buffer = packet
+        self.buffer = buffer
         self.bytes = bytes
         self.strings = strings
-        self.packetLength = packet.readableBytes
-        self.packetStart = packet.readerIndex
-        self.buffer.moveReaderIndex(forwardBy: headerLength)
+        self.packetLength = length
+        self.packetStart = start
+        self.position = start + headerLength
+        self.limit = start + length
         self.packetOffset = packetOffset
         self.type = type
         self.version = version
     }
 
     /// The stream offset of the next unread byte.
-    var offset: Int { packetOffset + buffer.readerIndex - packetStart }
+    var offset: Int { packetOffset + position - packetStart }
 
     /// Bytes left in the packet (or in the property block being read).
-    var remaining: Int { buffer.readableBytes }
+    var remaining: Int { limit - position }
 
     var isV5: Bool { version == .v5 }
 
@@ -80,9 +91,9 @@ struct MQTTBodyReader {
     /// fewer are left.
     @inline(__always)
     private mutating func take(_ count: Int) -> UnsafeRawPointer? {
-        guard buffer.readableBytes >= count else { return nil }
-        let at = bytes + (buffer.readerIndex - packetStart)
-        buffer.moveReaderIndex(forwardBy: count)
+        guard limit - position >= count else { return nil }
+        let at = bytes + (position - packetStart)
+        position += count
         return at
     }
 
@@ -119,13 +130,13 @@ struct MQTTBodyReader {
     /// Limits reading to the next `length` bytes (a property block); returns what
     /// `endNarrowing` needs to lift the limit.
     mutating func narrow(to length: Int) -> Int {
-        let end = buffer.writerIndex
-        buffer.moveWriterIndex(to: buffer.readerIndex + length)
+        let end = limit
+        limit = position + length
         return end
     }
 
     mutating func endNarrowing(_ end: Int) {
-        buffer.moveWriterIndex(to: end)
+        limit = end
     }
 
     /// A packet identifier; 0 is a problem (the spec reserves it).
@@ -196,8 +207,10 @@ struct MQTTBodyReader {
     /// The rest of the packet as a view sharing the caller's storage (PUBLISH payloads): its
     /// readable bytes are the rest, its indices need not start at 0.
     mutating func readRest() -> ByteBuffer {
-        let rest = buffer
-        buffer.moveReaderIndex(to: buffer.writerIndex)
+        var rest = buffer.pointee
+        rest.moveWriterIndex(to: limit)
+        rest.moveReaderIndex(to: position)
+        position = limit
         return rest
     }
 

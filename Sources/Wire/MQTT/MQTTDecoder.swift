@@ -138,10 +138,8 @@ public struct MQTTDecoder {
             return nil
         }
         awaitedPacketLength = nil
-        var packet = buffer  // a view: same storage, the writer index moved to the packet's end
-        packet.moveWriterIndex(to: buffer.readerIndex + length)
         let (body, problems) = try MQTTBodyReader.reading(
-            packet: packet, headerLength: header.headerLength, packetOffset: streamOffset, type: header.type,
+            packet: buffer, length: length, headerLength: header.headerLength, packetOffset: streamOffset, type: header.type,
             version: effectiveVersion, strings: topics
         ) { (reader: inout MQTTBodyReader) throws(MQTTDecodeError) in
             try MQTTDecoder.decodeBody(&reader, flags: header.flags)
