@@ -18,7 +18,9 @@ public struct MQTTProperties: Hashable, Sendable, RandomAccessCollection, Expres
 
     /// The value of the first property with `id`, if any.
     public subscript(id: MQTTPropertyID) -> MQTTPropertyValue? {
-        for property in elements where property.id == id { return property.value }
+        // By index, comparing ids in place: iterating copied every property (a retain and a
+        // release of each string one holds) on the way to the one asked for.
+        for index in elements.indices where elements[index].id == id { return elements[index].value }
         return nil
     }
 

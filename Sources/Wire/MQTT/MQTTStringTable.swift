@@ -38,7 +38,12 @@ public final class MQTTStringTable {
         for step in 0..<Self.probes {
             let index = (home + step) & mask
             let slotHash = hashes[index]
-            if slotHash == hash, Self.same(topics[index].bytes, bytes) { return topics[index] }
+            if slotHash == hash {
+                // Copied out once and returned as it is: comparing through `topics[index]` and
+                // returning another copy of it cost three retains where one is needed.
+                let known = topics[index]
+                if Self.same(known.bytes, bytes) { return known }
+            }
             if slotHash == 0, free == nil { free = index }
         }
         let topic = MQTTString(bytes: Array(bytes))
