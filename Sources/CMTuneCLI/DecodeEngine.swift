@@ -9,7 +9,7 @@ final class DecodeEngine {
     private let sharded: ShardedDecode?
     /// `sharded`, unmanaged (`sharded` keeps it), for each packet: unwrapping the optional
     /// reference cost a retain and a release per packet on the reading thread.
-    private var shardedPerPacket: Unmanaged<ShardedDecode>? { sharded.map { Unmanaged.passUnretained($0) } }
+    private let shardedPerPacket: Unmanaged<ShardedDecode>?
 
     /// `threads` decoding threads; one (or threads the system would not start) decodes on the
     /// calling thread.
@@ -17,12 +17,14 @@ final class DecodeEngine {
         self.output = output
         if threads > 1, let sharded = ShardedDecode(options: options, format: output.format, threads: threads, output: output.stream) {
             self.sharded = sharded
+            shardedPerPacket = Unmanaged.passUnretained(sharded)
             pipeline = nil
         } else {
             let pipeline = DecodePipeline(options: options) { [output] in output.emit($0) }
             output.nameClients { [unowned pipeline] in pipeline.client(of: $0) }
             self.pipeline = pipeline
             sharded = nil
+            shardedPerPacket = nil
         }
     }
 

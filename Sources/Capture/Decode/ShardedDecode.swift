@@ -140,10 +140,10 @@ public final class ShardedDecode {
         }
         span.see(packet.timestamp)
         let slot = submittedRounds % ringSize
-        // Through an unowned(unsafe) reference (self outlives the call): a closure capturing
-        // self retained it four times per packet, on the reading thread.
-        unowned(unsafe) let decode = self
-        streams.process(packet) { decode.route($0, slot: slot, now: $1) }
+        // Through an unmanaged reference (self outlives the call): a closure capturing self
+        // retained it four times per packet, on the reading thread.
+        let decode = Unmanaged.passUnretained(self)
+        streams.process(packet) { event, now in decode._withUnsafeGuaranteedRef { $0.route(event, slot: slot, now: now) } }
         packetsInRound += 1
         if packetsInRound >= roundPackets || bytesInRound >= Self.roundBytes { endRound() }
     }

@@ -130,6 +130,8 @@ struct MQTTBodyReader {
     /// Limits reading to the next `length` bytes (a property block); returns what
     /// `endNarrowing` needs to lift the limit.
     mutating func narrow(to length: Int) -> Int {
+        // The bounds check the buffer's own writer index used to make: `take` trusts `limit`.
+        precondition(length >= 0 && length <= remaining, "a property block beyond the packet")
         let end = limit
         limit = position + length
         return end
