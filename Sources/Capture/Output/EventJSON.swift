@@ -19,13 +19,13 @@ public enum EventJSON {
         /// One direction's constant parts as builders, copied into lines without touching a
         /// reference count (copying arrays out of the tables did, twice per line).
         private final class DirectionLine {
-            var key = UInt64.max
-            var head = JSONLineBuilder(capacity: 128)
-            var context = JSONLineBuilder(capacity: 256)
-            var hasContext = false
-            var clientID: String?
-            var version = MQTTVersion.v3_1_1
-            var versionAssumed = false
+            @exclusivity(unchecked) var key = UInt64.max
+            @exclusivity(unchecked) var head = JSONLineBuilder(capacity: 128)
+            @exclusivity(unchecked) var context = JSONLineBuilder(capacity: 256)
+            @exclusivity(unchecked) var hasContext = false
+            @exclusivity(unchecked) var clientID: String?
+            @exclusivity(unchecked) var version = MQTTVersion.v3_1_1
+            @exclusivity(unchecked) var versionAssumed = false
 
             func remember(_ context: MQTTContext) {
                 hasContext = true
