@@ -156,6 +156,50 @@ struct ShardedDecodeTests {
         decode.finish()
     }
 
+    @Test("the decoding threads run under SCHED_BATCH, so waking for a round does not preempt the reading thread")
+    func decodingThreadsAreBatch() throws {
+        let null = open("/dev/null", O_WRONLY)
+        try #require(null >= 0)
+        defer { close(null) }
+        let output = Capture.OutputStream(descriptor: null)
+        let before = Self.batchThreads()
+        let decode = try #require(ShardedDecode(options: .init(collectStatistics: false), format: .json, threads: 3, output: output))
+        // The threads set their policy as they start; give them a moment to.
+        var during = Self.batchThreads()
+        for _ in 0..<200 where during.subtracting(before).count < 3 {
+            usleep(5_000)
+            during = Self.batchThreads()
+        }
+        #expect(during.subtracting(before).count >= 3, "threads under SCHED_BATCH: \(during.sorted()), before: \(before.sorted())")
+        // Threads the decode did not start (the process's first) keep the default policy.
+        #expect(Self.policy(of: "\(getpid())") == 0)
+        decode.finish()
+    }
+
+    /// Threads of this process whose scheduling policy is SCHED_BATCH (3), by thread id.
+    static func batchThreads() -> Set<String> {
+        guard let directory = opendir("/proc/self/task") else { return [] }
+        defer { closedir(directory) }
+        var threads: Set<String> = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name.first?.isNumber == true, policy(of: name) == 3 { threads.insert(name) }
+        }
+        return threads
+    }
+
+    /// Field 41 of /proc/self/task/TID/stat (after the parenthesised command name, field 3 on).
+    static func policy(of thread: String) -> Int? {
+        guard let file = fopen("/proc/self/task/\(thread)/stat", "r") else { return nil }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 1024)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
+        let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let close = line.lastIndex(of: ")") else { return nil }
+        let fields = line[line.index(after: close)...].split(separator: " ")
+        return fields.count > 38 ? Int(fields[38]) : nil
+    }
+
     @Test("an empty capture writes nothing and ends its threads")
     func empty() throws {
         #expect(try Self.sharded([], .json, threads: 4, roundPackets: 1).isEmpty)
