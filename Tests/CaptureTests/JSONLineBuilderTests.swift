@@ -81,6 +81,25 @@ struct JSONLineBuilderTests {
         #expect(builder.count == expected.count && builder.bytes == expected)
     }
 
+    @Test("UTF-8 validation agrees with the standard library's on ASCII runs broken by characters of every length, and on damaged ones")
+    func utf8ValidationAgreesWithStandardLibrary() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces: [[UInt8]] = [
+            Array("plain ascii text".utf8), Array("é".utf8), Array("€".utf8), Array("😀".utf8), [0xC0, 0x80], [0xED, 0xA0, 0x80],
+            [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0x80], [0xFF], Array("{\"t\":1}".utf8),
+        ]
+        for _ in 0..<3_000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...6, using: &generator) { bytes += pieces.randomElement(using: &generator)! }
+            let expected = String(validating: bytes, as: UTF8.self) != nil
+            #expect(bytes.withUnsafeBytes { UTF8Check.isValid($0) } == expected, "\(bytes)")
+            #expect(UTF8Check.isValidSlow(bytes) == expected, "\(bytes)")
+        }
+        // A character cut at the very end, after a run of whole words.
+        let cut = Array(repeating: UInt8(ascii: "a"), count: 16) + [0xE2, 0x82]
+        #expect(!cut.withUnsafeBytes { UTF8Check.isValid($0) })
+    }
+
     @Test("base64 inside a line equals Base64.encode and Foundation's for every length around the six-byte blocks")
     func base64InLine() {
         for length in 0..<40 {

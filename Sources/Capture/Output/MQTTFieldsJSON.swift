@@ -213,13 +213,40 @@ enum UTF8Check {
         return isValidSlow(bytes)
     }
 
-    /// ASCII runs eight bytes at a time; anything else through the full check.
+    /// ASCII runs eight bytes at a time, and back to them after each multi-byte character: a
+    /// text payload with an accent or two was checked byte by byte from its first one on.
     static func isValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let count = bytes.count
         var index = 0
-        while index + 8 <= bytes.count, bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
-            index += 8
+        while index < count {
+            if index + 8 <= count, bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                index += 8
+                continue
+            }
+            let first = bytes[index]
+            if first < 0x80 {
+                index += 1
+                continue
+            }
+            let extra: Int
+            var minimum: UInt32
+            var scalar: UInt32
+            switch first {
+            case 0xC2...0xDF: extra = 1; minimum = 0x80; scalar = UInt32(first & 0x1F)
+            case 0xE0...0xEF: extra = 2; minimum = 0x800; scalar = UInt32(first & 0x0F)
+            case 0xF0...0xF4: extra = 3; minimum = 0x10000; scalar = UInt32(first & 0x07)
+            default: return false
+            }
+            guard index + extra < count else { return false }
+            for offset in 1...extra {
+                let next = bytes[index + offset]
+                guard next & 0xC0 == 0x80 else { return false }
+                scalar = scalar << 6 | UInt32(next & 0x3F)
+            }
+            if scalar < minimum || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) { return false }
+            index += 1 + extra
         }
-        return isValidSlow(UnsafeRawBufferPointer(rebasing: bytes[index...]))
+        return true
     }
 
     static func isValidSlow<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
