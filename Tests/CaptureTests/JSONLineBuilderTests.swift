@@ -100,6 +100,23 @@ struct JSONLineBuilderTests {
         #expect(!cut.withUnsafeBytes { UTF8Check.isValid($0) })
     }
 
+    @Test("reserveCapacity gives room up front, empty or not, and keeps what was written")
+    func reserveCapacity() {
+        var builder = JSONLineBuilder(capacity: 64)
+        builder.reserveCapacity(10_000)
+        #expect(builder.allocatedCapacity == 10_000 && builder.isEmpty)
+        builder.reserveCapacity(100)
+        #expect(builder.allocatedCapacity == 10_000)
+        builder.beginObject()
+        builder.field("topic", "a/b")
+        builder.endObject()
+        let written = builder.bytes
+        builder.reserveCapacity(50_000)
+        #expect(builder.allocatedCapacity >= 50_000 && builder.bytes == written)
+        builder.endLine()
+        #expect(String(decoding: builder.bytes, as: UTF8.self) == "{\"topic\":\"a/b\"}\n")
+    }
+
     @Test("base64 inside a line equals Base64.encode and Foundation's for every length around the six-byte blocks")
     func base64InLine() {
         for length in 0..<40 {

@@ -275,6 +275,19 @@ public struct JSONLineBuilder: ~Copyable {
         return base + count
     }
 
+    /// Room for `size` bytes in all, allocated afresh while nothing is written (no copy), so a
+    /// caller that knows about how much is coming does not pay for doubling up to it.
+    public mutating func reserveCapacity(_ size: Int) {
+        guard size > capacity else { return }
+        if count == 0 {
+            base.deallocate()
+            base = .allocate(capacity: size)
+            capacity = size
+        } else {
+            grow(to: size)
+        }
+    }
+
     private mutating func grow(to needed: Int) {
         var newCapacity = capacity * 2
         while newCapacity < needed { newCapacity *= 2 }
