@@ -42,6 +42,9 @@ public final class PcapFileReader: PacketSource {
         // it after libpcap closes the file.
         let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Self.readBufferSize)
         setvbuf(file, buffer, _IOFBF, Self.readBufferSize)
+        // One thread reads the file, so stdio need not lock it: libpcap makes two reads per
+        // packet, and once the decoding threads exist each read took and released the lock.
+        _ = __fsetlocking(file, Int32(FSETLOCKING_BYCALLER))
         let opened = pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
         let savedErrno = Glibc.errno
         guard let opened else {
