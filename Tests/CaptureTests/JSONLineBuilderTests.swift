@@ -100,6 +100,36 @@ struct JSONLineBuilderTests {
         #expect(!cut.withUnsafeBytes { UTF8Check.isValid($0) })
     }
 
+    @Test("string(ifUTF8:) writes valid UTF-8 as string(utf8:) does, and leaves nothing behind for anything else")
+    func stringIfUTF8() throws {
+        let texts: [[UInt8]] = [
+            [], Array("plain".utf8), Array("{\"t\":16.62,\"h\":31,\"seq\":377214}".utf8), Array("région-2 \u{1}\u{7F} ü€😀 and more ASCII after".utf8),
+            Array(repeating: UInt8(ascii: "q"), count: 23) + Array("é".utf8), [0xFF, 0x00, 0x41], Array("sixteen bytes ok".utf8) + [0xC3],
+            Array("ascii then".utf8) + [0xED, 0xA0, 0x80] + Array("tail".utf8),
+        ]
+        for text in texts {
+            let valid = String(validating: text, as: UTF8.self) != nil
+            var builder = JSONLineBuilder(capacity: 1)
+            builder.beginObject()
+            builder.field("a", 1)
+            builder.key("payload")
+            let written = text.withUnsafeBytes { builder.string(ifUTF8: $0) }
+            #expect(written == valid, "\(text)")
+            if !written { builder.base64(text) }
+            builder.field("b", 2)
+            builder.endObject()
+            var expected = JSONLineBuilder(capacity: 1)
+            expected.beginObject()
+            expected.field("a", 1)
+            expected.key("payload")
+            if valid { expected.string(utf8: text) } else { expected.base64(text) }
+            expected.field("b", 2)
+            expected.endObject()
+            #expect(builder.bytes == expected.bytes, "\(text)")
+            #expect(try JSONSerialization.jsonObject(with: Data(builder.bytes)) is [String: Any])
+        }
+    }
+
     @Test("reserveCapacity gives room up front, empty or not, and keeps what was written")
     func reserveCapacity() {
         var builder = JSONLineBuilder(capacity: 64)

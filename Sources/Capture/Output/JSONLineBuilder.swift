@@ -386,15 +386,53 @@ public struct JSONLineBuilder: ~Copyable {
     /// `text` (UTF-8) as a JSON string: quotes, backslashes, controls and DEL escaped. Clean
     /// eight-byte words (nearly all text) are copied whole.
     private mutating func appendQuoted(_ text: UnsafeRawBufferPointer) {
-        let total = text.count
-        let start = reserve(total * 6 + 2)
+        let start = reserve(text.count * 6 + 2)
         var out = start
         out.pointee = UInt8(ascii: "\"")
         out += 1
         var index = 0
+        Self.escapeWords(text, &index, &out, stoppingAtNonASCII: false)
+        Self.escapeRest(text, index, &out)
+        count += out - start
+    }
+
+    /// `text` as a JSON string when it is valid UTF-8; otherwise nothing is written and the
+    /// result is false, for the caller to write it another way (base64). ASCII words are checked
+    /// as they are escaped, so a payload of ASCII text is read once, not validated first and
+    /// escaped after; from the first byte above 0x7F on, the rest is validated before it is
+    /// escaped.
+    public mutating func string(ifUTF8 text: UnsafeRawBufferPointer) -> Bool {
+        let (savedCount, savedCommaBits) = (count, commaBits)
+        separate()
+        let start = reserve(text.count * 6 + 2)
+        var out = start
+        out.pointee = UInt8(ascii: "\"")
+        out += 1
+        var index = 0
+        Self.escapeWords(text, &index, &out, stoppingAtNonASCII: true)
+        if index < text.count {
+            guard UTF8Check.isValid(UnsafeRawBufferPointer(rebasing: text[index...])) else {
+                (count, commaBits) = (savedCount, savedCommaBits)
+                return false
+            }
+            Self.escapeWords(text, &index, &out, stoppingAtNonASCII: false)
+        }
+        Self.escapeRest(text, index, &out)
+        count += out - start
+        return true
+    }
+
+    /// Escapes whole eight-byte words of `text` from `index` to `out`, advancing both; stops
+    /// before the last partial word, or before a word with a byte above 0x7F when asked to.
+    @inline(__always)
+    private static func escapeWords(
+        _ text: UnsafeRawBufferPointer, _ index: inout Int, _ out: inout UnsafeMutablePointer<UInt8>, stoppingAtNonASCII: Bool
+    ) {
+        let total = text.count
         while index + 8 <= total {
             // Little-endian, so the lowest byte of the word is the first of the text.
             let word = UInt64(littleEndian: text.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            if stoppingAtNonASCII && word & 0x8080_8080_8080_8080 != 0 { return }
             // Eight bytes are stored whatever they hold; `out` then advances past the clean ones
             // only, and the byte to escape (if any) is written over the rest.
             UnsafeMutableRawPointer(out).storeBytes(of: word.littleEndian, as: UInt64.self)
@@ -408,13 +446,14 @@ public struct JSONLineBuilder: ~Copyable {
             out = JSONEscape.write(text[index + clean], to: out + clean)
             index += clean + 1
         }
-        while index < total {
-            out = JSONEscape.write(text[index], to: out)
-            index += 1
-        }
+    }
+
+    /// The bytes of `text` from `index` one by one, and the closing quote.
+    @inline(__always)
+    private static func escapeRest(_ text: UnsafeRawBufferPointer, _ index: Int, _ out: inout UnsafeMutablePointer<UInt8>) {
+        for position in index..<text.count { out = JSONEscape.write(text[position], to: out) }
         out.pointee = UInt8(ascii: "\"")
         out += 1
-        count += out - start
     }
 
     /// Standard base64 (RFC 4648, with padding) in quotes.

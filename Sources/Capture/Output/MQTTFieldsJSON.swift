@@ -131,9 +131,10 @@ enum MQTTFieldsJSON {
     /// `payload` as UTF-8 text when it is, else base64 with `payloadEncoding: "base64"`.
     static func payload<C: Collection>(_ bytes: C, _ json: inout JSONLineBuilder) where C.Element == UInt8 {
         json.key("payload")
-        if UTF8Check.isValid(bytes) {
-            json.string(utf8: bytes)
-        } else {
+        let asText =
+            bytes.withContiguousStorageIfAvailable { json.string(ifUTF8: UnsafeRawBufferPointer($0)) }
+            ?? Array(bytes).withUnsafeBytes { json.string(ifUTF8: $0) }
+        if !asText {
             json.base64(bytes)
             json.field("payloadEncoding", "base64")
         }
