@@ -386,14 +386,7 @@ public struct JSONLineBuilder: ~Copyable {
     /// `text` (UTF-8) as a JSON string: quotes, backslashes, controls and DEL escaped. Clean
     /// eight-byte words (nearly all text) are copied whole.
     private mutating func appendQuoted(_ text: UnsafeRawBufferPointer) {
-        let start = reserve(text.count * 6 + 2)
-        var out = start
-        out.pointee = UInt8(ascii: "\"")
-        out += 1
-        var index = 0
-        Self.escapeWords(text, &index, &out, stoppingAtNonASCII: false)
-        Self.escapeRest(text, index, &out)
-        count += out - start
+        _ = appendQuoted(text, checkingUTF8: false)
     }
 
     /// `text` as a JSON string when it is valid UTF-8; otherwise nothing is written and the
@@ -404,17 +397,23 @@ public struct JSONLineBuilder: ~Copyable {
     public mutating func string(ifUTF8 text: UnsafeRawBufferPointer) -> Bool {
         let (savedCount, savedCommaBits) = (count, commaBits)
         separate()
+        if appendQuoted(text, checkingUTF8: true) { return true }
+        (count, commaBits) = (savedCount, savedCommaBits)
+        return false
+    }
+
+    /// The quoted string, or, when checking and the text is not UTF-8, false with the count
+    /// unchanged (what was stored past it is garbage the next write overwrites).
+    @inline(__always)
+    private mutating func appendQuoted(_ text: UnsafeRawBufferPointer, checkingUTF8: Bool) -> Bool {
         let start = reserve(text.count * 6 + 2)
         var out = start
         out.pointee = UInt8(ascii: "\"")
         out += 1
         var index = 0
-        Self.escapeWords(text, &index, &out, stoppingAtNonASCII: true)
-        if index < text.count {
-            guard UTF8Check.isValid(UnsafeRawBufferPointer(rebasing: text[index...])) else {
-                (count, commaBits) = (savedCount, savedCommaBits)
-                return false
-            }
+        Self.escapeWords(text, &index, &out, stoppingAtNonASCII: checkingUTF8)
+        if checkingUTF8 && index < text.count {
+            guard UTF8Check.isValid(UnsafeRawBufferPointer(rebasing: text[index...])) else { return false }
             Self.escapeWords(text, &index, &out, stoppingAtNonASCII: false)
         }
         Self.escapeRest(text, index, &out)

@@ -210,8 +210,7 @@ enum MQTTFieldsJSON {
 /// UTF-8 validation without allocating a String.
 enum UTF8Check {
     static func isValid<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
-        if let result = bytes.withContiguousStorageIfAvailable({ isValid(UnsafeRawBufferPointer($0)) }) { return result }
-        return isValidSlow(bytes)
+        bytes.withContiguousStorageIfAvailable { isValid(UnsafeRawBufferPointer($0)) } ?? Array(bytes).withUnsafeBytes { isValid($0) }
     }
 
     /// ASCII runs eight bytes at a time, and back to them after each multi-byte character: a
@@ -246,28 +245,6 @@ enum UTF8Check {
             }
             if scalar < minimum || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) { return false }
             index += 1 + extra
-        }
-        return true
-    }
-
-    static func isValidSlow<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
-        var iterator = bytes.makeIterator()
-        while let first = iterator.next() {
-            if first < 0x80 { continue }
-            let extra: Int
-            var minimum: UInt32
-            var scalar: UInt32
-            switch first {
-            case 0xC2...0xDF: extra = 1; minimum = 0x80; scalar = UInt32(first & 0x1F)
-            case 0xE0...0xEF: extra = 2; minimum = 0x800; scalar = UInt32(first & 0x0F)
-            case 0xF0...0xF4: extra = 3; minimum = 0x10000; scalar = UInt32(first & 0x07)
-            default: return false
-            }
-            for _ in 0..<extra {
-                guard let next = iterator.next(), next & 0xC0 == 0x80 else { return false }
-                scalar = scalar << 6 | UInt32(next & 0x3F)
-            }
-            if scalar < minimum || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) { return false }
         }
         return true
     }
