@@ -1,4 +1,5 @@
 import Capture
+import Foundation
 import Glibc
 import NIOCore
 import Testing
@@ -190,12 +191,9 @@ struct ShardedDecodeTests {
 
     /// Field 41 of /proc/self/task/TID/stat (after the parenthesised command name, field 3 on).
     static func policy(of thread: String) -> Int? {
-        guard let file = fopen("/proc/self/task/\(thread)/stat", "r") else { return nil }
-        defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 1024)
-        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
-        let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        guard let close = line.lastIndex(of: ")") else { return nil }
+        guard let line = try? String(contentsOfFile: "/proc/self/task/\(thread)/stat", encoding: .utf8),
+            let close = line.lastIndex(of: ")")
+        else { return nil }
         let fields = line[line.index(after: close)...].split(separator: " ")
         return fields.count > 38 ? Int(fields[38]) : nil
     }
