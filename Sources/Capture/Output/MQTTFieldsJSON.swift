@@ -5,7 +5,16 @@ import Wire
 enum MQTTFieldsJSON {
     static func write(_ message: borrowing DecodedMessage, into json: inout JSONLineBuilder) {
         json.beginObject()
-        switch message.packet.body {
+        fields(message.packet.body, message, &json)
+        json.endObject()
+    }
+
+    /// The switch is over a borrowed parameter, not over `message.packet.body`: switching over
+    /// a stored property copied the whole body (a PUBLISH's topic, payload and properties: a
+    /// retain and a release each) for every message, because the writes to `json` in the cases
+    /// could, for all the optimizer knew, change the message under the bindings.
+    private static func fields(_ body: borrowing MQTTPacket.Body, _ message: borrowing DecodedMessage, _ json: inout JSONLineBuilder) {
+        switch body {
         case .connect(let connect):
             json.key("clientId")
             string(connect.clientID, &json)
@@ -114,7 +123,6 @@ enum MQTTFieldsJSON {
             reason(auth.reasonCode, message, &json)
             properties(auth.properties, message, &json)
         }
-        json.endObject()
     }
 
     /// A string field: text when valid UTF-8, else the bytes in base64 under `<key>Base64`
@@ -167,43 +175,68 @@ enum MQTTFieldsJSON {
     /// Properties as an object by their camelCase names; user properties as a list of pairs.
     static func propertyObject(_ properties: MQTTProperties, _ json: inout JSONLineBuilder) {
         json.beginObject()
-        var hasUserProperties = false
-        for property in properties {
-            if property.id == .userProperty, case .utf8StringPair = property.value {
-                hasUserProperties = true
-                continue
+        // In place through the buffer, by index: `for property in properties` copied every
+        // property (a retain and a release of each string it holds), per MQTT 5 message.
+        properties.elements.withUnsafeBufferPointer { properties in
+            var hasUserProperties = false
+            for index in properties.indices {
+                let id = properties[index].id
+                if id == .userProperty, isStringPair(properties[index].value) {
+                    hasUserProperties = true
+                    continue
+                }
+                if let key = id.jsonKey { json.key(key) } else { json.key(dynamic: id.key) }
+                propertyValue(properties[index].value, &json)
             }
-            if let key = property.id.jsonKey { json.key(key) } else { json.key(dynamic: property.id.key) }
-            switch property.value {
-            case .byte(let value): json.int(value)
-            case .twoByteInteger(let value): json.int(value)
-            case .fourByteInteger(let value): json.int(value)
-            case .variableByteInteger(let value): json.int(value)
-            case .utf8String(let value): string(value, &json)
-            case .binaryData(let value): json.base64(value)
-            case .utf8StringPair(let name, let value):
-                json.beginArray()
-                string(name, &json)
-                string(value, &json)
-                json.endArray()
-            }
-        }
-        // User properties last, as a list, in a second pass (no list of them built per message).
-        if hasUserProperties {
+            // User properties last, as a list, in a second pass (no list of them built per message).
+            guard hasUserProperties else { return }
             json.key("userProperties")
             json.beginArray()
-            for property in properties where property.id == .userProperty {
-                guard case .utf8StringPair(let name, let value) = property.value else { continue }
-                json.beginObject()
-                json.key("name")
-                string(name, &json)
-                json.key("value")
-                string(value, &json)
-                json.endObject()
+            for index in properties.indices where properties[index].id == .userProperty {
+                userProperty(properties[index].value, &json)
             }
             json.endArray()
         }
         json.endObject()
+    }
+
+    /// Over a borrowed parameter, as in `fields`: a switch over the buffer's element copied it.
+    private static func propertyValue(_ value: borrowing MQTTPropertyValue, _ json: inout JSONLineBuilder) {
+        switch value {
+        case .byte(let value): json.int(value)
+        case .twoByteInteger(let value): json.int(value)
+        case .fourByteInteger(let value): json.int(value)
+        case .variableByteInteger(let value): json.int(value)
+        case .utf8String(let value): string(value, &json)
+        case .binaryData(let value): json.base64(value)
+        case .utf8StringPair(let name, let value):
+            json.beginArray()
+            string(name, &json)
+            string(value, &json)
+            json.endArray()
+        }
+    }
+
+    private static func isStringPair(_ value: borrowing MQTTPropertyValue) -> Bool {
+        switch value {
+        case .utf8StringPair: true
+        default: false
+        }
+    }
+
+    /// A user property as `{"name":…,"value":…}`.
+    private static func userProperty(_ value: borrowing MQTTPropertyValue, _ json: inout JSONLineBuilder) {
+        switch value {
+        case .utf8StringPair(let name, let value):
+            json.beginObject()
+            json.key("name")
+            string(name, &json)
+            json.key("value")
+            string(value, &json)
+            json.endObject()
+        default:
+            return
+        }
     }
 }
 

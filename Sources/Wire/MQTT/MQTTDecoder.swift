@@ -149,7 +149,7 @@ public struct MQTTDecoder {
         }
         buffer.moveReaderIndex(forwardBy: length)
         streamOffset += length
-        return MQTTPacket(body: body, flags: header.flags, wireLength: length, problems: problems.result)
+        return MQTTPacket(body: body, flags: header.flags, wireLength: length, problems: problems.result())
     }
 
     /// Drops up to `count` bytes from the front of `buffer` (after a framing-intact error, or to
