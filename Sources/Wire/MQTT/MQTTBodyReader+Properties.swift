@@ -52,7 +52,7 @@ extension MQTTBodyReader {
             }
             checkRange(id, value)
             seen |= bit
-            properties.append(MQTTProperty(id, value))
+            properties.append(MQTTProperty(id, consume value))
         }
         endNarrowing(packetEnd)
         return MQTTProperties(properties)
