@@ -46,12 +46,8 @@ final class CMPConnectionDecoder {
 
     func receive(_ bytes: ArraySlice<UInt8>, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
         let side = Self.index(direction)
-        var bytes = bytes
-        if skipping[side].isActive {
-            _ = skipping[side].drop(from: &bytes)
-            if bytes.isEmpty { return }
-        }
-        buffers[side].writeBytes(bytes)
+        let skipped = skipping[side].append(bytes, to: &buffers[side])
+        if skipped > 0 && skipped == bytes.count { return }
         if resyncing[side] && !resynchronize(side, direction, at: time, emit) { return }
         drain(side, direction, at: time, emit)
         // Keep the buffer from growing with consumed bytes.

@@ -47,12 +47,9 @@ final class MQTTConnectionDecoder {
 
     func receive(_ bytes: ArraySlice<UInt8>, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
         let side = Self.index(direction)
-        var bytes = bytes
-        if skipping[side].isActive {
-            decoders[side].streamOffset += skipping[side].drop(from: &bytes)
-            if bytes.isEmpty { return }
-        }
-        buffers[side].writeBytes(bytes)
+        let skipped = skipping[side].append(bytes, to: &buffers[side])
+        decoders[side].streamOffset += skipped
+        if skipped > 0 && skipped == bytes.count { return }
         if direction == .serverToClient && holdServerUntilConnect && buffers[side].readableBytes < Self.heldServerLimit { return }
         if direction == .serverToClient { holdServerUntilConnect = false }
         if resyncing[side] && !resynchronize(side, direction, at: time, emit) { return }

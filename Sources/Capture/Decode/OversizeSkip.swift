@@ -1,3 +1,5 @@
+import NIOCore
+
 /// The rest of a message refused as too large, in one direction of a stream: its length is
 /// known from its header, so what is still to come is dropped as it arrives, never buffered,
 /// and a capture gap inside it costs no resynchronisation. Shared by the MQTT and CMP decoders.
@@ -12,12 +14,14 @@ struct OversizeSkip {
         remaining = length - here
     }
 
-    /// Drops the front of `bytes` that belongs to the refused message; returns how many.
-    mutating func drop(from bytes: inout ArraySlice<UInt8>) -> Int {
-        guard remaining > 0 else { return 0 }
+    /// Appends `bytes` to `buffer` but for their front that belongs to the refused message;
+    /// returns how many bytes were dropped. The bytes are read in place: a mutable copy of the
+    /// slice cost a retain and a release of its storage per segment, skipping or not.
+    @inline(__always)
+    mutating func append(_ bytes: ArraySlice<UInt8>, to buffer: inout ByteBuffer) -> Int {
         let dropped = min(remaining, bytes.count)
         remaining -= dropped
-        bytes = bytes.dropFirst(dropped)
+        bytes.withUnsafeBytes { _ = buffer.writeBytes(UnsafeRawBufferPointer(rebasing: $0[dropped...])) }
         return dropped
     }
 
