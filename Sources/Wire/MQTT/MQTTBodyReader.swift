@@ -32,9 +32,10 @@ struct MQTTBodyReader {
     let version: MQTTVersion
     var problems = MQTTProblems()
     /// Topics and User Property strings read before, which the next PUBLISH most likely
-    /// repeats. Unowned: a reader lives for one packet inside `MQTTDecoder.decode`, whose
-    /// decoder holds the table, and a strong reference cost a retain and a release per packet.
-    unowned(unsafe) let strings: MQTTStringTable
+    /// repeats. Unmanaged: a reader lives for one packet inside `MQTTDecoder.decode`, whose
+    /// decoder holds the table, and a strong reference cost a retain and a release per packet
+    /// (an unowned(unsafe) one, per string read: each call made a strong reference of it).
+    let strings: Unmanaged<MQTTStringTable>
 
     /// Runs `body` with a reader of the `length` bytes of `buffer` from its reader index (one
     /// whole packet) positioned after its fixed header; the pointers it reads through live as
@@ -61,7 +62,7 @@ struct MQTTBodyReader {
     ) {
         self.buffer = buffer
         self.bytes = bytes
-        self.strings = strings
+        self.strings = Unmanaged.passUnretained(strings)
         self.packetLength = length
         self.packetStart = start
         self.position = start + headerLength
@@ -191,7 +192,7 @@ struct MQTTBodyReader {
         else {
             throw truncated(field(), at: start)
         }
-        let string = strings.string(UnsafeRawBufferPointer(start: bytes, count: length))
+        let string = strings._withUnsafeGuaranteedRef { $0.string(UnsafeRawBufferPointer(start: bytes, count: length)) }
         if !string.isValidUTF8 { problems.add("invalid UTF-8 in \(field())") }
         if string.containsNull { problems.add("U+0000 in \(field())") }
         return string

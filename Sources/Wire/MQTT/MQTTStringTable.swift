@@ -16,6 +16,9 @@ public final class MQTTStringTable {
     /// Slot hashes, 0 for an empty slot (a topic's hash always has its lowest bit set).
     @exclusivity(unchecked) private var hashes: [UInt64]
     @exclusivity(unchecked) private var topics: [MQTTString]
+    /// Each slot's bytes again, in memory the table owns, to compare with: comparing with the
+    /// string's own bytes took a retain and a release of them per string read.
+    private let keys: UnsafeMutablePointer<UnsafeMutableRawBufferPointer>
     private let mask: Int
     /// Slots looked at from a topic's first one.
     static let probes = 4
@@ -26,7 +29,14 @@ public final class MQTTStringTable {
         while size < capacity { size <<= 1 }
         hashes = Array(repeating: 0, count: size)
         topics = Array(repeating: MQTTString(bytes: []), count: size)
+        keys = .allocate(capacity: size)
+        keys.initialize(repeating: UnsafeMutableRawBufferPointer(start: nil, count: 0), count: size)
         mask = size - 1
+    }
+
+    deinit {
+        for index in 0...mask { keys[index].deallocate() }
+        keys.deallocate()
     }
 
     /// The string with these bytes: the one read before when the table holds it, else a new one
@@ -38,18 +48,16 @@ public final class MQTTStringTable {
         for step in 0..<Self.probes {
             let index = (home + step) & mask
             let slotHash = hashes[index]
-            if slotHash == hash {
-                // Copied out once and returned as it is: comparing through `topics[index]` and
-                // returning another copy of it cost three retains where one is needed.
-                let known = topics[index]
-                if Self.same(known.bytes, bytes) { return known }
-            }
+            if slotHash == hash, Self.same(UnsafeRawBufferPointer(keys[index]), bytes) { return topics[index] }
             if slotHash == 0, free == nil { free = index }
         }
         let topic = MQTTString(bytes: Array(bytes))
         let index = free ?? home
         hashes[index] = hash
         topics[index] = topic
+        keys[index].deallocate()
+        keys[index] = .allocate(byteCount: bytes.count, alignment: 1)
+        keys[index].copyMemory(from: bytes)
         return topic
     }
 
@@ -71,10 +79,7 @@ public final class MQTTStringTable {
         return (hash ^ hash >> 32) | 1
     }
 
-    private static func same(_ known: [UInt8], _ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard known.count == bytes.count else { return false }
-        return known.withUnsafeBytes { known in
-            bytes.isEmpty || memcmp(known.baseAddress!, bytes.baseAddress!, bytes.count) == 0
-        }
+    private static func same(_ known: UnsafeRawBufferPointer, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        known.count == bytes.count && (bytes.isEmpty || memcmp(known.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
     }
 }
