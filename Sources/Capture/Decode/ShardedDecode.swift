@@ -120,9 +120,17 @@ public final class ShardedDecode {
     /// Trimmed past 64 MiB only (more than a decode holds) they were 22,000, and the 1 and 2 MiB
     /// line buffers, mapped and unmapped whole below a 4 MiB threshold, made most of those left:
     /// 13,500 now. Peak RSS 70, 76 and 81 MB on the three files (bench/README.md).
+    ///
+    /// And one arena for all threads: with one per thread, a buffer allocated on one thread and
+    /// freed on another went back to the first's heap, each heap kept its own high-water mark,
+    /// and peak memory crept up with the length of the capture even with the same traffic (the
+    /// bench capture ten times over: 68 MB after the first tenth, 92 MB at the end; with one
+    /// arena 61 and 80, level over the last half). The same time: the threads allocate little
+    /// per message, and that from their caches, which take no lock.
     private static let fixedMmapThreshold: Void = {
         _ = mallopt(M_MMAP_THRESHOLD, 4 << 20)
         _ = mallopt(M_TRIM_THRESHOLD, 64 << 20)
+        _ = mallopt(M_ARENA_MAX, 1)
     }()
 
     /// Threads to decode on when the user does not say: one per online CPU, up to 4 (beyond
