@@ -4,7 +4,7 @@
 # See bench/README.md.
 #
 #   bench/decode.sh [--record] [-n RUNS] [--tshark-runs T] [--tshark-timeout S] [--messages N]
-#                   [--larger M] [--profile] [--no-build] [-- SWIFT-BUILD-ARGS...]
+#                   [--larger M] [--repeat K] [--profile] [--no-build] [-- SWIFT-BUILD-ARGS...]
 #
 #   --record         also append the tables, date, machine, counts and commands to bench/RESULTS.md
 #   -n RUNS          timed runs of cmtune and tcpdump on the capture (default 5), after a warm-up
@@ -18,6 +18,10 @@
 #                    3 x N; 0 leaves it out); cmtune also runs on the first third of the capture
 #                    (and cmtune and tshark on the first thirtieth: tshark / cmtune before tshark
 #                    loses track of the long connections, see bench/README.md)
+#   --repeat K       for the memory check, the capture K times over (default 10; 0 leaves it out):
+#                    copies shifted in time by editcap and joined by mergecap, the same traffic in
+#                    K times the bytes, so that what peak memory does with the length of a capture
+#                    is not mixed up with what it does with other traffic (bench/README.md)
 #   --profile        afterwards, `perf record -g` one cmtune run and print its top symbols and the
 #                    reading thread's own share (the floor of the wall time on any number of cores)
 #                    (with --record they go to RESULTS.md too)
@@ -49,7 +53,7 @@ PEAK_MB = 200.0               # cmtune's peak RSS below
 TSHARK_FIELDS = ["-Y", "mqtt", "-T", "fields", "-e", "mqtt.msgtype", "-e", "mqtt.topic", "-e", "mqtt.len"]
 
 opts = benchlib.parse_args("decode", sys.argv[1:], runs=5,
-                           values={"--tshark-runs": "1", "--messages": "1000000", "--larger": None, "--tshark-timeout": "0"},
+                           values={"--tshark-runs": "1", "--messages": "1000000", "--larger": None, "--tshark-timeout": "0", "--repeat": "10"},
                            flags=("--profile",), positive=("--tshark-runs", "--messages"))
 if not (opts.tshark_timeout.isascii() and opts.tshark_timeout.isdigit()):
     fail(f"--tshark-timeout wants a whole number of seconds (0: no limit), got '{opts.tshark_timeout}'")
@@ -58,7 +62,10 @@ larger = 3 * opts.messages if opts.larger is None else opts.larger
 if not (str(larger).isdigit()):
     fail(f"--larger wants a whole number (0 leaves it out), got '{opts.larger}'")
 larger = int(larger)
-for tool in ("tshark", "tcpdump", "editcap"):
+if not opts.repeat.isdigit() or int(opts.repeat) == 1:
+    fail(f"--repeat wants a whole number other than 1 (0 leaves it out), got '{opts.repeat}'")
+repeat = int(opts.repeat)
+for tool in ("tshark", "tcpdump", "editcap", "mergecap"):
     if not shutil.which(tool):
         fail(f"{tool} not found")
 cmtune = benchlib.cmtune_binary(opts, wait_for_builds=True)
@@ -87,7 +94,38 @@ def prefix(k):
     return path, packets
 
 third_file, third_packets = prefix(3)          # for the memory check
+
+
+def repeated(k):
+    """The capture k times over: each copy shifted past the end of the one before (so the
+    connections of a copy start after those of the last have closed), joined end to end."""
+    if k == 0:
+        return None, None
+    path = main_file.replace(".pcap", f"-x{k}.pcap")
+    shift = int(meta["durationSeconds"]) + 10
+    cmd = f"editcap -t {shift}*i FILE (i = 1..{k - 1}), mergecap -a -w {os.path.relpath(path)} FILE ...copies"
+    if os.path.exists(path) and os.path.getmtime(path) >= os.path.getmtime(main_file):
+        return path, cmd
+    log(f"making {os.path.relpath(path)}: the capture {k} times over")
+    parts = []
+    try:
+        for i in range(1, k):
+            part = f"{path}.part-{i}"
+            parts.append(part)
+            p, err = benchlib.run_checked(["editcap", "-t", str(shift * i), main_file, part], "editcap -t")
+            if err:
+                fail(err)
+        p, err = benchlib.run_checked(["mergecap", "-a", "-w", path + ".part", main_file] + parts, "mergecap -a")
+        if err:
+            fail(err)
+        os.replace(path + ".part", path)
+    finally:
+        for part in parts + [path + ".part"]:
+            if os.path.exists(part):
+                os.remove(part)
+    return path, cmd
 small_file, small_packets = prefix(30)         # tshark's rate before its reassembly blow-up (bench/README.md)
+repeated_file, repeated_cmd = repeated(repeat)  # for the memory check: the same traffic, k times the bytes
 
 
 def decode_argv(path, *extra):
@@ -100,7 +138,8 @@ def short(path):
 # 2. Every command must work on the files, and cmtune --json must print one line per message.
 lines = None
 small_messages = None
-for path, expected in ((main_file, meta["mqttMessages"]), (big_file, big_meta and big_meta["mqttMessages"]), (small_file, None)):
+for path, expected in ((main_file, meta["mqttMessages"]), (big_file, big_meta and big_meta["mqttMessages"]), (small_file, None),
+                       (repeated_file, repeat * meta["mqttMessages"])):
     if not path:
         continue
     p = subprocess.Popen(decode_argv(path), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -129,6 +168,8 @@ jobs = [
 ]
 if big_file:
     jobs.append(("cmtune larger", decode_argv(big_file), opts.runs, big_file))
+if repeated_file:
+    jobs.append(("cmtune repeated", decode_argv(repeated_file), opts.runs, repeated_file))
 
 
 MSGTYPES = {"1": "CONNECT", "2": "CONNACK", "3": "PUBLISH", "4": "PUBACK", "5": "PUBREC", "6": "PUBREL", "7": "PUBCOMP",
@@ -236,6 +277,8 @@ def file_desc(path):
         return f"first third ({third_packets:,} packets)"
     if path == small_file:
         return f"first 1/30 ({small_packets:,} packets)"
+    if path == repeated_file:
+        return f"the capture {repeat} times over ({repeat * meta['mqttMessages']:,} msgs)"
     return f"larger capture ({big_meta['mqttMessages']:,} msgs)"
 
 rows = []
@@ -281,8 +324,21 @@ growth = ", ".join(f"{os.path.getsize(f) / 1e6:.0f} MB file → {mb(peak[l])} MB
 first, last = sizes[0], sizes[-1]
 size_ratio = os.path.getsize(last[1]) / os.path.getsize(first[1])
 rss_ratio = peak[last[0]] / peak[first[0]]
-goal_rows.append(["cmtune peak RSS vs file size", f"{rss_ratio:.2f}x for {size_ratio:.1f}x the bytes", "",
-                  "does not grow", verdict(rss_ratio < 1.25) + f" ({growth})"])
+if repeated_file:
+    # The verdict: the same traffic in k times the bytes. The files above differ in their traffic
+    # too (the first third is the start of the run; the larger capture is another run, with its
+    # own mix of clients and payloads), and peak memory follows the traffic in flight.
+    same_ratio = peak["cmtune repeated"] / peak["cmtune"]
+    goal_rows.append([f"cmtune peak RSS vs file size: the capture {repeat} times over against once (the same traffic)",
+                      f"{same_ratio:.2f}x for {os.path.getsize(repeated_file) / os.path.getsize(main_file):.1f}x the bytes", "",
+                      "does not grow", verdict(same_ratio < 1.25)
+                      + f" ({os.path.getsize(main_file) / 1e6:.0f} MB → {mb(peak['cmtune'])} MB, "
+                        f"{os.path.getsize(repeated_file) / 1e6:.0f} MB → {mb(peak['cmtune repeated'])} MB)"])
+    goal_rows.append(["cmtune peak RSS vs file size, other traffic too (reference)", f"{rss_ratio:.2f}x for {size_ratio:.1f}x the bytes",
+                      "", "", f"reference ({growth})"])
+else:
+    goal_rows.append(["cmtune peak RSS vs file size", f"{rss_ratio:.2f}x for {size_ratio:.1f}x the bytes", "",
+                      "does not grow", verdict(rss_ratio < 1.25) + f" ({growth})"])
 goals = benchlib.markdown_table(["goal", "process time", "wall time", "target", "verdict"], "lrrll", goal_rows)
 
 by_type = ", ".join(f"{k} {v:,}" for k, v in sorted(meta["messagesByType"].items(), key=lambda kv: -kv[1]))
@@ -323,7 +379,8 @@ notes = [
     tshark_note("tshark 1/30", small_messages, f"the first 1/30 of the capture, {small_packets:,} packets"),
     f"- memory check: the first third of the capture (`editcap -r FILE {short(third_file)} 1-{third_packets}`)"
     + (f" and a separate, larger capture `{big_cmd}`: {big_meta['bytes'] / 1e6:.0f} MB, {big_meta['packets']:,} packets, "
-       f"{big_meta['mqttMessages']:,} MQTT messages, tcpdump dropped {big_meta['tcpdumpDropped']}" if big_file else ""),
+       f"{big_meta['mqttMessages']:,} MQTT messages, tcpdump dropped {big_meta['tcpdumpDropped']}" if big_file else "")
+    + (f"; the capture {repeat} times over ({repeated_cmd}): {os.path.getsize(repeated_file) / 1e6:.0f} MB" if repeated_file else ""),
     f"- command: `{opts.invocation}`",
     f"- timed: `cmtune decode FILE --json > /dev/null` (decoding threads: one per online CPU, {os.cpu_count()} here) "
     f"and with `--threads 1`, the text output `cmtune decode FILE > /dev/null` and `--stats`, `tcpdump -r FILE -w /dev/null`, "
