@@ -181,62 +181,41 @@ enum MQTTFieldsJSON {
             var hasUserProperties = false
             for index in properties.indices {
                 let id = properties[index].id
-                if id == .userProperty, isStringPair(properties[index].value) {
+                if id == .userProperty, case .utf8StringPair = properties[index].value {
                     hasUserProperties = true
                     continue
                 }
                 if let key = id.jsonKey { json.key(key) } else { json.key(dynamic: id.key) }
-                propertyValue(properties[index].value, &json)
+                switch properties[index].value {
+                case .byte(let value): json.int(value)
+                case .twoByteInteger(let value): json.int(value)
+                case .fourByteInteger(let value): json.int(value)
+                case .variableByteInteger(let value): json.int(value)
+                case .utf8String(let value): string(value, &json)
+                case .binaryData(let value): json.base64(value)
+                case .utf8StringPair(let name, let value):
+                    json.beginArray()
+                    string(name, &json)
+                    string(value, &json)
+                    json.endArray()
+                }
             }
             // User properties last, as a list, in a second pass (no list of them built per message).
             guard hasUserProperties else { return }
             json.key("userProperties")
             json.beginArray()
             for index in properties.indices where properties[index].id == .userProperty {
-                userProperty(properties[index].value, &json)
+                guard case .utf8StringPair(let name, let value) = properties[index].value else { continue }
+                json.beginObject()
+                json.key("name")
+                string(name, &json)
+                json.key("value")
+                string(value, &json)
+                json.endObject()
             }
             json.endArray()
         }
         json.endObject()
-    }
-
-    /// Over a borrowed parameter, as in `fields`: a switch over the buffer's element copied it.
-    private static func propertyValue(_ value: borrowing MQTTPropertyValue, _ json: inout JSONLineBuilder) {
-        switch value {
-        case .byte(let value): json.int(value)
-        case .twoByteInteger(let value): json.int(value)
-        case .fourByteInteger(let value): json.int(value)
-        case .variableByteInteger(let value): json.int(value)
-        case .utf8String(let value): string(value, &json)
-        case .binaryData(let value): json.base64(value)
-        case .utf8StringPair(let name, let value):
-            json.beginArray()
-            string(name, &json)
-            string(value, &json)
-            json.endArray()
-        }
-    }
-
-    private static func isStringPair(_ value: borrowing MQTTPropertyValue) -> Bool {
-        switch value {
-        case .utf8StringPair: true
-        default: false
-        }
-    }
-
-    /// A user property as `{"name":…,"value":…}`.
-    private static func userProperty(_ value: borrowing MQTTPropertyValue, _ json: inout JSONLineBuilder) {
-        switch value {
-        case .utf8StringPair(let name, let value):
-            json.beginObject()
-            json.key("name")
-            string(name, &json)
-            json.key("value")
-            string(value, &json)
-            json.endObject()
-        default:
-            return
-        }
     }
 }
 
