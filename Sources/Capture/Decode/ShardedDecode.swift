@@ -70,7 +70,7 @@ public final class ShardedDecode {
         roundPackets: Int = 4096, ringSize: Int? = nil
     ) {
         precondition(format != nil || options.collectStatistics, "a sharded decode writes lines or counts statistics")
-        _ = Self.fixedMmapThreshold
+        _ = Self.allocatorTuning
         span = DecodeStatistics(topicLimit: options.maximumTopics)
         streams = CaptureStreams(limits: options.reassembly, serverPorts: options.hints.serverPorts)
         self.threads = min(max(threads, 1), 63)
@@ -109,7 +109,7 @@ public final class ShardedDecode {
 
     public var packetsRead: Int { streams.packetsRead }
 
-    /// Fixes glibc's mmap threshold at 4 MiB and its trim threshold at 64 MiB, once per
+    /// Fixes glibc's mmap threshold at 4 MiB, its trim threshold at 64 MiB and its arenas at one, once per
     /// process. By default glibc raises the mmap threshold to the size of each large block freed,
     /// so the rounds' buffers (hundreds of KiB, allocated on one thread, grown on another,
     /// resized between rounds) came from the threads' heaps, fragmented them, and peak memory
@@ -127,7 +127,7 @@ public final class ShardedDecode {
     /// bench capture ten times over: 68 MB after the first tenth, 92 MB at the end; with one
     /// arena 61 and 80, level over the last half). The same time: the threads allocate little
     /// per message, and that from their caches, which take no lock.
-    private static let fixedMmapThreshold: Void = {
+    private static let allocatorTuning: Void = {
         _ = mallopt(M_MMAP_THRESHOLD, 4 << 20)
         _ = mallopt(M_TRIM_THRESHOLD, 64 << 20)
         _ = mallopt(M_ARENA_MAX, 1)
