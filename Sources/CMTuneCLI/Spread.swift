@@ -13,8 +13,11 @@ extension CMTune {
                 Each receive queue's IRQ goes to its own physical core, NUMA-local first, SMT siblings last, never on \
                 isolated, nohz_full or excluded CPUs; RPS covers NICs with fewer queues than CPUs; RFS is sized per the \
                 kernel's scaling guide; XPS sends each tx queue from the CPU of its rx queue; channels are raised where \
-                the NIC allows. Every apply saves a snapshot first ('cmtune restore' puts it back). \
-                Exit status: 0 applied (or nothing to do), 1 a write failed and everything was rolled back, 2 refused.
+                the NIC allows. --dry-run prints the very plan an apply carries out, the steps after a channel change \
+                included. An apply that changes something saves a snapshot first ('cmtune restore' puts it back); \
+                SIGINT, SIGTERM or SIGHUP during an apply roll back what was written. \
+                Exit status: 0 applied (or nothing to do), 1 a write failed and everything was rolled back, 2 refused \
+                (nothing written), 128+N interrupted by signal N and rolled back.
                 """
         )
 
@@ -27,17 +30,29 @@ extension CMTune {
         @Option(name: .long, help: ArgumentHelp("CPUs that may take network work (default: all online).", valueName: "LIST"))
         var cpus: String?
 
-        @Option(name: .long, help: ArgumentHelp("CPUs never to use, on top of isolated and nohz_full ones.", valueName: "LIST"))
+        @Option(name: .customLong("exclude-cpus"), help: ArgumentHelp("CPUs never to use, on top of isolated and nohz_full ones.", valueName: "LIST"))
         var excludeCPUs: String?
 
-        @Option(name: .long, help: ArgumentHelp("Channel count: max (what NIC and CPUs allow), keep, or a number.", valueName: "max|keep|N"))
-        var channels: SpreadPolicy.Channels = .max
+        @Option(
+            name: .customLong("cpus-for-irqs"), parsing: .unconditional,
+            help: ArgumentHelp(
+                "Keep IRQs and RPS on this many CPUs (whole cores near the NICs) and print the rest for the application (perftune's split).",
+                valueName: "N"))
+        var cpusForIRQs: String?
+
+        @Option(
+            name: .customLong("app-unit"),
+            help: ArgumentHelp("With --cpus-for-irqs --persist: pin this systemd unit to the application's CPUs (a CPUAffinity= drop-in).", valueName: "UNIT"))
+        var applicationUnit: String?
+
+        @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Channel count: max (what NIC and CPUs allow), keep, or a number.", valueName: "max|keep|N"))
+        var channels: String = "max"
 
         @Option(name: .long, help: "RPS: auto (when fewer receive queues than CPUs), on, off.")
         var rps: SpreadPolicy.Switch = .auto
 
-        @Option(name: .long, help: ArgumentHelp("RFS: auto (with RPS), off, or the global socket-flow entries.", valueName: "auto|off|ENTRIES"))
-        var rfs: SpreadPolicy.RFS = .auto
+        @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("RFS: auto (with RPS), off, or the global socket-flow entries.", valueName: "auto|off|ENTRIES"))
+        var rfs: String = "auto"
 
         @Option(name: .long, help: "XPS: auto/on (tx queue N from the CPU of rx queue N), off.")
         var xps: SpreadPolicy.Switch = .auto
@@ -45,10 +60,10 @@ extension CMTune {
         @Option(name: .long, help: "If irqbalance runs: refuse, ban (its config bans the placed IRQs), stop (restore restarts it), ignore.")
         var irqbalance: IRQBalancePolicy = .refuse
 
-        @Flag(name: .long, help: "Also install a systemd unit and udev rule that re-apply this policy at boot and when the interface appears.")
+        @Flag(name: .long, help: "Also install a systemd unit and udev rule that re-apply this policy at boot and when its interfaces appear.")
         var persist = false
 
-        @Flag(name: .long, help: "With --persist: remove the unit, rule and saved policy instead.")
+        @Flag(name: .long, help: "With --persist: remove the unit, rule, drop-in and saved policy instead.")
         var remove = false
 
         @Option(name: .long, help: ArgumentHelp("Apply a policy saved by --persist (other policy options are ignored).", valueName: "FILE"))
@@ -66,6 +81,19 @@ extension CMTune {
         func validate() throws {
             if remove && !persist { throw ValidationError("--remove goes with --persist") }
             if dryRun && (persist || remove) { throw ValidationError("--dry-run writes nothing; it does not go with --persist") }
+            if applicationUnit != nil && cpusForIRQs == nil { throw ValidationError("--app-unit goes with --cpus-for-irqs (it pins the unit to the CPUs the IRQs leave)") }
+            if let unit = applicationUnit, SpreadPersistence.unitName(unit) == nil {
+                throw ValidationError("--app-unit '\(unit)': not a systemd unit name (letters, digits and -_.@: only)")
+            }
+            if let count = cpusForIRQs, Int(count).map({ $0 < 1 }) ?? true {
+                throw ValidationError("--cpus-for-irqs '\(count)': give a whole number of CPUs, 1 or more")
+            }
+            if SpreadPolicy.Channels(argument: channels) == nil {
+                throw ValidationError("--channels '\(channels)': give max, keep or a whole number of channels, 1 or more")
+            }
+            if SpreadPolicy.RFS(argument: rfs) == nil {
+                throw ValidationError("--rfs '\(rfs)': give auto, off or a number of socket-flow entries between 1 and 1073741824")
+            }
         }
 
         func policy() throws -> SpreadPolicy {
@@ -75,7 +103,8 @@ extension CMTune {
             }
             return SpreadPolicy(
                 interfaces: interfaces, cpus: try cpus.map { try CPUSet(parsingList: $0) }, excludedCPUs: try excludeCPUs.map { try CPUSet(parsingList: $0) } ?? [],
-                channels: channels, rps: rps, rfs: rfs, xps: xps, irqbalance: irqbalance)
+                channels: SpreadPolicy.Channels(argument: channels) ?? .max, rps: rps, rfs: SpreadPolicy.RFS(argument: rfs) ?? .auto, xps: xps,
+                irqbalance: irqbalance, irqCPUCount: cpusForIRQs.flatMap { Int($0) }, applicationUnit: applicationUnit.flatMap(SpreadPersistence.unitName))
         }
 
         func run() throws {
@@ -83,10 +112,9 @@ extension CMTune {
             let console = Console()
             let live = root.isLiveSystem
             let services: (any ServiceManager)? = live ? LiveServiceManager() : nil
-            let persistence = SpreadPersistence(root: root, services: services, executable: Self.executablePath())
 
             if persist && remove {
-                let removed = persistence.remove()
+                let removed = SpreadPersistence(root: root, services: services, executable: "").remove()
                 report(console, removed.isEmpty ? "nothing to remove: no persisted spread policy under \(root.path)" : "removed: " + removed.joined(separator: ", "))
                 return
             }
@@ -124,11 +152,11 @@ extension CMTune {
             let irqbalanceState = IRQBalanceState.read(from: root, services: services)
 
             var refusals = plan.refusals
-            if irqbalanceState.isRunning && policy.irqbalance == .refuse && !dryRun {
+            if irqbalanceState.isRunning && policy.irqbalance == .refuse && !dryRun && !plan.isEmpty {
                 refusals.append(
                     "irqbalance is running (pid \(irqbalanceState.pids.map(String.init).joined(separator: ", "))): it would undo this placement within 10 s; re-run with --irqbalance ban, stop or ignore")
             }
-            if !refusals.isEmpty { return try refuse(refusals, console: console) }
+            if !refusals.isEmpty { return try refuse(refusals, plan: plan, console: console) }
             if dryRun {
                 if output.json {
                     console.print(SpreadJSON.plan(plan, refusals: [], dryRun: true).rendered(pretty: true))
@@ -139,57 +167,96 @@ extension CMTune {
             }
 
             let store = SnapshotStore(directory: stateDir ?? root.absolute("var/lib/cmtune/snapshots"))
-            let transaction = SpreadTransaction(root: root, store: store, channelControl: live ? LiveChannelControl() : nil, policy: policy)
-            var finalPlan = plan
-            if transaction.applyChannels(plan.channelChanges), !plan.channelChanges.isEmpty {
-                // New channels mean new queues and IRQs: plan the rest on what is there now.
-                var settled = policy
-                settled.channels = .keep
-                let refreshed = readInventory()
-                finalPlan = SpreadPlanner(inventory: refreshed, topology: topology, policy: settled).plan()
-                finalPlan.channelChanges = plan.channelChanges
+            let channelControl: (any ChannelControl)? = live ? LiveChannelControl() : nil
+            let restorer = SpreadRestorer(root: root, store: store, channelControl: channelControl, services: services)
+            let session: StateSession
+            do {
+                session = try StateSession.open(store: store, restorer: restorer)
+            } catch {
+                return try refuse([error.description], plan: plan, console: console)
             }
+            for message in session.messages { Console.error(message) }
+
+            ApplySignals.install()
+            let coordinator = IRQBalanceCoordinator(root: root, services: services)
             var irqbalanceNote: String?
-            if transaction.status == .applied, irqbalanceState.isRunning {
-                let placed = finalPlan.placements.compactMap(\.irq)
-                switch IRQBalanceCoordinator(root: root, services: services).apply(policy.irqbalance, state: irqbalanceState, irqs: placed) {
-                case .success(let saved?):
-                    _ = transaction.record(irqbalance: saved)
-                    irqbalanceNote = saved.action == "stop" ? "irqbalance stopped and disabled (restore starts it again)" : "irqbalance now bans IRQs \(placed.map(String.init).joined(separator: ","))"
-                case .success(nil):
-                    irqbalanceNote = policy.irqbalance == .ignore ? "irqbalance is running and will move these IRQs again (--irqbalance ignore)" : nil
-                case .failure(let problem):
-                    return try refuse(["\(problem)"], console: console)
-                }
-            }
-            _ = transaction.applyWrites(finalPlan.writes)
-            var persisted: [String] = []
-            if persist && transaction.status == .applied {
-                switch persistence.install(policy) {
-                case .success(let files):
-                    persisted = files
-                    if let services, !services.hasSystemd {
-                        Console.error("note: systemd is not running here; where it runs, enable the unit with: systemctl enable \(SpreadPersistence.unitName)")
+            let hooks = SpreadTransaction.Hooks(
+                interruption: ApplySignals.arrived, afterStep: ApplyTestHook.afterStep(),
+                resolveVectors: { references in Self.irqs(serving: references, in: readInventory()) },
+                irqbalance: { irqs in
+                    guard irqbalanceState.isRunning else { return .success(nil) }
+                    let result = coordinator.apply(policy.irqbalance, state: irqbalanceState, irqs: irqs)
+                    if case .success(let saved) = result {
+                        switch saved?.action {
+                        case "stop": irqbalanceNote = "irqbalance stopped and disabled (restore starts it again)"
+                        case "ban": irqbalanceNote = "irqbalance now bans IRQs \(irqs.map(String.init).joined(separator: ","))"
+                        default: if policy.irqbalance == .ignore { irqbalanceNote = "irqbalance is running and will move these IRQs again (--irqbalance ignore)" }
+                        }
                     }
-                case .failure(let problem): Console.error("applied, but --persist failed: \(problem)")
-                }
+                    return result
+                })
+            let transaction = SpreadTransaction(
+                root: root, store: store, channelControl: channelControl, services: services, origin: .spread, policy: policy, hooks: hooks)
+            transaction.apply(plan)
+            var persisted: [String] = []
+            if persist && (transaction.status == .applied || transaction.status == .unchanged) {
+                persisted = install(policy: policy, plan: plan, root: root, services: services)
             }
             if output.json {
-                console.print(SpreadJSON.result(transaction, plan: finalPlan, irqbalance: irqbalanceNote, persisted: persisted).rendered(pretty: true))
+                console.print(SpreadJSON.result(transaction, plan: plan, irqbalance: irqbalanceNote, persisted: persisted).rendered(pretty: true))
             } else if !quiet || transaction.status != .applied {
-                console.print(SpreadText(console: console).result(transaction, plan: finalPlan, irqbalance: irqbalanceNote, persisted: persisted))
+                console.print(SpreadText(console: console).result(transaction, plan: plan, irqbalance: irqbalanceNote, persisted: persisted))
+            }
+            if let applicationCPUs = plan.applicationCPUs, !output.json, !quiet {
+                console.print("application CPUs: \(applicationCPUs.listString)   (taskset -c \(applicationCPUs.listString) CMD, or CPUAffinity=\(applicationCPUs.listString) in its unit)")
             }
             switch transaction.status {
-            case .applied: return
-            case .rolledBack: throw ExitCode(1)
+            case .applied, .unchanged: return
+            case .rolledBack: throw ExitCode(transaction.interruptedBy == nil ? 1 : ApplySignals.exitStatus)
             case .refused: throw ExitCode(2)
             }
         }
 
-        private func refuse(_ reasons: [String], console: Console) throws {
+        /// The IRQ serving each queue vector now, from a fresh reading of the host.
+        static func irqs(serving references: [QueueVectorReference], in inventory: HostInventory) -> [QueueVectorReference: Int] {
+            var found: [QueueVectorReference: Int] = [:]
+            for reference in references {
+                guard let report = inventory.interfaces.first(where: { $0.name == reference.interface }),
+                    let queue = report.queues.first(where: { $0.label == reference.queue && $0.irq != nil && !$0.irqShared })
+                else { continue }
+                found[reference] = queue.irq
+            }
+            return found
+        }
+
+        /// `--persist`: the policy, unit, rule (and drop-in), with a binary that survives reboots.
+        private func install(policy: SpreadPolicy, plan: SpreadPlan, root: HostRoot, services: (any ServiceManager)?) -> [String] {
+            let executable: String
+            switch SpreadPersistence.stableExecutable(current: Self.executablePath(), root: root) {
+            case .success(let (path, note)):
+                executable = path
+                if let note { Console.error("note: \(note)") }
+            case .failure(let problem):
+                Console.error("applied, but --persist failed: \(problem)")
+                return []
+            }
+            let persistence = SpreadPersistence(root: root, services: services, executable: executable)
+            switch persistence.install(policy, applicationCPUs: plan.applicationCPUs) {
+            case .success(let files):
+                if let services, !services.hasSystemd {
+                    Console.error("note: systemd is not running here; where it runs, enable the unit with: systemctl enable \(SpreadPersistence.unitName)")
+                }
+                return files
+            case .failure(let problem):
+                Console.error("applied, but --persist failed: \(problem)")
+                return []
+            }
+        }
+
+        private func refuse(_ reasons: [String], plan: SpreadPlan = SpreadPlan(), console: Console) throws {
             for reason in reasons { Console.error("refused: \(reason)") }
             if output.json {
-                console.print(JSONValue.object([("status", .string("refused")), ("refusals", .array(reasons.map { .string($0) }))]).rendered(pretty: true))
+                console.print(SpreadJSON.plan(plan, refusals: reasons, dryRun: dryRun).rendered(pretty: true))
             }
             throw ExitCode(2)
         }

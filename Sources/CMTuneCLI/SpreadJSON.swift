@@ -11,6 +11,7 @@ enum SpreadJSON {
 
     static func planMembers(_ plan: SpreadPlan) -> [(String, JSONValue)] {
         [
+            ("applicationCPUs", HostJSON.cpus(plan.applicationCPUs)),
             ("channels", .array(plan.channelChanges.map(channels))),
             ("placements", .array(plan.placements.map(placement))),
             ("writes", .array(plan.writes.map(write))),
@@ -26,12 +27,15 @@ enum SpreadJSON {
         return .object(
             [
                 ("status", .string(transaction.status.rawValue)),
-                ("snapshot", .string(transaction.snapshot.id)),
+                ("dryRun", .bool(false)),
+                ("refusals", .array([])),
+                ("snapshot", .string(transaction.status == .unchanged || transaction.status == .refused ? nil : transaction.snapshot.id)),
                 ("stateDirectory", .string(transaction.store.directory)),
                 ("applied", .array(transaction.applied.map(applied))),
                 ("appliedChannels", .array(transaction.appliedChannels.map(channels))),
                 ("warnings", .array(transaction.warnings.map { .string($0) })),
                 ("failure", failure),
+                ("interruptedBy", .string(transaction.interruptedBy)),
                 ("rollbackProblems", .array(transaction.rollbackProblems.map { .string($0) })),
                 ("irqbalance", .string(irqbalance)),
                 ("persisted", .array(persisted.map { .string($0) })),
@@ -40,8 +44,10 @@ enum SpreadJSON {
 
     static func write(_ write: PlannedWrite) -> JSONValue {
         .object([
-            ("path", .string("/" + write.path)), ("kind", .string(kind(write.kind))), ("old", .string(write.old)), ("new", .string(write.new)),
-            ("reason", .string(write.reason)),
+            ("path", .string("/" + write.path)), ("kind", .string(kind(write.kind))), ("old", .string(write.followsChannelChange ? nil : write.old)),
+            ("new", .string(write.new)), ("reason", .string(write.reason)),
+            ("queue", write.vector.map { .string("\($0.interface) \($0.queue)") } ?? .null),
+            ("followsChannelChange", .bool(write.followsChannelChange)),
         ])
     }
 
@@ -54,11 +60,12 @@ enum SpreadJSON {
 
     static func kind(_ kind: PlannedWrite.Kind) -> String {
         switch kind {
-        case .irqAffinity: return "irq-affinity"
+        case .irqAffinity, .vectorAffinity: return "irq-affinity"
         case .rps: return "rps"
         case .rfsFlowCount: return "rfs-flow-count"
         case .xps: return "xps"
         case .sockFlowEntries: return "rps-sock-flow-entries"
+        case .sysctl: return "sysctl"
         }
     }
 

@@ -12,7 +12,7 @@ struct SpreadText {
         lines.append(contentsOf: body(plan))
         if dryRun {
             lines.append("")
-            lines.append(plan.isEmpty ? "nothing to change." : "dry run: nothing was written. Apply by running the same command without --dry-run (as root).")
+            lines.append(plan.isEmpty ? "nothing to change: the host already matches the plan." : "dry run: nothing was written. Apply by running the same command without --dry-run (as root).")
         }
         return lines.joined(separator: "\n")
     }
@@ -37,26 +37,36 @@ struct SpreadText {
                 let changed = placement.before != placement.after
                 table.add(styled: [
                     .init(text: placement.interface, style: nil), .init(text: placement.queue, style: nil),
-                    .init(text: placement.irq.map(String.init) ?? "-", style: nil), .init(text: before, style: changed ? .dim : nil),
+                    .init(text: placement.irq.map(String.init) ?? "new", style: nil), .init(text: before, style: changed ? .dim : nil),
                     .init(text: placement.after.listString, style: changed ? .bold : nil),
                 ])
             }
             lines += table.render(console: console, indent: "  ")
         }
-        let fileWrites = plan.writes.filter { if case .irqAffinity = $0.kind { return false } else { return true } }
+        let fileWrites = plan.writes.filter { write in
+            switch write.kind {
+            case .irqAffinity, .vectorAffinity: return false
+            default: return true
+            }
+        }
         let irqWrites = plan.writes.count - fileWrites.count
         if !fileWrites.isEmpty {
             lines.append(console.paint("steering", .bold))
             var table = TextTable([("FILE", .left), ("BEFORE", .left), ("AFTER", .left), ("WHY", .left)])
             for write in fileWrites {
                 table.add(styled: [
-                    .init(text: "/" + write.path, style: nil), .init(text: write.old, style: .dim), .init(text: write.new, style: .bold),
+                    .init(text: "/" + write.path, style: nil), .init(text: write.followsChannelChange ? "(new queue)" : write.old, style: .dim),
+                    .init(text: write.new, style: .bold),
                     .init(text: write.reason, style: .dim),
                 ])
             }
             lines += table.render(console: console, indent: "  ")
         }
-        lines.append("\(plan.channelChanges.count) channel change(s), \(irqWrites) IRQ affinity write(s), \(fileWrites.count) steering write(s)")
+        lines.append(
+            "\(Plural.count(plan.channelChanges.count, "channel change")), \(Plural.count(irqWrites, "IRQ affinity write")), \(Plural.count(fileWrites.count, "steering write"))")
+        if let applicationCPUs = plan.applicationCPUs {
+            lines.append("IRQs and RPS keep to CPUs \(plan.placements.reduce(CPUSet()) { $0.union($1.after) }.listString); the application gets CPUs \(applicationCPUs.listString)")
+        }
         for skip in plan.skipped { lines.append(console.paint("skipped ", .yellow) + "\(skip.subject): \(skip.reason)") }
         for note in plan.notes { lines.append(console.paint("note: ", .dim) + note) }
         return lines
@@ -69,11 +79,20 @@ struct SpreadText {
             lines += body(plan)
             lines.append("")
             let count = transaction.applied.count + transaction.appliedChannels.count
-            lines.append(console.paint("applied \(count) change(s), each read back", .bold) + " (snapshot \(transaction.snapshot.id) in \(transaction.store.directory))")
-            lines.append("undo with: cmtune restore --id \(transaction.snapshot.id)" + (transaction.root.isLiveSystem ? "" : " --root \(transaction.root.path)"))
+            lines.append(console.paint("applied \(Plural.count(count, "change")), each read back", .bold) + " (snapshot \(transaction.snapshot.id) in \(transaction.store.directory))")
+            let rootOption = transaction.root.isLiveSystem ? "" : " --root \(transaction.root.path)"
+            lines.append("undo with: cmtune restore\(rootOption)   (this step only: cmtune restore --id \(transaction.snapshot.id)\(rootOption))")
+        case .unchanged:
+            lines += body(plan)
+            lines.append("")
+            lines.append("nothing to change: the host already matches the plan (no snapshot taken)")
         case .rolledBack:
-            lines.append(console.paint("FAILED", .red) + ": \(transaction.failure?.description ?? "unknown failure")")
-            lines.append("every change made before it was put back; the host is as it was (snapshot \(transaction.snapshot.id) kept for reference)")
+            if let signal = transaction.interruptedBy {
+                lines.append(console.paint("INTERRUPTED", .red) + " by \(signal): every change made before it was put back; the host is as it was")
+            } else {
+                lines.append(console.paint("FAILED", .red) + ": \(transaction.failure?.description ?? "unknown failure")")
+                lines.append("every change made before it was put back; the host is as it was (snapshot \(transaction.snapshot.id) kept for reference)")
+            }
         case .refused:
             lines.append(console.paint("refused", .red) + ": \(transaction.failure?.description ?? "unknown")")
         }

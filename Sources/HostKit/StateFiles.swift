@@ -19,10 +19,16 @@ public enum StateFiles {
     }
 
     /// Writes to `path.tmp` then renames over `path`: readers see the old file or the new one.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(HostError) {
+    /// `mode` sets the permissions (0644 unless told: a copied binary needs 0755).
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(HostError) {
         let temporary = path + ".tmp"
         if case .failure(let errno) = FileSystemCalls.writeFile(atPath: temporary, bytes: bytes, create: true) {
             throw HostError(.write, path: temporary, errno: errno)
+        }
+        if chmod(temporary, mode) != 0 {
+            let failure = Errno(rawValue: errno)
+            unlink(temporary)
+            throw HostError(.write, path: temporary, errno: failure)
         }
         guard rename(temporary, path) == 0 else {
             let failure = Errno(rawValue: errno)

@@ -29,3 +29,10 @@ public enum NumberText {
         return String((value * 10).rounded() / 10)
     }
 }
+
+/// Counted nouns: `1 warning`, `6 warnings`, `1 rx channel`.
+public enum Plural {
+    public static func count(_ count: Int, _ singular: String, _ plural: String? = nil) -> String {
+        "\(NumberText.grouped(Double(count))) \(count == 1 ? singular : plural ?? singular + "s")"
+    }
+}

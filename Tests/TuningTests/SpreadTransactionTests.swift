@@ -45,7 +45,7 @@ struct SpreadTransactionTests {
         #expect(!plan.writes.isEmpty)
         let before = try Self.contents(tree)
         let transaction = SpreadTransaction(root: tree.root, store: store, channelControl: nil, policy: SpreadPolicy())
-        #expect(transaction.applyWrites(plan.writes))
+        #expect(transaction.apply(plan))
         #expect(transaction.status == .applied)
         #expect(transaction.applied.count == plan.writes.count)
         for applied in transaction.applied {
@@ -57,7 +57,9 @@ struct SpreadTransactionTests {
 
         let saved = try store.load(id: transaction.snapshot.id)
         #expect(saved.files.count == plan.writes.count)
-        let outcome = SpreadRestorer(root: tree.root, store: store, channelControl: nil, services: nil).restore(saved)
+        #expect(saved.state == .applied)
+        #expect(saved.files.allSatisfy { $0.written != nil })
+        let outcome = SpreadRestorer(root: tree.root, store: store, channelControl: nil, services: nil).restore([saved])
         #expect(outcome.succeeded, "\(outcome)")
         #expect(try Self.contents(tree) == before)
         #expect(try store.load(id: saved.id).restoredAt != nil)
@@ -75,8 +77,9 @@ struct SpreadTransactionTests {
         let before = try Self.contents(tree)
 
         let transaction = SpreadTransaction(root: tree.root, store: store, channelControl: nil, policy: SpreadPolicy())
-        #expect(!transaction.applyWrites(plan.writes))
+        #expect(!transaction.apply(plan))
         #expect(transaction.status == .rolledBack)
+        #expect(try store.load(id: transaction.snapshot.id).state == .rolledBack)
         let failure = try #require(transaction.failure)
         #expect(failure.target == third)
         #expect(failure.message == "read-only file system (EROFS)")
@@ -109,7 +112,7 @@ struct SpreadTransactionTests {
         try FileManager.default.removeItem(atPath: tree.path + "/" + first.path)
         tree.link(first.path, to: "/proc/irq/\(irq)/smp_affinity_list")
         let transaction = SpreadTransaction(root: tree.root, store: store, channelControl: nil, policy: SpreadPolicy())
-        #expect(transaction.applyWrites(plan.writes))
+        #expect(transaction.apply(plan))
         #expect(transaction.status == .applied)
         #expect(transaction.skipped.contains { $0.subject == first.path && $0.reason.contains("kernel-managed affinity") })
         #expect(transaction.applied.count == plan.writes.count - 1)
@@ -122,7 +125,7 @@ struct SpreadTransactionTests {
         tree.write("var/lib/cmtune/blocked", "a file where the snapshot directory should be")
         let store = SnapshotStore(directory: tree.path + "/var/lib/cmtune/blocked/snapshots")
         let transaction = SpreadTransaction(root: tree.root, store: store, channelControl: nil, policy: SpreadPolicy())
-        #expect(!transaction.applyWrites(plan.writes))
+        #expect(!transaction.apply(plan))
         #expect(transaction.status == .refused)
         #expect(transaction.failure?.message.contains("cannot save snapshot") == true)
         var after = try Self.contents(tree)
@@ -136,17 +139,17 @@ struct SpreadTransactionTests {
         tree.write("etc/machine-id", "aaaa")
         tree.write("proc/sys/kernel/random/boot_id", "boot-1")
         let transaction = SpreadTransaction(root: tree.root, store: store, channelControl: nil, policy: SpreadPolicy())
-        #expect(transaction.applyWrites(plan.writes))
+        #expect(transaction.apply(plan))
         let id = transaction.snapshot.id
         let restorer = SpreadRestorer(root: tree.root, store: store, channelControl: nil, services: nil)
 
         tree.write("proc/sys/kernel/random/boot_id", "boot-2")
-        let afterReboot = restorer.restore(try store.load(id: id))
+        let afterReboot = restorer.restore([try store.load(id: id)])
         #expect(afterReboot.refusals.first?.contains("earlier boot") == true)
         #expect(afterReboot.restoredFiles.isEmpty)
 
         tree.write("etc/machine-id", "bbbb")
-        #expect(restorer.restore(try store.load(id: id), force: true).refusals.first?.contains("was taken on") == true)
+        #expect(restorer.restore([try store.load(id: id)], options: .init(force: true)).refusals.first?.contains("was taken on") == true)
 
         tree.write("var/lib/cmtune/snapshots/broken.json", "{ not json")
         #expect(throws: SnapshotStore.StoreError.self) { try store.load(id: "broken") }
@@ -156,7 +159,13 @@ struct SpreadTransactionTests {
             #expect(error.description.contains("is corrupt"))
         }
         tree.write("etc/machine-id", "aaaa")
-        #expect(restorer.restore(try store.load(id: id), force: true).succeeded)
+        // A corrupt file in the directory stops the default restore: what it held is unknown.
+        guard case .failure(let refusal) = restorer.select(.chain) else {
+            Issue.record("a corrupt snapshot file must stop the chain restore")
+            return
+        }
+        #expect(refusal.reason.contains("is corrupt"))
+        #expect(restorer.restore([try store.load(id: id)], options: .init(force: true)).succeeded)
     }
 
     @Test("each refusal the kernel gives a write is explained in plain words", arguments: [
@@ -210,6 +219,7 @@ struct SpreadTransactionTests {
         let policy = SpreadPolicy(interfaces: ["eth0"], cpus: CPUSet(2..<16), excludedCPUs: [3], channels: .count(8), rps: .off, rfs: .entries(65536), xps: .on)
         let written = try persistence.install(policy).get()
         #expect(written.count == 3)
+        #expect(!(try tree.root.read(SpreadPersistence.rulePath)).contains("DEVPATH"))
         #expect(services.log == ["daemon-reload ", "enable cmtune-spread.service"])
         let unit = try tree.root.read(SpreadPersistence.unitPath)
         #expect(unit.contains("ExecStart=/usr/local/bin/cmtune spread --policy-file /etc/cmtune/spread.json --quiet"))
@@ -217,6 +227,10 @@ struct SpreadTransactionTests {
         #expect(rule.contains("KERNEL==\"eth0\""))
         #expect(try SpreadPersistence.loadPolicy(at: tree.path + "/" + SpreadPersistence.policyPath) == policy)
         #expect(persistence.remove().count == 3)
+        // Every NIC: only devices with hardware behind them, never each new veth or tap.
+        let everyNIC = persistence.ruleText(interfaces: [])
+        #expect(everyNIC.contains("DEVPATH!=\"/devices/virtual/*\""))
+        #expect(!everyNIC.contains("KERNEL==\"*\""))
         #expect(!tree.root.exists(SpreadPersistence.unitPath))
         #expect(services.log.contains("disable cmtune-spread.service"))
     }

@@ -22,7 +22,7 @@ public struct SpreadPlanner: Sendable {
         self.policy = policy
     }
 
-    /// CPUs fit for network work under the policy.
+    /// CPUs fit for network work under the policy (before `--cpus-for-irqs` narrows them).
     public var usableCPUs: CPUSet {
         let allowed = (policy.cpus ?? topology.online).intersection(topology.online)
         return allowed.subtracting(policy.excludedCPUs).subtracting(topology.isolated).subtracting(topology.nohzFull)
@@ -39,26 +39,44 @@ public struct SpreadPlanner: Sendable {
         }
         let usable = usableCPUs
         if usable.isEmpty {
+            let reserved = topology.isolated.union(topology.nohzFull)
             plan.refusals.append(
-                "no CPU is left for network work: online \(topology.online.listString), excluded \(policy.excludedCPUs.listString), isolated/nohz_full \(topology.isolated.union(topology.nohzFull).listString)")
+                "no CPU is left for network work: online \(Self.listOrNone(topology.online)), excluded \(Self.listOrNone(policy.excludedCPUs)), isolated or nohz_full \(Self.listOrNone(reserved))")
         }
         let reports = inventory.interfaces.filter { !$0.interface.isLoopback }
         if reports.isEmpty { plan.notes.append("no interface with queues to spread") }
+        var networkCPUs = usable
+        if let count = policy.irqCPUCount, plan.refusals.isEmpty {
+            switch IRQCPUSplit.choose(count: count, usable: usable, topology: topology, preferredNodes: reports.compactMap { $0.interface.device?.numaNode }) {
+            case .success(let split):
+                networkCPUs = split.irqCPUs
+                plan.applicationCPUs = topology.online.subtracting(split.irqCPUs)
+                plan.notes += split.notes
+            case .failure(let refusal):
+                plan.refusals.append(refusal.description)
+            }
+        }
         guard plan.refusals.isEmpty else { return plan }
 
-        for report in reports { planChannels(report, usable: usable, into: &plan) }
-        let assignment = placeVectors(reports, usable: usable, into: &plan)
+        var forecasts: [ChannelForecast] = []
         for report in reports {
-            let preferred = preferredCPUs(report, usable: usable)
-            let irqCPUs = assignment.cpus(of: report.name)
-            let rpsEnabled = planRPS(report, preferred: preferred, irqCPUs: irqCPUs, into: &plan)
-            planRFS(report, rpsEnabled: rpsEnabled, into: &plan)
-            planXPS(report, preferred: preferred, assignment: assignment, into: &plan)
+            let change = planChannels(report, usable: networkCPUs, into: &plan)
+            forecasts.append(ChannelForecast(report, change: change))
         }
-        planGlobalRFS(reports, into: &plan)
-        plan.writes.removeAll { $0.isNoChange }
+        let assignment = placeVectors(forecasts, usable: networkCPUs, into: &plan)
+        for forecast in forecasts {
+            let preferred = preferredCPUs(forecast.report, usable: networkCPUs)
+            let irqCPUs = assignment.cpus(of: forecast.name)
+            let rpsEnabled = planRPS(forecast, preferred: preferred, irqCPUs: irqCPUs, into: &plan)
+            planRFS(forecast, rpsEnabled: rpsEnabled, into: &plan)
+            planXPS(forecast, preferred: preferred, assignment: assignment, into: &plan)
+        }
+        planGlobalRFS(into: &plan)
+        plan.writes.removeAll { !$0.followsChannelChange && $0.isNoChange }
         return plan
     }
+
+    static func listOrNone(_ set: CPUSet) -> String { set.isEmpty ? "none" : set.listString }
 
     /// The NIC's NUMA node's usable CPUs; all usable CPUs when the node is unknown (-1) or has none.
     func preferredCPUs(_ report: InterfaceReport, usable: CPUSet) -> CPUSet {
@@ -69,14 +87,15 @@ public struct SpreadPlanner: Sendable {
 
     // MARK: Channels
 
-    private func planChannels(_ report: InterfaceReport, usable: CPUSet, into plan: inout SpreadPlan) {
-        guard policy.channels != .keep else { return }
-        guard let facts = report.facts else { return }
+    /// Plans the interface's channel count; returns the change, if any.
+    private func planChannels(_ report: InterfaceReport, usable: CPUSet, into plan: inout SpreadPlan) -> ChannelChange? {
+        guard policy.channels != .keep else { return nil }
+        guard let facts = report.facts else { return nil }
         guard let channels = facts.channels.value else {
             if case .notSupported = facts.channels {
                 plan.skipped.append(Skip(subject: "\(report.name) channels", reason: "the driver does not report channels"))
             }
-            return
+            return nil
         }
         let ifindex = report.interface.ifindex ?? facts.ifindex
         let want = UInt32(preferredCPUs(report, usable: usable).count)
@@ -84,47 +103,46 @@ public struct SpreadPlanner: Sendable {
             let current = channels.combined ?? 0
             let target: UInt32
             switch policy.channels {
-            case .keep: return
+            case .keep: return nil
             case .max: target = max(current, min(maximum, want))
             case .count(let count):
                 guard count <= maximum else {
                     plan.refusals.append("--channels \(count): \(report.name) supports at most \(maximum) combined channels")
-                    return
+                    return nil
                 }
                 target = count
             }
-            if target != current {
-                plan.channelChanges.append(
-                    ChannelChange(
-                        interface: report.name, ifindex: ifindex, old: channels, combined: target,
-                        reason: "\(target) combined channels (\(current) now, the NIC supports \(maximum), \(want) CPUs can take them)"))
-            }
-            return
+            guard target != current else { return nil }
+            let change = ChannelChange(
+                interface: report.name, ifindex: ifindex, old: channels, combined: target,
+                reason: "\(target) combined channels (\(current) now, the NIC supports \(maximum), \(Plural.count(Int(want), "CPU")) can take them)")
+            plan.channelChanges.append(change)
+            return change
         }
-        guard let maxRx = channels.maxRx, let maxTx = channels.maxTx, maxRx > 0, maxTx > 0 else { return }
+        guard let maxRx = channels.maxRx, let maxTx = channels.maxTx, maxRx > 0, maxTx > 0 else { return nil }
         let currentRx = channels.rx ?? 0
         let currentTx = channels.tx ?? 0
         var rx: UInt32
         var tx: UInt32
         switch policy.channels {
-        case .keep: return
+        case .keep: return nil
         case .max:
             rx = max(currentRx, min(maxRx, want))
             tx = max(currentTx, min(maxTx, want))
         case .count(let count):
             guard count <= maxRx, count <= maxTx else {
                 plan.refusals.append("--channels \(count): \(report.name) supports at most \(maxRx) rx and \(maxTx) tx channels")
-                return
+                return nil
             }
             rx = count
             tx = count
         }
-        if rx != currentRx || tx != currentTx {
-            plan.channelChanges.append(
-                ChannelChange(
-                    interface: report.name, ifindex: ifindex, old: channels, rx: rx, tx: tx,
-                    reason: "\(rx) rx and \(tx) tx channels (\(currentRx)/\(currentTx) now, the NIC supports \(maxRx)/\(maxTx), \(want) CPUs can take them)"))
-        }
+        guard rx != currentRx || tx != currentTx else { return nil }
+        let change = ChannelChange(
+            interface: report.name, ifindex: ifindex, old: channels, rx: rx, tx: tx,
+            reason: "\(rx) rx and \(tx) tx channels (\(currentRx)/\(currentTx) now, the NIC supports \(maxRx)/\(maxTx), \(Plural.count(Int(want), "CPU")) can take them)")
+        plan.channelChanges.append(change)
+        return change
     }
 
     // MARK: IRQ placement
@@ -133,10 +151,13 @@ public struct SpreadPlanner: Sendable {
     struct Vector {
         var interface: String
         var label: String
-        var irq: Int
+        /// nil for a vector the channel change creates.
+        var irq: Int?
         var queueIndex: Int
         var before: CPUSet?
         var preferred: CPUSet
+        /// The channel change may give it another IRQ number: the apply finds it by its queue.
+        var findByQueue: Bool
     }
 
     /// CPUs given to each interface's vectors, by queue index.
@@ -147,24 +168,25 @@ public struct SpreadPlanner: Sendable {
         func cpu(of interface: String, queue: Int) -> Int? { byInterface[interface]?[queue] }
     }
 
-    private func placeVectors(_ reports: [InterfaceReport], usable: CPUSet, into plan: inout SpreadPlan) -> Assignment {
+    private func placeVectors(_ forecasts: [ChannelForecast], usable: CPUSet, into plan: inout SpreadPlan) -> Assignment {
         var queues: [[Vector]] = []
-        var txOnly: [(Vector, Int)] = []  // tx vectors to pair with rx vector of the same index
-        for report in reports {
-            let preferred = preferredCPUs(report, usable: usable)
+        var txOnly: [(Vector, Int)] = []  // tx vectors to pair with the rx vector of the same index
+        for forecast in forecasts {
+            let preferred = preferredCPUs(forecast.report, usable: usable)
             var vectors: [Vector] = []
-            var seen = Set<Int>()
-            for queue in report.queues {
-                guard let irq = queue.irq, seen.insert(irq).inserted else { continue }
-                if queue.settings?.managed == true {
-                    plan.skipped.append(Skip(subject: "IRQ \(irq) (\(report.name) \(queue.label))", reason: "kernel-managed affinity: the kernel places it and refuses writes (EIO)"))
+            for vector in forecast.vectors {
+                if vector.managed, let irq = vector.irq {
+                    plan.skipped.append(
+                        Skip(subject: "IRQ \(irq) (\(forecast.name) \(vector.label))", reason: "kernel-managed affinity: the kernel places it and refuses writes (EIO)"))
                     continue
                 }
-                let vector = Vector(interface: report.name, label: queue.label, irq: irq, queueIndex: queue.index, before: queue.firingCPUs, preferred: preferred)
-                if queue.kind == .tx && report.queues.contains(where: { $0.kind == .rx && $0.index == queue.index && $0.irq != nil }) {
-                    txOnly.append((vector, queue.index))
+                let candidate = Vector(
+                    interface: forecast.name, label: vector.label, irq: vector.irq, queueIndex: vector.index, before: vector.before, preferred: preferred,
+                    findByQueue: forecast.changesChannels && !vector.shared)
+                if vector.kind == .tx && forecast.vectors.contains(where: { $0.kind == .rx && $0.index == vector.index }) {
+                    txOnly.append((candidate, vector.index))
                 } else {
-                    vectors.append(vector)
+                    vectors.append(candidate)
                 }
             }
             queues.append(vectors)
@@ -183,17 +205,27 @@ public struct SpreadPlanner: Sendable {
                 return l < r
             }!
         }
+        func write(_ vector: Vector, cpu: Int, reason: String) {
+            plan.placements.append(Placement(interface: vector.interface, queue: vector.label, irq: vector.irq, before: vector.before, after: [cpu]))
+            let reference = QueueVectorReference(interface: vector.interface, queue: vector.label)
+            if let irq = vector.irq {
+                let current = inventory.irqSettings[irq]?.affinity
+                plan.writes.append(
+                    PlannedWrite(
+                        kind: .irqAffinity(irq: irq), path: "proc/irq/\(irq)/smp_affinity_list", old: current?.listString ?? "", new: String(cpu),
+                        reason: reason, vector: vector.findByQueue ? reference : nil))
+            } else {
+                plan.writes.append(
+                    PlannedWrite(
+                        kind: .vectorAffinity(interface: vector.interface, queue: vector.label), path: "proc/irq/?/smp_affinity_list", old: "",
+                        new: String(cpu), reason: reason + " (a vector the channel change creates)", vector: reference, followsChannelChange: true))
+            }
+        }
         func place(_ vector: Vector, on cpu: Int) {
             cpuLoad[cpu, default: 0] += 1
             coreLoad[coreOf[cpu]!, default: 0] += 1
             assignment.byInterface[vector.interface, default: [:]][vector.queueIndex] = cpu
-            plan.placements.append(Placement(interface: vector.interface, queue: vector.label, irq: vector.irq, before: vector.before, after: [cpu]))
-            let current = inventory.irqSettings[vector.irq]?.affinity
-            plan.writes.append(
-                PlannedWrite(
-                    kind: .irqAffinity(irq: vector.irq), path: "proc/irq/\(vector.irq)/smp_affinity_list", old: current?.listString ?? "",
-                    new: String(cpu),
-                    reason: "\(vector.interface) \(vector.label) on CPU \(cpu)" + (vector.preferred.contains(cpu) ? "" : " (outside its NUMA node: local cores are taken)")))
+            write(vector, cpu: cpu, reason: "\(vector.interface) \(vector.label) on CPU \(cpu)" + (vector.preferred.contains(cpu) ? "" : " (outside its NUMA node: local cores are taken)"))
         }
 
         // Round robin over NICs, so each gets its share of the best cores.
@@ -208,12 +240,7 @@ public struct SpreadPlanner: Sendable {
         for (vector, index) in txOnly {
             // A tx vector follows the rx vector of its index, so a queue pair stays on one CPU.
             let cpu = assignment.cpu(of: vector.interface, queue: index) ?? choose(vector.preferred)
-            let current = inventory.irqSettings[vector.irq]?.affinity
-            plan.placements.append(Placement(interface: vector.interface, queue: vector.label, irq: vector.irq, before: vector.before, after: [cpu]))
-            plan.writes.append(
-                PlannedWrite(
-                    kind: .irqAffinity(irq: vector.irq), path: "proc/irq/\(vector.irq)/smp_affinity_list", old: current?.listString ?? "",
-                    new: String(cpu), reason: "\(vector.interface) \(vector.label) with rx-\(index) on CPU \(cpu)"))
+            write(vector, cpu: cpu, reason: "\(vector.interface) \(vector.label) with rx-\(index) on CPU \(cpu)")
         }
         return assignment
     }
@@ -231,8 +258,8 @@ public struct SpreadPlanner: Sendable {
     // MARK: RPS, RFS, XPS
 
     /// RPS on the interface's receive queues; returns whether it ends up enabled.
-    private func planRPS(_ report: InterfaceReport, preferred: CPUSet, irqCPUs: CPUSet, into plan: inout SpreadPlan) -> Bool {
-        let rxQueues = report.interface.rxQueues
+    private func planRPS(_ forecast: ChannelForecast, preferred: CPUSet, irqCPUs: CPUSet, into plan: inout SpreadPlan) -> Bool {
+        let rxQueues = forecast.rxQueues
         guard !rxQueues.isEmpty else { return false }
         let enable: Bool
         switch policy.rps {
@@ -243,24 +270,28 @@ public struct SpreadPlanner: Sendable {
         var targets = preferred.subtracting(irqCPUs)
         if targets.isEmpty { targets = preferred }
         let mask = enable ? targets : CPUSet()
+        let name = forecast.name
         for queue in rxQueues {
+            // A new queue starts with RPS off: writing "off" to it would change nothing.
+            if queue.isNew && mask.isEmpty { continue }
             guard let current = queue.rpsCPUs else {
-                plan.skipped.append(Skip(subject: "\(report.name) rx-\(queue.index) rps_cpus", reason: "not present (kernel without CONFIG_RPS?)"))
+                plan.skipped.append(Skip(subject: "\(name) rx-\(queue.index) rps_cpus", reason: "not present (kernel without CONFIG_RPS?)"))
                 continue
             }
             plan.writes.append(
                 PlannedWrite(
-                    kind: .rps(interface: report.name, queue: queue.index), path: "sys/class/net/\(report.name)/queues/rx-\(queue.index)/rps_cpus",
-                    old: current.maskString(bitCount: maskBits), new: mask.maskString(bitCount: maskBits),
+                    kind: .rps(interface: name, queue: queue.index), path: "sys/class/net/\(name)/queues/rx-\(queue.index)/rps_cpus",
+                    old: queue.isNew ? "" : current.maskString(bitCount: maskBits), new: mask.maskString(bitCount: maskBits),
                     reason: enable
-                        ? "RPS over CPUs \(mask.listString): \(rxQueues.count) receive queue\(rxQueues.count == 1 ? "" : "s") for \(preferred.count) CPUs"
-                        : "RPS off: \(policy.rps == .off ? "asked" : "as many receive queues as CPUs")"))
+                        ? "RPS over CPUs \(mask.listString): \(Plural.count(rxQueues.count, "receive queue")) for \(Plural.count(preferred.count, "CPU"))"
+                        : "RPS off: \(policy.rps == .off ? "asked" : "as many receive queues as CPUs")",
+                    followsChannelChange: queue.isNew))
         }
         return enable
     }
 
-    private func planRFS(_ report: InterfaceReport, rpsEnabled: Bool, into plan: inout SpreadPlan) {
-        let rxQueues = report.interface.rxQueues
+    private func planRFS(_ forecast: ChannelForecast, rpsEnabled: Bool, into plan: inout SpreadPlan) {
+        let rxQueues = forecast.rxQueues
         guard !rxQueues.isEmpty else { return }
         let perQueue: Int
         switch policy.rfs {
@@ -271,12 +302,14 @@ public struct SpreadPlanner: Sendable {
         case .entries(let entries): perQueue = Self.powerOfTwo(atLeast: entries) / rxQueues.count
         }
         for queue in rxQueues {
-            guard let current = queue.rpsFlowCount else { continue }
+            guard let current = queue.rpsFlowCount, !(queue.isNew && perQueue == 0) else { continue }
             plan.writes.append(
                 PlannedWrite(
-                    kind: .rfsFlowCount(interface: report.name, queue: queue.index),
-                    path: "sys/class/net/\(report.name)/queues/rx-\(queue.index)/rps_flow_cnt", old: String(current), new: String(perQueue),
-                    reason: perQueue == 0 ? "RFS off" : "RFS: \(globalEntries) socket-flow entries over \(rxQueues.count) receive queues"))
+                    kind: .rfsFlowCount(interface: forecast.name, queue: queue.index),
+                    path: "sys/class/net/\(forecast.name)/queues/rx-\(queue.index)/rps_flow_cnt", old: queue.isNew ? "" : String(current),
+                    new: String(perQueue),
+                    reason: perQueue == 0 ? "RFS off" : "RFS: \(globalEntries) socket-flow entries over \(Plural.count(rxQueues.count, "receive queue"))",
+                    followsChannelChange: queue.isNew))
         }
     }
 
@@ -288,7 +321,7 @@ public struct SpreadPlanner: Sendable {
         }
     }
 
-    private func planGlobalRFS(_ reports: [InterfaceReport], into plan: inout SpreadPlan) {
+    private func planGlobalRFS(into plan: inout SpreadPlan) {
         let usesRFS = plan.writes.contains { write in
             if case .rfsFlowCount = write.kind { return Int(write.new) ?? 0 > 0 }
             return false
@@ -304,8 +337,8 @@ public struct SpreadPlanner: Sendable {
                 reason: "RFS needs the global socket-flow table; the scaling guide's size for a busy server"))
     }
 
-    private func planXPS(_ report: InterfaceReport, preferred: CPUSet, assignment: Assignment, into plan: inout SpreadPlan) {
-        let txQueues = report.interface.txQueues
+    private func planXPS(_ forecast: ChannelForecast, preferred: CPUSet, assignment: Assignment, into plan: inout SpreadPlan) {
+        let txQueues = forecast.txQueues
         guard txQueues.count > 1 else { return }
         let enable: Bool
         switch policy.xps {
@@ -314,11 +347,13 @@ public struct SpreadPlanner: Sendable {
         }
         let cpus = Array(preferred)
         for queue in txQueues {
-            guard let current = queue.xpsCPUs else { continue }
+            // An existing queue without the file (unset on a single queue) is left alone; a new
+            // one gets it with the queue.
+            guard queue.isNew || queue.xpsCPUs != nil else { continue }
             var mask = CPUSet()
             var reason = "XPS off"
             if enable {
-                if let cpu = assignment.cpu(of: report.name, queue: queue.index) {
+                if let cpu = assignment.cpu(of: forecast.name, queue: queue.index) {
                     mask = [cpu]
                     reason = "XPS: tx-\(queue.index) used by CPU \(cpu), where its rx queue's IRQ runs"
                 } else if !cpus.isEmpty {
@@ -330,8 +365,9 @@ public struct SpreadPlanner: Sendable {
             }
             plan.writes.append(
                 PlannedWrite(
-                    kind: .xps(interface: report.name, queue: queue.index), path: "sys/class/net/\(report.name)/queues/tx-\(queue.index)/xps_cpus",
-                    old: current.maskString(bitCount: maskBits), new: mask.maskString(bitCount: maskBits), reason: reason))
+                    kind: .xps(interface: forecast.name, queue: queue.index), path: "sys/class/net/\(forecast.name)/queues/tx-\(queue.index)/xps_cpus",
+                    old: queue.isNew ? "" : (queue.xpsCPUs ?? []).maskString(bitCount: maskBits), new: mask.maskString(bitCount: maskBits), reason: reason,
+                    followsChannelChange: queue.isNew))
         }
     }
 

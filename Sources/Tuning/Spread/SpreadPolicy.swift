@@ -40,10 +40,16 @@ public struct SpreadPolicy: Sendable, Equatable, Codable {
     /// What to do about a running irqbalance; saved with the policy so a boot-time re-apply
     /// makes the same choice.
     public var irqbalance: IRQBalancePolicy
+    /// `--cpus-for-irqs N`: keep IRQs and RPS on N CPUs (whole cores, near the NICs) and leave
+    /// the rest to the application; nil spreads over every usable CPU.
+    public var irqCPUCount: Int?
+    /// A systemd unit (the CM's, when it is not ours) that `--persist` pins to the CPUs left
+    /// to the application with a `CPUAffinity=` drop-in.
+    public var applicationUnit: String?
 
     public init(
         interfaces: [String] = [], cpus: CPUSet? = nil, excludedCPUs: CPUSet = [], channels: Channels = .max, rps: Switch = .auto,
-        rfs: RFS = .auto, xps: Switch = .auto, irqbalance: IRQBalancePolicy = .refuse
+        rfs: RFS = .auto, xps: Switch = .auto, irqbalance: IRQBalancePolicy = .refuse, irqCPUCount: Int? = nil, applicationUnit: String? = nil
     ) {
         self.interfaces = interfaces
         self.cpus = cpus
@@ -53,9 +59,11 @@ public struct SpreadPolicy: Sendable, Equatable, Codable {
         self.rfs = rfs
         self.xps = xps
         self.irqbalance = irqbalance
+        self.irqCPUCount = irqCPUCount
+        self.applicationUnit = applicationUnit
     }
 
-    private enum CodingKeys: String, CodingKey { case interfaces, cpus, excludedCPUs, channels, rps, rfs, xps, irqbalance }
+    private enum CodingKeys: String, CodingKey { case interfaces, cpus, excludedCPUs, channels, rps, rfs, xps, irqbalance, irqCPUCount, applicationUnit }
 
     /// Missing keys take their defaults, so a policy file written by an older cmtune still loads.
     public init(from decoder: any Decoder) throws {
@@ -68,6 +76,8 @@ public struct SpreadPolicy: Sendable, Equatable, Codable {
             rps: try container.decodeIfPresent(Switch.self, forKey: .rps) ?? .auto,
             rfs: try container.decodeIfPresent(RFS.self, forKey: .rfs) ?? .auto,
             xps: try container.decodeIfPresent(Switch.self, forKey: .xps) ?? .auto,
-            irqbalance: try container.decodeIfPresent(IRQBalancePolicy.self, forKey: .irqbalance) ?? .refuse)
+            irqbalance: try container.decodeIfPresent(IRQBalancePolicy.self, forKey: .irqbalance) ?? .refuse,
+            irqCPUCount: try container.decodeIfPresent(Int.self, forKey: .irqCPUCount),
+            applicationUnit: try container.decodeIfPresent(String.self, forKey: .applicationUnit))
     }
 }

@@ -1,19 +1,63 @@
-import FoundationEssentials
 import HostKit
 
-/// Everything one `spread` apply touched, as it was before: enough to put it back exactly.
+/// Everything one apply (`spread`, `sysctl --apply`) touched, as it was before and as the
+/// apply left it: enough to put it back exactly, and to notice a value changed by hand since.
+///
+/// The snapshot is also the apply's journal: it is on disk, marked `applying`, before the first
+/// byte changes, and marked `applied` (or `rolled-back`) when the apply ends. One still marked
+/// `applying` whose process is gone was cut short (`kill -9`, power loss): the next `spread` or
+/// `restore` rolls it back first.
 public struct SpreadSnapshot: Sendable, Equatable, Codable {
+    public enum State: String, Sendable, Equatable, Codable {
+        /// Written before the first change; the apply has not finished.
+        case applying
+        /// The apply finished; its values are in force until restored.
+        case applied
+        /// The apply failed or was interrupted and everything it wrote was put back.
+        case rolledBack = "rolled-back"
+        /// `cmtune restore` put it back.
+        case restored
+    }
+
+    /// Which command made it.
+    public enum Origin: String, Sendable, Equatable, Codable {
+        case spread
+        case sysctl
+    }
+
     public struct SavedFile: Sendable, Equatable, Codable {
         /// Path under the root.
         public var path: String
         /// The exact bytes read before the write, as text (sysfs values are ASCII).
         public var content: String
+        /// What the file read back after the apply's write; nil when it was not written (an
+        /// interrupted apply) or in snapshots from before this was recorded.
+        public var written: String?
+        /// How to compare values of this file: masks and lists as CPU sets, numbers as numbers.
+        public var kind: PlannedWrite.Kind?
+
+        public init(path: String, content: String, written: String? = nil, kind: PlannedWrite.Kind? = nil) {
+            self.path = path
+            self.content = content
+            self.written = written
+            self.kind = kind
+        }
     }
 
     public struct SavedChannels: Sendable, Equatable, Codable {
         public var interface: String
         public var ifindex: Int
+        /// The counts before the change.
         public var counts: ChannelCounts
+        /// The counts the apply set (nil in older snapshots).
+        public var set: ChannelCounts?
+
+        public init(interface: String, ifindex: Int, counts: ChannelCounts, set: ChannelCounts? = nil) {
+            self.interface = interface
+            self.ifindex = ifindex
+            self.counts = counts
+            self.set = set
+        }
     }
 
     /// irqbalance as it was, when `spread` stopped it or changed its configuration.
@@ -28,119 +72,123 @@ public struct SpreadSnapshot: Sendable, Equatable, Codable {
         public var command: [String]?
     }
 
+    /// A configuration file cmtune wrote (`/etc/sysctl.d/90-cmtune.conf`), as it was before.
+    public struct SavedConfigFile: Sendable, Equatable, Codable {
+        public var path: String
+        /// nil: the file did not exist, and restore removes it.
+        public var content: String?
+
+        public init(path: String, content: String?) {
+            self.path = path
+            self.content = content
+        }
+    }
+
     public var id: String
+    /// Orders snapshots: each apply takes the next number, whatever the clock says.
+    public var sequence: Int
     public var createdAt: String
     public var host: HostIdentity
     public var root: String
-    public var policy: SpreadPolicy
+    public var origin: Origin
+    /// The policy of a `spread` apply.
+    public var policy: SpreadPolicy?
+    public var state: State
+    /// The process that made it, for messages about an interrupted apply.
+    public var pid: Int?
     /// In the order they were written; restore goes backwards.
     public var files: [SavedFile]
     public var channels: [SavedChannels]
+    /// Queue files of queues that a channel decrease removed, to write after the channels are
+    /// put back (the queues exist again only then).
+    public var removedQueueFiles: [SavedFile]
     public var irqbalance: SavedIRQBalance?
+    public var configFiles: [SavedConfigFile]
     public var restoredAt: String?
+    /// Snapshots folded into this one by pruning: it then stands for all of them.
+    public var folded: [String]
+    /// How the apply ended, when it did not simply succeed (`interrupted by SIGINT`).
+    public var note: String?
 
-    public init(id: String, createdAt: String, host: HostIdentity, root: String, policy: SpreadPolicy) {
+    public init(id: String, sequence: Int, createdAt: String, host: HostIdentity, root: String, origin: Origin = .spread, policy: SpreadPolicy?) {
         self.id = id
+        self.sequence = sequence
         self.createdAt = createdAt
         self.host = host
         self.root = root
+        self.origin = origin
         self.policy = policy
+        state = .applying
         files = []
         channels = []
-    }
-}
-
-/// The directory of saved snapshots (`/var/lib/cmtune/snapshots` by default), one JSON file
-/// each, named by id so the newest sorts last.
-public struct SnapshotStore: Sendable {
-    public let directory: String
-
-    public init(directory: String) {
-        self.directory = directory
+        removedQueueFiles = []
+        configFiles = []
+        folded = []
     }
 
-    /// Snapshots kept; older ones are removed after a new one is saved.
-    public static let retained = 50
+    private enum CodingKeys: String, CodingKey {
+        case id, sequence, createdAt, host, root, origin, policy, state, pid, files, channels, removedQueueFiles, irqbalance, configFiles, restoredAt,
+            folded, note
+    }
 
-    public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
-        case unreadable(path: String, reason: String)
-        case corrupt(path: String, reason: String)
-        case notFound(id: String, directory: String)
-        case empty(directory: String)
-        case unwritable(path: String, reason: String)
+    /// Snapshots written before sequences and states existed load as finished applies, in
+    /// their old (name) order before every new one.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        sequence = try container.decodeIfPresent(Int.self, forKey: .sequence) ?? 0
+        createdAt = try container.decode(String.self, forKey: .createdAt)
+        host = try container.decode(HostIdentity.self, forKey: .host)
+        root = try container.decode(String.self, forKey: .root)
+        origin = try container.decodeIfPresent(Origin.self, forKey: .origin) ?? .spread
+        policy = try container.decodeIfPresent(SpreadPolicy.self, forKey: .policy)
+        restoredAt = try container.decodeIfPresent(String.self, forKey: .restoredAt)
+        state = try container.decodeIfPresent(State.self, forKey: .state) ?? (restoredAt == nil ? .applied : .restored)
+        pid = try container.decodeIfPresent(Int.self, forKey: .pid)
+        files = try container.decodeIfPresent([SavedFile].self, forKey: .files) ?? []
+        channels = try container.decodeIfPresent([SavedChannels].self, forKey: .channels) ?? []
+        removedQueueFiles = try container.decodeIfPresent([SavedFile].self, forKey: .removedQueueFiles) ?? []
+        irqbalance = try container.decodeIfPresent(SavedIRQBalance.self, forKey: .irqbalance)
+        configFiles = try container.decodeIfPresent([SavedConfigFile].self, forKey: .configFiles) ?? []
+        folded = try container.decodeIfPresent([String].self, forKey: .folded) ?? []
+        note = try container.decodeIfPresent(String.self, forKey: .note)
+    }
 
-        public var description: String {
-            switch self {
-            case .unreadable(let path, let reason): return "cannot read snapshot \(path): \(reason)"
-            case .corrupt(let path, let reason): return "snapshot \(path) is corrupt (\(reason)); nothing was written"
-            case .notFound(let id, let directory): return "no snapshot '\(id)' in \(directory) (see 'cmtune restore --list')"
-            case .empty(let directory): return "no snapshots in \(directory): nothing to restore"
-            case .unwritable(let path, let reason): return "cannot save snapshot \(path): \(reason); nothing was written"
+    /// True when it changed nothing that is still in force.
+    public var isFinished: Bool { state == .rolledBack || state == .restored }
+
+    /// The interfaces it is about, for listings: the policy's, else those its files name.
+    public var interfaces: [String] {
+        if let named = policy?.interfaces, !named.isEmpty { return named }
+        var names: [String] = []
+        for file in files {
+            let parts = file.path.split(separator: "/")
+            if parts.count > 3, parts[0] == "sys", parts[2] == "net", !names.contains(String(parts[3])) { names.append(String(parts[3])) }
+        }
+        return names
+    }
+
+    /// Adds `newer`'s changes to this one, which then stands for both: a path already here keeps
+    /// its oldest value and takes the newer written value, a new path comes with its old value.
+    /// Pruning folds old links of a chain into its first so the state before cmtune survives.
+    mutating func fold(_ newer: SpreadSnapshot) {
+        for file in newer.files {
+            if let index = files.firstIndex(where: { $0.path == file.path }) {
+                files[index].written = file.written
+            } else {
+                files.append(file)
             }
         }
-    }
-
-    public func path(of id: String) -> String { "\(directory)/\(id).json" }
-
-    /// Saves atomically (write a temporary file, rename), so a crash leaves the old or the new.
-    public func save(_ snapshot: SpreadSnapshot) throws(StoreError) {
-        let path = path(of: snapshot.id)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        guard let data = try? encoder.encode(snapshot) else { throw .unwritable(path: path, reason: "cannot encode") }
-        do {
-            try StateFiles.makeDirectories(directory)
-            try StateFiles.writeAtomically(Array(data), to: path)
-        } catch {
-            throw .unwritable(path: path, reason: error.errno.plainDescription)
-        }
-        prune()
-    }
-
-    public func load(id: String) throws(StoreError) -> SpreadSnapshot {
-        let path = path(of: id)
-        let bytes: [UInt8]
-        do {
-            bytes = try HostRoot("/").readBytes(String(path.dropFirst()))
-        } catch where error.isMissing {
-            throw .notFound(id: id, directory: directory)
-        } catch {
-            throw .unreadable(path: path, reason: error.errno.plainDescription)
-        }
-        do {
-            return try JSONDecoder().decode(SpreadSnapshot.self, from: Data(bytes))
-        } catch {
-            throw .corrupt(path: path, reason: Self.reason(error))
-        }
-    }
-
-    /// Snapshot ids, oldest first.
-    public func ids() -> [String] {
-        let names = (try? HostRoot(directory).list("")) ?? []
-        return names.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
-    }
-
-    public func latest() throws(StoreError) -> SpreadSnapshot {
-        guard let id = ids().last else { throw .empty(directory: directory) }
-        return try load(id: id)
-    }
-
-    private func prune() {
-        let all = ids()
-        guard all.count > Self.retained else { return }
-        for id in all.prefix(all.count - Self.retained) { StateFiles.remove(path(of: id)) }
-    }
-
-    private static func reason(_ error: any Error) -> String {
-        if let decoding = error as? DecodingError {
-            switch decoding {
-            case .dataCorrupted(let context): return "not valid JSON: \(context.debugDescription)"
-            case .keyNotFound(let key, _): return "missing '\(key.stringValue)'"
-            case .typeMismatch(_, let context), .valueNotFound(_, let context):
-                return "bad value at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
-            @unknown default: return "undecodable"
+        for saved in newer.channels {
+            if let index = channels.firstIndex(where: { $0.interface == saved.interface }) {
+                channels[index].set = saved.set
+            } else {
+                channels.append(saved)
             }
         }
-        return "\(error)"
+        for file in newer.removedQueueFiles where !removedQueueFiles.contains(where: { $0.path == file.path }) { removedQueueFiles.append(file) }
+        for file in newer.configFiles where !configFiles.contains(where: { $0.path == file.path }) { configFiles.append(file) }
+        if irqbalance == nil { irqbalance = newer.irqbalance }
+        folded += newer.folded + [newer.id]
     }
 }
