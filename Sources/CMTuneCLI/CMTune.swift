@@ -2,11 +2,40 @@ import ArgumentParser
 
 /// The `cmtune` command: inspect, diagnose and tune the hosts that run an IM connection manager.
 public struct CMTune: ParsableCommand {
+    /// The release, printed by `--version` and recorded in snapshots of the host.
+    public static let version = "0.2.0"
+
     public static let configuration = CommandConfiguration(
         commandName: "cmtune",
         abstract: "Inspect, diagnose and tune the NIC queues and IRQs of connection-manager hosts.",
-        subcommands: [Nic.self, IRQ.self, Top.self, Diagnose.self, Spread.self, Restore.self, Snapshot.self, CaptureCommand.self, Decode.self, CMCommand.self, VerifyCommand.self]
+        discussion: """
+            A usage error (an unknown option, a bad value) is one line on stderr and exit status 2 \
+            (3, UNKNOWN, for diagnose and check, which follow the Nagios convention).
+            """,
+        version: version,
+        subcommands: [
+            Nic.self, IRQ.self, Top.self, Diagnose.self, Spread.self, Restore.self, Snapshot.self, CaptureCommand.self,
+            Decode.self, CMCommand.self, VerifyCommand.self,
+        ]
     )
 
     public init() {}
+
+    /// Parses and runs, with usage errors as one line and the exit status the help texts
+    /// document (ArgumentParser's own would print the usage block and exit 64).
+    public static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            guard code == .validationFailure else { exit(withError: error) }
+            let subcommand = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") }
+            let help = subcommand.map { "cmtune \($0) --help" } ?? "cmtune --help"
+            let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+            let text = message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message
+            Console.error("\(text) (see '\(help)')")
+            exit(withError: ExitCode(["diagnose", "check"].contains(subcommand ?? "") ? 3 : 2))
+        }
+    }
 }

@@ -4,7 +4,7 @@ import HostKit
 /// `cmtune/snapshot.json`: when and where a snapshot was taken, so a copy analysed weeks later
 /// on another machine still says which host and kernel it describes.
 enum SnapshotMetadata {
-    static let version = "0.1.0"
+    static let version = CMTune.version
 
     static func current(root: HostRoot) -> JSONValue {
         .object([

@@ -126,7 +126,7 @@ struct NicCommandTests {
     func badRoot() throws {
         try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
         let result = try CMTuneBinary.run(["nic", "--root", "/nonexistent/cmtune"])
-        #expect(result.status == 64)
+        #expect(result.status == 2)
         #expect(result.error.contains("--root /nonexistent/cmtune: not a directory"))
     }
 }

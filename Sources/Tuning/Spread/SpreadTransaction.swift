@@ -121,14 +121,16 @@ public final class SpreadTransaction {
             snapshot.channels.append(.init(interface: change.interface, ifindex: change.ifindex, counts: change.old))
             snapshot.removedQueueFiles += queueFilesRemoved(by: change)
         }
-        var pending: [PlannedWrite] = []
-        for write in plan.writes {
+        // Writes keep the plan's order; those that exist only after the channel change are
+        // saved (and their IRQs found) once it is done.
+        writes = plan.writes
+        var pending: [Int] = []
+        for (position, write) in writes.enumerated() {
             if write.followsChannelChange || (write.vector.map { changing.contains($0.interface) } ?? false) {
-                pending.append(write)
+                pending.append(position)
                 continue
             }
             guard save(before: write) else { return fail(nil) }
-            writes.append(write)
         }
         for config in configFiles {
             do {
@@ -149,20 +151,21 @@ public final class SpreadTransaction {
 
         // 3. What exists only now: new queues, and the IRQs of vectors found again by queue.
         if !pending.isEmpty {
-            let references = pending.compactMap(\.vector)
+            let references = pending.compactMap { writes[$0].vector }
             let irqs = references.isEmpty ? [:] : hooks.resolveVectors(references)
-            for var write in pending {
-                if let reference = write.vector, case .irqAffinity = write.kind {
-                    guard let irq = irqs[reference] else { return fail(vanished(reference)) }
-                    write.kind = .irqAffinity(irq: irq)
-                    write.path = "proc/irq/\(irq)/smp_affinity_list"
-                } else if let reference = write.vector, case .vectorAffinity = write.kind {
-                    guard let irq = irqs[reference] else { return fail(vanished(reference)) }
-                    write.kind = .irqAffinity(irq: irq)
-                    write.path = "proc/irq/\(irq)/smp_affinity_list"
+            for position in pending {
+                var write = writes[position]
+                if let reference = write.vector {
+                    switch write.kind {
+                    case .irqAffinity, .vectorAffinity:
+                        guard let irq = irqs[reference] else { return fail(vanished(reference)) }
+                        write.kind = .irqAffinity(irq: irq)
+                        write.path = "proc/irq/\(irq)/smp_affinity_list"
+                    default: break
+                    }
                 }
                 guard save(before: write) else { return fail(nil) }
-                writes.append(write)
+                writes[position] = write
             }
             guard journal() else { return false }
         }
