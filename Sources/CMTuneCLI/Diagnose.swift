@@ -56,8 +56,6 @@ extension CMTune {
                 if let uptime = CounterSample.uptime(from: root), sample.cpuTimes != nil || sample.softirqs != nil {
                     rates = CounterRates(from: CounterSample.bootBaseline(for: sample, uptime: uptime), to: sample)
                     sinceBoot = true
-                } else {
-                    issues.append(HostIssue(path: root.absolute("proc/uptime"), message: "snapshot has no counters with uptime: only static findings are made"))
                 }
             }
             var sysctlIssues: [HostIssue] = []
@@ -65,7 +63,8 @@ extension CMTune {
             issues += sysctlIssues
             let diagnosis = Diagnosis(
                 inventory: inventory, rates: rates, ratesSinceBoot: sinceBoot, sysctls: sysctls,
-                irqbalance: ProcessScan.find(["irqbalance"], from: root), issues: issues)
+                irqbalance: ProcessScan.find(["irqbalance"], from: root), issues: issues,
+                checksNotRun: DiagnoseChecks.notRun(requested: interfaces, inventory: inventory, issues: issues))
 
             if output.json {
                 console.print(DiagnoseJSON.document(diagnosis).rendered(pretty: true))
@@ -79,7 +78,27 @@ extension CMTune {
     }
 }
 
+/// Checks that could not run: the Nagios UNKNOWN of `diagnose`.
+enum DiagnoseChecks {
+    static func notRun(requested: [String], inventory: HostInventory, issues: [HostIssue]) -> [String] {
+        var reasons: [String] = []
+        let known = Set(inventory.interfaces.map(\.name))
+        for name in requested where !known.contains(name) {
+            reasons.append("no interface named '\(name)' here: nothing about it could be judged")
+        }
+        // An input that exists and could not be read (permissions, a FIFO, an I/O error) is a
+        // check not made; a file that is simply absent (an older kernel, a partial copy) is not.
+        var seen = Set<String>()
+        for issue in issues where issue.message.hasPrefix("cannot read") || issue.message.hasPrefix("cannot list") || issue.message.hasPrefix("refusing") {
+            if seen.insert(issue.path).inserted { reasons.append("\(issue.path) could not be read: \(issue.message)") }
+        }
+        return reasons
+    }
+}
+
 /// The tunables `diagnose` reads: those it recommends, and those its fixes mention.
 enum DiagnoseSysctls {
-    static let names = SysctlRecommendation.connectionManagerHost.map(\.name) + ["net.core.netdev_budget", "net.core.netdev_budget_usecs"]
+    static let names = SysctlRecommendation.connectionManagerHost.map(\.name) + [
+        "net.core.netdev_budget", "net.core.netdev_budget_usecs", "net.ipv4.ip_local_reserved_ports",
+    ]
 }

@@ -10,17 +10,24 @@ struct DiagnoseText {
         var lines: [String] = []
         let counts = Dictionary(grouping: diagnosis.findings, by: \.severity).mapValues(\.count)
         var summary = diagnosis.verdict.rawValue.uppercased()
-        let parts = [(Observation.Severity.critical, "critical"), (.warning, "warning"), (.info, "info")].compactMap { severity, name in
-            counts[severity].map { "\($0) \(name)" }
+        let parts = [(Observation.Severity.critical, "critical", "critical"), (.warning, "warning", "warnings"), (.info, "note", "notes")].compactMap {
+            severity, singular, plural in
+            counts[severity].map { Plural.count($0, singular, plural) }
         }
         if !parts.isEmpty { summary += ": " + parts.joined(separator: ", ") }
-        if let rates = diagnosis.rates {
-            summary += diagnosis.ratesSinceBoot
-                ? " (averages since boot, \(NumberText.seconds(rates.seconds)) s, from \(diagnosis.inventory.root))"
-                : " (sampled \(NumberText.seconds(rates.seconds)) s, \(rates.cpus.count) CPUs)"
+        switch diagnosis.basis {
+        case .sampled:
+            if let rates = diagnosis.rates { summary += " (sampled \(NumberText.seconds(rates.seconds)) s, \(Plural.count(rates.cpus.count, "CPU")))" }
+        case .sinceBoot:
+            if let rates = diagnosis.rates {
+                summary += " (averages since boot, \(NumberText.seconds(rates.seconds)) s, from \(diagnosis.inventory.root))"
+            }
+        case .staticCopy:
+            summary += " (static verdict: \(diagnosis.inventory.root) has no CPU counters to sample; judged from its files and the interrupt counts since boot)"
         }
         let style: Console.Style = diagnosis.verdict == .critical ? .red : diagnosis.verdict == .warning ? .yellow : .bold
         lines.append(console.paint(summary, style))
+        for reason in diagnosis.checksNotRun { lines.append(console.paint("could not check: ", .yellow) + reason) }
         for finding in diagnosis.findings {
             let marker: String
             switch finding.severity {

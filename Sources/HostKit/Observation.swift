@@ -69,6 +69,19 @@ enum InterfaceChecks {
                     fix: "cmtune spread \(name) --rps on", manualFix: fixes.enableRPS()))
         }
 
+        // RPS that sends every receive queue's packets to one and the same CPU: the packets are
+        // processed there whatever the IRQ placement, the classic "RPS pinned" mistake.
+        let rpsSets = receive.compactMap(\.rpsCPUs)
+        if online.count > 1, !rpsSets.isEmpty, rpsSets.count == receive.count, let first = rpsSets.first, first.count == 1,
+            rpsSets.allSatisfy({ $0 == first }), !report.interface.isLoopback
+        {
+            found.append(
+                Observation(
+                    code: "rps-on-one-cpu", severity: .warning, subject: name,
+                    evidence: "RPS sends the packets of all \(receive.count == 1 ? "1 receive queue" : "\(receive.count) receive queues") of \(name) to CPU \(first.listString) while \(online.count) CPUs are online",
+                    fix: "cmtune spread \(name) --rps on", manualFix: fixes.enableRPS()))
+        }
+
         if let channels = report.facts?.channels.value {
             let pairs: [(String, UInt32?, UInt32?)] = [
                 ("combined", channels.combined, channels.maxCombined), ("rx", channels.rx, channels.maxRx),

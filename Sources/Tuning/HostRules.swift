@@ -14,13 +14,14 @@ enum HostRules {
         ]
     }
 
-    static func sysctls(_ values: [String: String]) -> [Observation] {
-        SysctlRecommendation.connectionManagerHost.compactMap { recommendation in
-            guard let found = values[recommendation.name], !recommendation.isMet(found) else { return nil }
+    static func sysctls(_ values: [String: String], context: SysctlContext) -> [Observation] {
+        SysctlAdvice(values: values, context: context).items.map { item in
+            let commands = ["sysctl -w \(item.name)=\"\(item.recommended)\"", "echo '\(item.configurationLine)' >> \(SysctlPersistence.path)"] + item.companionCommands
             return Observation(
-                code: "sysctl-below-recommended", severity: .warning, subject: recommendation.name,
-                evidence: "\(recommendation.name) is \(found); a CM host needs \(recommendation.value): \(recommendation.reason)",
-                fix: "sysctl -w \(recommendation.name)=\"\(recommendation.value)\"  # persist in /etc/sysctl.d/90-cmtune.conf")
+                code: "sysctl-below-recommended", severity: .warning, subject: item.name,
+                evidence: "\(item.name) is \(item.found.map { $0.isEmpty ? "unset" : $0 } ?? "absent"); a CM host needs \(item.recommended): \(item.reason)"
+                    + (item.context.map { "; \($0)" } ?? ""),
+                fix: "cmtune sysctl --apply --persist", manualFix: commands.joined(separator: "; "))
         }
     }
 }

@@ -59,17 +59,24 @@ enum RateRules {
             }
         }
 
-        // Receive softirqs piling onto one CPU, saturated or not yet.
-        if totalNetRX >= meaningfulNetRX || (sinceBoot && totalNetRX > 0), cpus.count > 1,
-            let top = cpus.filter({ $0.netRX != nil }).max(by: { $0.netRX! < $1.netRX! }), let netRX = top.netRX,
-            netRX / totalNetRX >= concentratedShare,
-            !found.contains(where: { $0.code == "softirq-saturated-cpu" && $0.subject == "CPU \(top.cpu)" })
+        // Receive work piling onto one CPU, saturated or not yet. Packets processed (softnet) are
+        // the measure that cannot be split: with RPS the NET_RX softirqs are raised on the CPU
+        // that takes the IRQ and again on the CPU RPS sends the packets to, so a CPU doing all the
+        // work can hold half the NET_RX count; NET_RX stays the measure where softnet is missing.
+        if cpus.count > 1, let concentrated = receiveConcentration(cpus, sinceBoot: sinceBoot),
+            !found.contains(where: { $0.code == "softirq-saturated-cpu" && $0.subject == "CPU \(concentrated.cpu)" })
         {
-            let cause = likelyCause(for: top.cpu, inventory: inventory, related: related)
-            var evidence = "CPU \(top.cpu) ran \(NumberText.percent(netRX * 100 / totalNetRX)) of all receive softirqs \(window) (NET_RX \(NumberText.grouped(netRX))/s of \(NumberText.grouped(totalNetRX))/s) on a host with \(cpus.count) CPUs"
-            if let softirq = top.softirq { evidence += "; it is \(NumberText.percent(softirq)) in softirq" }
+            let top = concentrated.cpu
+            let cause = likelyCause(for: top, inventory: inventory, related: related)
+            var evidence =
+                "CPU \(top) \(concentrated.verb) \(NumberText.percent(concentrated.share * 100)) of all \(concentrated.what) \(window) "
+                + "(\(NumberText.grouped(concentrated.value))/s of \(NumberText.grouped(concentrated.total))/s) on a host with \(Plural.count(cpus.count, "CPU"))"
+            if let softirq = cpus.first(where: { $0.cpu == top })?.softirq { evidence += "; it is \(NumberText.percent(softirq)) in softirq" }
+            if concentrated.what != "NET_RX softirqs", totalNetRX > 0, let netRX = cpus.first(where: { $0.cpu == top })?.netRX {
+                evidence += " (its share of NET_RX softirqs, \(NumberText.percent(netRX * 100 / totalNetRX)), understates it: RPS raises NET_RX on the CPU that takes the IRQ too)"
+            }
             if let cause { evidence += "; likely cause: \(cause.code) on \(cause.subject)" }
-            found.append(Observation(code: "net-rx-concentrated", severity: .warning, subject: "CPU \(top.cpu)", evidence: evidence, fix: cause?.fix, manualFix: cause?.manualFix))
+            found.append(Observation(code: "net-rx-concentrated", severity: .warning, subject: "CPU \(top)", evidence: evidence, fix: cause?.fix, manualFix: cause?.manualFix))
         }
 
         // The backlog: drops and squeezes.
@@ -100,6 +107,33 @@ enum RateRules {
 
         found += queueImbalance(rates: rates, inventory: inventory, related: related, window: window)
         return found
+    }
+
+    struct Concentration {
+        var cpu: Int
+        var share: Double
+        var value: Double
+        var total: Double
+        var what: String
+        var verb: String
+    }
+
+    /// The CPU doing at least `concentratedShare` of the receive work: by packets processed
+    /// first, by NET_RX softirqs where softnet is not known.
+    static func receiveConcentration(_ cpus: [CounterRates.CPURate], sinceBoot: Bool) -> Concentration? {
+        let measures: [(KeyPath<CounterRates.CPURate, Double?>, String, String)] = [
+            (\.processed, "received packets (softnet processed)", "processed"), (\.netRX, "NET_RX softirqs", "ran"),
+        ]
+        for (keyPath, what, verb) in measures {
+            let values = cpus.compactMap { rate in rate[keyPath: keyPath].map { (rate.cpu, $0) } }
+            let total = values.map(\.1).reduce(0, +)
+            guard total >= meaningfulNetRX || (sinceBoot && total > 0), let top = values.max(by: { $0.1 < $1.1 }) else { continue }
+            // The first measure with enough data decides: spread processing is spread, whatever
+            // NET_RX counts say.
+            let share = top.1 / total
+            return share >= concentratedShare ? Concentration(cpu: top.0, share: share, value: top.1, total: total, what: what, verb: verb) : nil
+        }
+        return nil
     }
 
     /// One rx queue carrying most packets: the hash, not the placement, is the problem.
@@ -144,6 +178,10 @@ enum RateRules {
         let onCPU = Set(inventory.interfaces.filter { report in
             report.receiveQueues.contains { $0.firingCPUs?.contains(cpu) ?? false }
         }.map(\.name))
+        let rpsOnCPU = Set(inventory.interfaces.filter { report in
+            report.receiveQueues.contains { $0.rpsCPUs == [cpu] }
+        }.map(\.name))
+        if let pinned = related.first(where: { $0.code == "rps-on-one-cpu" && rpsOnCPU.contains($0.subject) }) { return pinned }
         let preference = ["irqs-on-one-cpu", "single-queue-no-rps", "remote-numa-irq", "fewer-channels-than-supported", "rss-uneven"]
         for code in preference {
             let candidates = related.filter { $0.code == code }

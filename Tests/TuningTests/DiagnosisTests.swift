@@ -90,12 +90,15 @@ struct DiagnosisTests {
     @Test("receive softirqs concentrated on one CPU, not yet saturated")
     func netRXConcentrated() throws {
         var rates = Self.healthyRates()
-        for index in rates.cpus.indices { rates.cpus[index].netRX = 10 }
+        for index in rates.cpus.indices {
+            rates.cpus[index].netRX = 10
+            rates.cpus[index].processed = nil
+        }
         rates.cpus[5].netRX = 40_000
         rates.cpus[5].softirq = 30
         let finding = try #require(Self.diagnose(rates: rates).findings.first { $0.code == "net-rx-concentrated" })
         #expect(finding.subject == "CPU 5")
-        #expect(finding.evidence.contains("CPU 5 ran 100 % of all receive softirqs"))
+        #expect(finding.evidence.contains("CPU 5 ran 100 % of all NET_RX softirqs"))
         // A few hundred softirqs a second is noise.
         var quiet = Self.healthyRates()
         quiet.cpus[5].netRX = 900
@@ -163,8 +166,63 @@ struct DiagnosisTests {
         #expect(finding.code == "sysctl-below-recommended")
         #expect(finding.subject == name)
         #expect(finding.evidence.hasPrefix("\(name) is \(found); a CM host needs \(recommended)"))
-        #expect(finding.fix?.hasPrefix("sysctl -w \(name)=") == true)
+        #expect(finding.fix == "cmtune sysctl --apply --persist")
+        #expect(finding.manualFix?.hasPrefix("sysctl -w \(name)=\"\(recommended)\"") == true)
+        #expect(finding.manualFix?.contains("echo '\(name) = \(recommended)' >> /etc/sysctl.d/90-cmtune.conf") == true)
         #expect(diagnosis.verdict == .warning)
+    }
+
+    @Test("RPS pinned to one CPU: that CPU processes every packet while NET_RX softirqs split; the processed count names it and RPS as the cause")
+    func rpsPinned() throws {
+        var host = SyntheticHost()
+        host.cpus = 2
+        host.nodes = [CPUSet(0..<2)]
+        host.nics = [
+            .init(name: "eth0", driver: "virtio_net", pciAddress: "0000:00:03.0", virtio: "virtio2", numaNode: -1, queues: 1,
+                  vectorNames: ["virtio2-input.0", "virtio2-output.0"], extraIRQs: ["virtio2-config"])
+        ]
+        host.nics[0].rps = { _ in [1] }
+        var rates = CounterRates(seconds: 5, cpus: [Self.cpu(0, softirq: 20, netRX: 21_000), Self.cpu(1, softirq: 77, netRX: 20_000)])
+        rates.cpus[0].processed = 0
+        rates.cpus[1].processed = 160_000
+        let diagnosis = Self.diagnose(host: host, rates: rates)
+        let finding = try #require(diagnosis.findings.first { $0.code == "net-rx-concentrated" })
+        #expect(finding.subject == "CPU 1")
+        #expect(finding.evidence.contains("CPU 1 processed 100 % of all received packets (softnet processed)"))
+        #expect(finding.evidence.contains("77 % in softirq"))
+        #expect(finding.evidence.contains("likely cause: rps-on-one-cpu on eth0"))
+        #expect(finding.fix == "cmtune spread eth0 --rps on")
+        #expect(diagnosis.findings.contains { $0.code == "rps-on-one-cpu" && $0.subject == "eth0" })
+        #expect(diagnosis.verdict == .warning)
+    }
+
+    @Test("the port-range advice reserves the ports the host listens on; fs.nr_open comes with the CM's LimitNOFILE")
+    func safeSysctlAdvice() throws {
+        var sysctls = Self.healthySysctls
+        sysctls["net.ipv4.ip_local_port_range"] = "32768 60999"
+        sysctls["net.ipv4.ip_local_reserved_ports"] = ""
+        let tree = FixtureTree()
+        SyntheticHost.healthy().write(to: tree)
+        let inventory = HostInventory.read(from: tree.root)
+        var stack = StackEvidence(window: "over 5 s", sampled: true)
+        stack.sysctlContext = SysctlContext(
+            listeningPorts: [22, 7000, 7001, 9100], reservedPorts: [],
+            openFileLimits: [.init(source: "unit cm.service", soft: 65_536), .init(source: "process 4242 (cmtune)", soft: 20_000)], connectionTarget: 500_000)
+        let diagnosis = Diagnosis(inventory: inventory, rates: Self.healthyRates(), sysctls: sysctls, irqbalance: [], stack: stack)
+        let range = try #require(diagnosis.findings.first { $0.subject == "net.ipv4.ip_local_port_range" })
+        #expect(range.manualFix?.contains("sysctl -w net.ipv4.ip_local_port_range=\"1024 65535\"") == true)
+        let reserved = try #require(diagnosis.findings.first { $0.subject == "net.ipv4.ip_local_reserved_ports" })
+        #expect(reserved.manualFix?.hasPrefix("sysctl -w net.ipv4.ip_local_reserved_ports=\"7000-7001,9100\"") == true)
+        #expect(reserved.evidence.contains("ports 7000-7001,9100 are listened on"))
+        // fs.nr_open is fine, but the unit's and the process's limits are what cap the CM.
+        let nofile = try #require(diagnosis.findings.first { $0.subject == "fs.nr_open" })
+        #expect(nofile.evidence.contains("unit cm.service has 65,536 open files"))
+        #expect(nofile.evidence.contains("process 4242 (cmtune) has 20,000 open files"))
+        #expect(nofile.manualFix?.contains("systemctl edit cm.service  # [Service] LimitNOFILE=1048576") == true)
+        // Ports already reserved, or outside the range, are not advice.
+        stack.sysctlContext.reservedPorts = [7000...7001, 9100...9100]
+        let quiet = Diagnosis(inventory: inventory, rates: Self.healthyRates(), sysctls: sysctls, irqbalance: [], stack: stack)
+        #expect(!quiet.findings.contains { $0.subject == "net.ipv4.ip_local_reserved_ports" })
     }
 
     @Test("static interface findings come through, ranked after the symptoms they explain")
