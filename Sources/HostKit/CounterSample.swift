@@ -64,7 +64,7 @@ public struct CounterSample: Sendable, Equatable {
                 if let value = try root.readIfPresent(path) { return value }
                 issues.append(HostIssue(path: root.absolute(path), message: "missing: \(consequence)"))
             } catch {
-                issues.append(HostIssue(path: error.path, message: "cannot read: \(error.errno.plainDescription); \(consequence)"))
+                issues.append(HostIssue(path: error.path, message: "\(error.reason); \(consequence)"))
             }
             return nil
         }
@@ -77,7 +77,7 @@ public struct CounterSample: Sendable, Equatable {
         do {
             interrupts = try InterruptTable.read(from: root)
         } catch {
-            issues.append(HostIssue(path: error.path, message: "cannot read: \(error.errno.plainDescription); hard IRQ rates unknown"))
+            issues.append(HostIssue(path: error.path, message: "\(error.reason); hard IRQ rates unknown"))
         }
 
         var sample = CounterSample(time: stamp, online: [])

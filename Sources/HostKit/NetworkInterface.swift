@@ -219,7 +219,7 @@ struct SysfsReader {
     /// Errors that mean "this attribute has no value here": `xps_cpus` of a single-queue
     /// device reads as ENOENT, some drivers answer EINVAL or EOPNOTSUPP for unset attributes.
     static func isUnavailable(_ error: HostError) -> Bool {
-        error.isMissing || error.errno == .invalidArgument || error.errno == .notSupported
+        error.isMissing || (error.kind == .system && (error.errno == .invalidArgument || error.errno == .notSupported))
     }
 }
 
