@@ -27,37 +27,60 @@ public struct CPUTimes: Sendable, Equatable {
         self.issues = issues
     }
 
-    /// Parses /proc/stat. Lines other than `cpuN` are ignored; a `cpuN` line with fewer than
-    /// the four fields every kernel prints (user nice system idle) is reported and skipped.
+    /// Parses /proc/stat, the whole file as read. Lines other than `cpuN` are ignored; a `cpuN`
+    /// line with fewer than the four fields every kernel prints (user nice system idle), with a
+    /// field that is not a number or does not fit 64 bits, is reported and skipped, and so is
+    /// a last line cut short (no newline).
     public init(parsing text: String, path: String = "/proc/stat") {
         self.init()
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let file = ProcFileLines(text, path: path)
+        for (number, line) in file.lines {
             guard line.hasPrefix("cpu"), let space = line.firstIndex(of: " ") else { continue }
             let label = line[line.index(line.startIndex, offsetBy: 3)..<space]
             guard !label.isEmpty else { continue }  // the all-CPU "cpu" line
-            guard let cpu = Int(label) else {
-                issues.append(HostIssue(path: path, line: number + 1, message: "unexpected label 'cpu\(label)'"))
+            guard let cpu = CounterField.decimal(label.utf8).value.flatMap({ Int(exactly: $0) }) else {
+                issues.append(HostIssue(path: path, line: number, message: "unexpected label \(InputQuote.quoted("cpu" + label))"))
                 continue
             }
-            let fields = line[space...].split(separator: " ").map { UInt64($0) }
-            guard fields.count >= 4, fields.allSatisfy({ $0 != nil }) else {
-                issues.append(HostIssue(path: path, line: number + 1, message: "CPU \(cpu): expected at least 4 tick counts, line is truncated or malformed"))
-                continue
+            switch Self.ticks(line[space...].split(separator: " ")) {
+            case .success(let values) where values.count >= 4:
+                var ticks = Ticks()
+                ticks.user = values[0]
+                ticks.nice = values[1]
+                ticks.system = values[2]
+                ticks.idle = values[3]
+                if values.count > 4 { ticks.iowait = values[4] }
+                if values.count > 5 { ticks.irq = values[5] }
+                if values.count > 6 { ticks.softirq = values[6] }
+                if values.count > 7 { ticks.steal = values[7] }
+                cpus[cpu] = ticks
+            case .success:
+                issues.append(HostIssue(path: path, line: number, message: "CPU \(cpu): expected at least 4 tick counts, line is truncated or malformed"))
+            case .failure(let problem):
+                issues.append(HostIssue(path: path, line: number, message: "CPU \(cpu): \(problem.description)"))
             }
-            let values = fields.map { $0! }
-            var ticks = Ticks()
-            ticks.user = values[0]
-            ticks.nice = values[1]
-            ticks.system = values[2]
-            ticks.idle = values[3]
-            if values.count > 4 { ticks.iowait = values[4] }
-            if values.count > 5 { ticks.irq = values[5] }
-            if values.count > 6 { ticks.softirq = values[6] }
-            if values.count > 7 { ticks.steal = values[7] }
-            cpus[cpu] = ticks
         }
+        issues.append(contentsOf: file.cutShort.map { [$0] } ?? [])
         if cpus.isEmpty && issues.isEmpty {
             issues.append(HostIssue(path: path, message: "no per-CPU lines (cpuN) found"))
         }
+    }
+
+    /// The columns of a `cpuN` line, in the kernel's order.
+    static let columnNames = ["user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal", "guest", "guest_nice"]
+
+    private static func ticks(_ tokens: [Substring]) -> Result<[UInt64], FieldProblem> {
+        var values: [UInt64] = []
+        for (position, token) in tokens.enumerated() {
+            switch CounterField.decimal(token.utf8) {
+            case .value(let value): values.append(value)
+            case .tooLarge:
+                let column = position < columnNames.count ? "\(columnNames[position]) ticks" : "column \(position + 1)"
+                return .failure(FieldProblem(CounterField.tooLargeMessage(token.utf8, for: column)))
+            case .notANumber:
+                return .failure(FieldProblem("expected tick counts, found \(InputQuote.quoted(token))"))
+            }
+        }
+        return .success(values)
     }
 }
