@@ -41,7 +41,7 @@ enum FileSystemCalls {
             var failure: Errno?
             // Read straight into spare capacity: filling it first (append of zeros) costs a
             // loop per byte in debug builds, which the tests run.
-            let chunk = try? [UInt8](unsafeUninitializedCapacity: capacity - bytes.count) { buffer, initialized in
+            let chunk = [UInt8](unsafeUninitializedCapacity: capacity - bytes.count) { buffer, initialized in
                 do {
                     initialized = try descriptor.read(into: UnsafeMutableRawBufferPointer(buffer), retryOnInterrupt: true)
                 } catch {
@@ -51,7 +51,7 @@ enum FileSystemCalls {
             }
             // EAGAIN here is a regular file that would block (/proc/kmsg): a failure, not a wait.
             if let failure { return .failure(.system(failure)) }
-            guard let chunk, !chunk.isEmpty else { return .success(bytes) }
+            guard !chunk.isEmpty else { return .success(bytes) }
             bytes.append(contentsOf: chunk)
             if bytes.count == capacity { capacity *= 2 }
         }
@@ -127,8 +127,7 @@ enum FileSystemCalls {
         var buffer = [CChar](repeating: 0, count: 4096)
         let length = readlink(path, &buffer, buffer.count - 1)
         guard length >= 0 else { return .failure(Errno(rawValue: errno)) }
-        buffer[length] = 0
-        return .success(String(cString: buffer))
+        return .success(String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
 
     enum EntryKind: Sendable { case file, directory, symbolicLink, other }

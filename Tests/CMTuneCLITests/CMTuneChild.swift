@@ -31,8 +31,8 @@ final class CMTuneChild {
             // A pseudo-terminal for stdin and stdout, as a person running it would have.
             command = ["script", "--quiet", "--return", "--command", command.map { "'\($0)'" }.joined(separator: " "), "/dev/null"]
         }
-        FileManager.default.createFile(atPath: directory.path + "/out", contents: nil)
-        FileManager.default.createFile(atPath: directory.path + "/err", contents: nil)
+        _ = FileManager.default.createFile(atPath: directory.path + "/out", contents: nil)
+        _ = FileManager.default.createFile(atPath: directory.path + "/err", contents: nil)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = command
         process.standardOutput = FileHandle(forWritingAtPath: directory.path + "/out")
