@@ -1,7 +1,7 @@
 import HostKit
 import Testing
 
-@Suite("Quoting file content in messages")
+@Suite("Quoting file content in messages", .timeLimit(.minutes(1)))
 struct InputQuoteTests {
     @Test("ordinary text is quoted as it is, UTF-8 letters included")
     func plain() {
