@@ -3,24 +3,12 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import Synchronization
 
 /// A full-screen terminal session for `top`: alternate screen, hidden cursor, unbuffered keys,
 /// and everything restored on the way out, also after Ctrl-C or SIGTERM.
 final class Terminal {
     private var saved = termios()
     private var active = false
-
-    /// Set by SIGINT/SIGTERM/SIGHUP; `top` checks it between refreshes.
-    static let stopRequested = Atomic<Bool>(false)
-
-    /// Installs the stop signals for both full-screen and plain mode.
-    static func catchStopSignals() {
-        StopSignals.unblock()
-        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
-            signal(signalNumber) { _ in Terminal.stopRequested.store(true, ordering: .relaxed) }
-        }
-    }
 
     /// Enters full-screen mode when stdin and stdout are terminals; nil otherwise.
     static func fullScreen() -> Terminal? {
@@ -60,9 +48,7 @@ final class Terminal {
 
     /// Waits up to `seconds` for a key; returns it, or nil on timeout or a stop signal.
     func key(within seconds: Double) -> UInt8? {
-        var descriptor = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&descriptor, 1, Int32(max(0, seconds * 1000)))
-        guard ready > 0 else { return nil }
+        guard StoppableWait.wait(seconds, orReadable: STDIN_FILENO) == .input else { return nil }
         var byte: UInt8 = 0
         return read(STDIN_FILENO, &byte, 1) == 1 ? byte : nil
     }

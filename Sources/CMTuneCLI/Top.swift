@@ -35,6 +35,8 @@ extension CMTune {
         }
 
         func run() throws {
+            // First: Ctrl-C must end even the first read, and never leave the terminal raw.
+            StoppableWait.install()
             let root = rootOptions.hostRoot
             var issues: [HostIssue] = []
             let facts = interface == nil ? nil : FactsSource.forRoot(root, issues: &issues)
@@ -47,19 +49,18 @@ extension CMTune {
             let sampler = Sampler(root: root, inventory: inventory)
             let console = Console()
             let screen = output.json ? nil : Terminal.fullScreen()
-            Terminal.catchStopSignals()
             let view = TopView(console: console, inventory: inventory, interface: interface)
             var previous = sampler.sample()
             issues += previous.issues
             var refreshes = 0
             defer { screen?.restore() }
-            while !Terminal.stopRequested.load(ordering: .relaxed) {
+            while !StoppableWait.stopRequested {
                 if let screen {
                     if let key = screen.key(within: interval.seconds), key == UInt8(ascii: "q") || key == UInt8(ascii: "Q") { break }
                 } else {
-                    MonotonicClock.sleep(interval.seconds)
+                    _ = StoppableWait.wait(interval.seconds)
                 }
-                if Terminal.stopRequested.load(ordering: .relaxed) { break }
+                if StoppableWait.stopRequested { break }
                 let current = sampler.sample()
                 let rates = CounterRates(from: previous, to: current)
                 previous = current

@@ -22,15 +22,18 @@ public struct CPUSetParseError: Error, Sendable, Equatable, CustomStringConverti
     public var reason: Reason
 
     public var description: String {
+        // Both come from files or the command line: quoted safe for the terminal.
+        let text = InputQuote.quoted(self.text)
+        let token = InputQuote.quoted(self.token)
         switch reason {
-        case .notANumber: return "invalid CPU list '\(text)': '\(token)' is not a CPU number or range"
-        case .reversedRange: return "invalid CPU list '\(text)': range '\(token)' ends before it starts"
+        case .notANumber: return "invalid CPU list \(text): \(token) is not a CPU number or range"
+        case .reversedRange: return "invalid CPU list \(text): range \(token) ends before it starts"
         case .beyondLimit(let limit):
-            return "invalid CPU list '\(text)': '\(token)' is beyond the largest CPU id \(limit)"
-        case .emptyToken: return "invalid CPU list '\(text)': empty entry between commas"
-        case .badGroup: return "invalid CPU list '\(text)': '\(token)' is not a valid 'used/group' stride"
-        case .notHexadecimal: return "invalid CPU mask '\(text)': '\(token)' is not hexadecimal"
-        case .groupTooWide: return "invalid CPU mask '\(text)': group '\(token)' has more than 8 hex digits"
+            return "invalid CPU list \(text): \(token) is beyond the largest CPU id \(limit)"
+        case .emptyToken: return "invalid CPU list \(text): empty entry between commas"
+        case .badGroup: return "invalid CPU list \(text): \(token) is not a valid 'used/group' stride"
+        case .notHexadecimal: return "invalid CPU mask \(text): \(token) is not hexadecimal"
+        case .groupTooWide: return "invalid CPU mask \(text): group \(token) has more than 8 hex digits"
         }
     }
 }

@@ -59,12 +59,15 @@ public struct CounterSample: Sendable, Equatable {
         from root: HostRoot, queueSource: (any QueueCountersSource)? = nil, queueRequests: [QueueRequest] = [], time: Double? = nil
     ) -> CounterSample {
         var issues: [HostIssue] = []
+        // The whole file as read, its final newline included: the parsers tell a last line
+        // that was cut from a whole one by it.
         func text(_ path: String, consequence: String) -> String? {
             do {
-                if let value = try root.readIfPresent(path) { return value }
+                return String(decoding: try root.readBytes(path), as: UTF8.self)
+            } catch where error.isMissing {
                 issues.append(HostIssue(path: root.absolute(path), message: "missing: \(consequence)"))
             } catch {
-                issues.append(HostIssue(path: error.path, message: "cannot read: \(error.errno.plainDescription); \(consequence)"))
+                issues.append(HostIssue(path: error.path, message: "\(error.reason); \(consequence)"))
             }
             return nil
         }
@@ -77,7 +80,7 @@ public struct CounterSample: Sendable, Equatable {
         do {
             interrupts = try InterruptTable.read(from: root)
         } catch {
-            issues.append(HostIssue(path: error.path, message: "cannot read: \(error.errno.plainDescription); hard IRQ rates unknown"))
+            issues.append(HostIssue(path: error.path, message: "\(error.reason); hard IRQ rates unknown"))
         }
 
         var sample = CounterSample(time: stamp, online: [])
@@ -95,10 +98,11 @@ public struct CounterSample: Sendable, Equatable {
         for part in [sample.cpuTimes?.issues, sample.softirqs?.issues, interrupts?.issues, sample.softnet?.issues] {
             issues.append(contentsOf: part ?? [])
         }
+        let reader = SysfsReader(root: root)
         for request in queueRequests {
             let statistics = "sys/class/net/\(request.interface)/statistics"
-            if let rx = (try? root.readIfPresent("\(statistics)/rx_packets")).flatMap({ $0.flatMap { UInt64($0) } }),
-                let tx = (try? root.readIfPresent("\(statistics)/tx_packets")).flatMap({ $0.flatMap { UInt64($0) } })
+            if let rx = reader.counter("\(statistics)/rx_packets", issues: &issues),
+                let tx = reader.counter("\(statistics)/tx_packets", issues: &issues)
             {
                 sample.interfaces[request.interface] = InterfacePackets(rx: rx, tx: tx)
             }

@@ -12,23 +12,36 @@ import SystemPackage
 /// sysfs files report a size of 4096 whatever they hold and procfs files report 0, so files are
 /// read until EOF rather than by `stat` size. EINTR is retried here and nowhere else.
 enum FileSystemCalls {
-    /// Reads a whole file. sysfs attributes fit in one page; /proc/interrupts on a 256-CPU host
-    /// is a few hundred kilobytes, so the buffer grows geometrically.
-    static func readFile(atPath path: String) -> Result<[UInt8], Errno> {
+    /// Reads a whole regular file. sysfs attributes fit in one page; /proc/interrupts on a
+    /// 256-CPU host is a few hundred kilobytes, so the buffer grows geometrically.
+    ///
+    /// Never blocks: a FIFO would block the open or the read until a writer came, and a
+    /// character device (/dev/zero, a terminal) can block or never end, so anything that is not
+    /// a regular file is refused. The path is looked at before it is opened, because opening a
+    /// device can have effects of its own (a watchdog arms, a tape rewinds); the descriptor is
+    /// opened non-blocking and looked at again, in case the path changed in between. procfs
+    /// and sysfs attributes are regular files, so the live host reads as before.
+    static func readFile(atPath path: String) -> Result<[UInt8], ReadFailure> {
+        var info = stat()
+        if stat(path, &info) != 0 { return .failure(.system(Errno(rawValue: errno))) }
+        if let type = nonRegularType(info.st_mode) { return .failure(.notRegularFile(type)) }
         let descriptor: FileDescriptor
         do {
-            descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+            descriptor = try FileDescriptor.open(
+                FilePath(path), .readOnly, options: [.closeOnExec, .nonBlocking, FileDescriptor.OpenOptions(rawValue: O_NOCTTY)])
         } catch {
-            return .failure(error as? Errno ?? .ioError)
+            return .failure(.system(error as? Errno ?? .ioError))
         }
         defer { try? descriptor.close() }
+        guard fstat(descriptor.rawValue, &info) == 0 else { return .failure(.system(Errno(rawValue: errno))) }
+        if let type = nonRegularType(info.st_mode) { return .failure(.notRegularFile(type)) }
         var bytes: [UInt8] = []
         var capacity = 4096
         while true {
             var failure: Errno?
             // Read straight into spare capacity: filling it first (append of zeros) costs a
             // loop per byte in debug builds, which the tests run.
-            let chunk = try? [UInt8](unsafeUninitializedCapacity: capacity - bytes.count) { buffer, initialized in
+            let chunk = [UInt8](unsafeUninitializedCapacity: capacity - bytes.count) { buffer, initialized in
                 do {
                     initialized = try descriptor.read(into: UnsafeMutableRawBufferPointer(buffer), retryOnInterrupt: true)
                 } catch {
@@ -36,10 +49,37 @@ enum FileSystemCalls {
                     initialized = 0
                 }
             }
-            if let failure { return .failure(failure) }
-            guard let chunk, !chunk.isEmpty else { return .success(bytes) }
+            // EAGAIN here is a regular file that would block (/proc/kmsg): a failure, not a wait.
+            if let failure { return .failure(.system(failure)) }
+            guard !chunk.isEmpty else { return .success(bytes) }
             bytes.append(contentsOf: chunk)
             if bytes.count == capacity { capacity *= 2 }
+        }
+    }
+
+    /// Why a file was not read: the kernel's errno, or a kind of file HostKit does not open.
+    enum ReadFailure: Error, Equatable {
+        case system(Errno)
+        case notRegularFile(HostError.FileType)
+
+        func hostError(path: String) -> HostError {
+            switch self {
+            case .system(let errno): return HostError(.read, path: path, errno: errno)
+            case .notRegularFile(let type): return HostError(.read, path: path, refused: type)
+            }
+        }
+    }
+
+    /// nil for a regular file; otherwise what the mode says the file is.
+    private static func nonRegularType(_ mode: mode_t) -> HostError.FileType? {
+        switch mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFIFO: return .fifo
+        case S_IFSOCK: return .socket
+        case S_IFCHR: return .characterDevice
+        case S_IFBLK: return .blockDevice
+        case S_IFDIR: return .directory
+        default: return .other
         }
     }
 
@@ -50,7 +90,8 @@ enum FileSystemCalls {
         do {
             // Truncate like the shell's `>`: sysfs and procfs ignore it, a plain file (a fake
             // root, a snapshot) would otherwise keep the tail of a longer old value.
-            var options: FileDescriptor.OpenOptions = [.closeOnExec, .truncate]
+            // Non-blocking, so a FIFO in a fake root is ENXIO or EAGAIN instead of a hang.
+            var options: FileDescriptor.OpenOptions = [.closeOnExec, .truncate, .nonBlocking]
             if create { options.formUnion([.create]) }
             descriptor = try FileDescriptor.open(
                 FilePath(path), .writeOnly, options: options, permissions: create ? [.ownerReadWrite, .groupRead, .otherRead] : nil)
@@ -86,8 +127,7 @@ enum FileSystemCalls {
         var buffer = [CChar](repeating: 0, count: 4096)
         let length = readlink(path, &buffer, buffer.count - 1)
         guard length >= 0 else { return .failure(Errno(rawValue: errno)) }
-        buffer[length] = 0
-        return .success(String(cString: buffer))
+        return .success(String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
 
     enum EntryKind: Sendable { case file, directory, symbolicLink, other }

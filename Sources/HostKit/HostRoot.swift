@@ -29,7 +29,7 @@ public struct HostRoot: Sendable {
         recorder?.noteRead(relativePath)
         switch FileSystemCalls.readFile(atPath: absolute(relativePath)) {
         case .success(let bytes): return bytes
-        case .failure(let errno): throw HostError(.read, path: absolute(relativePath), errno: errno)
+        case .failure(let failure): throw failure.hostError(path: absolute(relativePath))
         }
     }
 

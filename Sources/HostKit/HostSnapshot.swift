@@ -108,11 +108,11 @@ public struct HostSnapshot: Sendable {
                 try makeDirectories(candidate, summary: &summary)
                 physical = candidate
                 if isLast && listing { try copyEntries(of: candidate, summary: &summary) }
-            case .file:
+            case .file, .other:
+                // A FIFO or device where a file was read is refused by the read and noted as
+                // skipped: the copy must not hang on it, and the user should hear of it.
                 try makeDirectories(physical, summary: &summary)
                 copyFile(candidate, summary: &summary)
-                return
-            case .other:
                 return
             }
         }
@@ -155,11 +155,11 @@ public struct HostSnapshot: Sendable {
             } else {
                 summary.files += 1
             }
-        case .failure(let errno):
+        case .failure(let failure):
             // Attributes with no value here (`xps_cpus` of a single queue reads ENOENT) read
             // the same from a copy that lacks them; anything else is worth reporting.
-            let error = HostError(.read, path: source.absolute(path), errno: errno)
-            if !(error.isMissing || errno == .invalidArgument || errno == .notSupported) {
+            let error = failure.hostError(path: source.absolute(path))
+            if !(error.isMissing || failure == .system(.invalidArgument) || failure == .system(.notSupported)) {
                 summary.skipped.append(HostIssue(error))
             }
         }

@@ -6,13 +6,15 @@
 /// `Level`/`Edge` as a word. Action names may contain spaces (`PCIe PME`), so they are taken
 /// as the rest of the line, never split on whitespace.
 extension InterruptTable {
-    /// Parses the file's bytes. Never throws: a line that does not fit is reported in `issues`
-    /// with its number and left out; a missing or unreadable header yields an empty table with
-    /// an issue.
+    /// Parses the file's bytes, all of them as read: the kernel ends every line with a newline,
+    /// so a last line without one was cut (a copy interrupted mid-write) and is reported, not
+    /// parsed. Never throws: a line that does not fit is reported in `issues` with its number
+    /// and left out; a missing or unreadable header yields an empty table with an issue.
     public init(parsing bytes: [UInt8], path: String = "/proc/interrupts") {
         self.init(cpus: [], lines: [])
         var lineNumber = 0
         var headerSeen = false
+        var cutShort = false
         var seenIRQs = Set<Int>()
         bytes.withUnsafeBufferPointer { buffer in
             var start = 0
@@ -22,6 +24,11 @@ extension InterruptTable {
                 lineNumber += 1
                 let line = UnsafeBufferPointer(rebasing: buffer[start..<end])
                 start = end + 1
+                if end == buffer.count {
+                    issues.append(ProcFileLines.cutShortIssue(path: path, line: lineNumber))
+                    cutShort = true
+                    return
+                }
                 if line.allSatisfy({ $0.isASCIIWhitespace }) { continue }
                 if !headerSeen {
                     headerSeen = true
@@ -33,7 +40,7 @@ extension InterruptTable {
                     }
                     continue
                 }
-                switch Self.parseRow(line, columns: cpus.count) {
+                switch Self.parseRow(line, cpus: cpus) {
                 case .irq(let parsed):
                     if seenIRQs.insert(parsed.irq).inserted {
                         lines.append(parsed)
@@ -47,7 +54,7 @@ extension InterruptTable {
                 }
             }
         }
-        if !headerSeen {
+        if !headerSeen && !cutShort {
             issues.append(HostIssue(path: path, message: "empty file: no CPU header"))
         }
     }
@@ -63,9 +70,12 @@ extension InterruptTable {
         for token in line.split(whereSeparator: { $0.isASCIIWhitespace }) {
             guard token.count > 3, token[token.startIndex] == UInt8(ascii: "C"),
                 token[token.startIndex + 1] == UInt8(ascii: "P"), token[token.startIndex + 2] == UInt8(ascii: "U"),
-                let cpu = Self.decimal(token.dropFirst(3))
+                let cpu = CounterField.decimal(token.dropFirst(3)).value
             else {
-                return .failure(HeaderError("header should name CPU columns like 'CPU0', found '\(String(decoding: token, as: UTF8.self))'"))
+                return .failure(HeaderError("header should name CPU columns like 'CPU0', found \(InputQuote.quoted(token))"))
+            }
+            guard cpu <= UInt64(CPUSet.maximumCPU) else {
+                return .failure(HeaderError("header names CPU\(cpu), beyond the largest CPU id \(CPUSet.maximumCPU)"))
             }
             cpus.append(Int(cpu))
         }
@@ -84,7 +94,7 @@ extension InterruptTable {
         case malformed(String)
     }
 
-    private static func parseRow(_ line: UnsafeBufferPointer<UInt8>, columns: Int) -> Row {
+    private static func parseRow(_ line: UnsafeBufferPointer<UInt8>, cpus: [Int]) -> Row {
         var index = 0
         while index < line.count && line[index].isASCIIWhitespace { index += 1 }
         let labelStart = index
@@ -94,29 +104,45 @@ extension InterruptTable {
         }
         let label = UnsafeBufferPointer(rebasing: line[labelStart..<index])
         index += 1
+        let isIRQ = label.allSatisfy(\.isASCIIDigit)
+        // A named counter (`LOC`) prints its name in messages; the name is file content.
+        let subject = (isIRQ ? "IRQ " : "") + InputQuote.escaped(label, limit: InputQuote.characterLimit)
         var counts: [UInt64] = []
-        counts.reserveCapacity(columns)
-        // Counts: up to `columns` decimal tokens.
-        while counts.count < columns {
+        counts.reserveCapacity(cpus.count)
+        // Counts: one decimal token per CPU column. A numeric token after them is one count
+        // column too many (the chip that follows is never a bare number), never the chip.
+        var extraColumns = 0
+        while true {
             while index < line.count && line[index].isASCIIWhitespace { index += 1 }
             let tokenStart = index
             while index < line.count && !line[index].isASCIIWhitespace { index += 1 }
             let token = UnsafeBufferPointer(rebasing: line[tokenStart..<index])
-            guard !token.isEmpty, let value = decimal(token) else {
+            let field = CounterField.decimal(token)
+            if field == .notANumber {
                 index = tokenStart
                 break
+            }
+            if counts.count == cpus.count {
+                extraColumns += 1
+                continue
+            }
+            guard let value = field.value else {
+                return .malformed("\(subject): " + CounterField.tooLargeMessage(token, for: "CPU \(cpus[counts.count])"))
             }
             counts.append(value)
         }
         let rest = UnsafeBufferPointer(rebasing: line[index...])
-        guard let irq = decimal(label) else {
+        guard isIRQ else {
+            // x86's ERR and MIS have one count whatever the CPUs; their other columns are text.
             let text = String(decoding: rest, as: UTF8.self).trimmingWhitespace()
             return .counter(InterruptCounter(name: String(decoding: label, as: UTF8.self), counts: counts, description: text))
         }
-        guard counts.count == columns else {
-            return .malformed("IRQ \(irq): expected \(columns) per-CPU counts (one per CPU column), found \(counts.count)")
+        guard extraColumns == 0, counts.count == cpus.count else {
+            return .malformed("\(subject): " + CounterField.columnMismatchMessage(found: counts.count + extraColumns, cpus: cpus.count))
         }
-        guard irq <= Int(Int32.max) else { return .malformed("IRQ number \(irq) is out of range") }
+        guard let irq = CounterField.decimal(label).value, irq <= UInt64(Int32.max) else {
+            return .malformed("IRQ number \(InputQuote.quoted(label)) is out of range")
+        }
         return .irq(describe(irq: Int(irq), counts: counts, rest: rest))
     }
 
@@ -197,18 +223,5 @@ extension InterruptTable {
             suffix.utf8.allSatisfy({ ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || $0 == UInt8(ascii: "_") })
         else { return nil }
         return (String(token[..<dash]), String(suffix))
-    }
-
-    static func decimal<C: Collection>(_ bytes: C) -> UInt64? where C.Element == UInt8 {
-        guard !bytes.isEmpty, bytes.count <= 20 else { return nil }
-        var value: UInt64 = 0
-        for byte in bytes {
-            guard byte.isASCIIDigit else { return nil }
-            let (multiplied, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (added, overflow2) = multiplied.addingReportingOverflow(UInt64(byte - 0x30))
-            guard !overflow1, !overflow2 else { return nil }
-            value = added
-        }
-        return value
     }
 }

@@ -32,7 +32,7 @@ enum InventoryValidation {
             if let device = report.interface.device, !device.msiIRQs.isEmpty,
                 !report.queues.contains(where: { $0.irq != nil })
             {
-                let names = device.msiIRQs.prefix(4).map { irq in "\(irq) '\(interrupts.line(irq: irq)?.name ?? "?")'" }
+                let names = device.msiIRQs.prefix(4).map { irq in "\(irq) \(InputQuote.quoted(interrupts.line(irq: irq)?.name ?? "?"))" }
                 found.append(
                     HostIssue(
                         path: root.absolute("sys/class/net/\(report.name)/device/msi_irqs"),

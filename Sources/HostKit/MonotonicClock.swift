@@ -12,7 +12,8 @@ public enum MonotonicClock {
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 
-    /// Sleeps, resuming after signals until the time has passed.
+    /// Sleeps, resuming after signals until the time has passed: not for a wait that Ctrl-C
+    /// must end (a signal handler's flag is not looked at until the time is up).
     public static func sleep(_ seconds: Double) {
         guard seconds > 0 else { return }
         var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))

@@ -190,10 +190,24 @@ struct SysfsReader {
     func integer(_ path: String, issues: inout [HostIssue]) -> Int? {
         guard let value = text(path, issues: &issues) else { return nil }
         guard let number = Int(value) else {
-            issues.append(HostIssue(path: root.absolute(path), message: "expected a number, found '\(value)'"))
+            let digits = value.hasPrefix("-") ? value.dropFirst() : value[...]
+            let problem = CounterField.decimal(digits.utf8) != .notANumber
+                ? "number \(InputQuote.quoted(value)) is too large" : "expected a number, found \(InputQuote.quoted(value))"
+            issues.append(HostIssue(path: root.absolute(path), message: problem))
             return nil
         }
         return number
+    }
+
+    /// An unsigned counter (`statistics/rx_packets`): a value beyond 64 bits is reported, never 0.
+    func counter(_ path: String, issues: inout [HostIssue]) -> UInt64? {
+        guard let value = text(path, issues: &issues) else { return nil }
+        switch CounterField.decimal(value.utf8) {
+        case .value(let count): return count
+        case .tooLarge: issues.append(HostIssue(path: root.absolute(path), message: CounterField.tooLargeMessage(value.utf8)))
+        case .notANumber: issues.append(HostIssue(path: root.absolute(path), message: "expected a count, found \(InputQuote.quoted(value))"))
+        }
+        return nil
     }
 
     func mask(_ path: String, issues: inout [HostIssue]) -> CPUSet? {
@@ -219,7 +233,7 @@ struct SysfsReader {
     /// Errors that mean "this attribute has no value here": `xps_cpus` of a single-queue
     /// device reads as ENOENT, some drivers answer EINVAL or EOPNOTSUPP for unset attributes.
     static func isUnavailable(_ error: HostError) -> Bool {
-        error.isMissing || error.errno == .invalidArgument || error.errno == .notSupported
+        error.isMissing || (error.kind == .system && (error.errno == .invalidArgument || error.errno == .notSupported))
     }
 }
 

@@ -41,7 +41,7 @@ public enum StateFiles {
     public static func read(_ path: String) throws(HostError) -> [UInt8] {
         switch FileSystemCalls.readFile(atPath: path) {
         case .success(let bytes): return bytes
-        case .failure(let errno): throw HostError(.read, path: path, errno: errno)
+        case .failure(let failure): throw failure.hostError(path: path)
         }
     }
 

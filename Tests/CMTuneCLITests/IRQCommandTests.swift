@@ -41,7 +41,7 @@ struct IRQCommandTests {
             """)
         let result = try CMTuneBinary.run(["irq", "--root", tree.path])
         #expect(result.status == 1)
-        #expect(result.error.contains("\(tree.path)/proc/interrupts:3: IRQ 31: expected 2 per-CPU counts"))
+        #expect(result.error.contains("\(tree.path)/proc/interrupts:3: IRQ 31: 0 count columns, the header names 2 CPUs"))
         #expect(result.output.contains("eth0-TxRx-0"))
         #expect(result.output.contains("eth0-TxRx-1"))
     }

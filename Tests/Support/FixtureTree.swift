@@ -35,6 +35,22 @@ public final class FixtureTree {
         precondition(symlink(target, "\(path)/\(relativePath)") == 0, "symlink \(relativePath) failed")
     }
 
+    /// A FIFO at `relativePath`: opening it for reading would wait for a writer forever.
+    public func makeFIFO(_ relativePath: String) {
+        makeDirectories(parent(relativePath))
+        precondition(mkfifo("\(path)/\(relativePath)", 0o644) == 0, "mkfifo \(relativePath) failed: errno \(errno)")
+    }
+
+    /// A device node at `relativePath` (needs CAP_MKNOD, so root); false when it cannot be made.
+    public func makeDevice(_ relativePath: String, character: Bool, major: UInt32, minor: UInt32) -> Bool {
+        makeDirectories(parent(relativePath))
+        let type = character ? S_IFCHR : S_IFBLK
+        // glibc's makedev() is a macro Swift cannot see; this is its Linux encoding.
+        let (major, minor) = (UInt64(major), UInt64(minor))
+        let device = (major & 0xFFF) << 8 | (major & ~0xFFF) << 32 | (minor & 0xFF) | (minor & ~0xFF) << 12
+        return mknod("\(path)/\(relativePath)", type | 0o644, dev_t(device)) == 0
+    }
+
     public func makeDirectories(_ relativePath: String) {
         var current = path
         for part in relativePath.split(separator: "/") {
