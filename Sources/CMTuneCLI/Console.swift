@@ -34,8 +34,10 @@ struct Console {
     static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
     /// Reports the issues met while reading on stderr; returns the exit code they imply.
+    /// The same problem read twice (by the inventory and by a sample) is said once.
     static func report(_ issues: [HostIssue]) -> Int32 {
-        for issue in issues { error(issue.description) }
+        var said = Set<String>()
+        for issue in issues where said.insert(issue.description).inserted { error(issue.description) }
         return issues.isEmpty ? 0 : 1
     }
 

@@ -52,7 +52,9 @@ extension CMTune {
                 rates = CounterRates(from: first, to: second)
             } else {
                 let sample = sampler.sample()
-                issues += sample.issues
+                // A copy lacking counter files gets a static verdict that says so; each absent file
+                // is not a problem of its own.
+                issues += sample.issues.filter { !$0.message.hasPrefix("missing") }
                 if let uptime = CounterSample.uptime(from: root), sample.cpuTimes != nil || sample.softirqs != nil {
                     rates = CounterRates(from: CounterSample.bootBaseline(for: sample, uptime: uptime), to: sample)
                     sinceBoot = true

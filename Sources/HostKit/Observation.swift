@@ -78,7 +78,7 @@ enum InterfaceChecks {
             found.append(
                 Observation(
                     code: "rps-on-one-cpu", severity: .warning, subject: name,
-                    evidence: "RPS sends the packets of all \(receive.count == 1 ? "1 receive queue" : "\(receive.count) receive queues") of \(name) to CPU \(first.listString) while \(online.count) CPUs are online",
+                    evidence: "RPS sends the packets of \(receive.count == 1 ? "the receive queue" : "all \(receive.count) receive queues") of \(name) to CPU \(first.listString) while \(Plural.count(online.count, "CPU is", "CPUs are")) online",
                     fix: "cmtune spread \(name) --rps on", manualFix: fixes.enableRPS()))
         }
 
@@ -93,7 +93,7 @@ enum InterfaceChecks {
                 found.append(
                     Observation(
                         code: "fewer-channels-than-supported", severity: .warning, subject: name,
-                        evidence: "\(current) \(kind) channels in use, the NIC supports \(maximum) and \(online.count) CPUs are online",
+                        evidence: "\(Plural.count(Int(current), "\(kind) channel")) in use, the NIC supports \(maximum) and \(Plural.count(online.count, "CPU is", "CPUs are")) online",
                         fix: "cmtune spread \(name) --channels max", manualFix: "ethtool -L \(name) \(kind) \(useful)"))
                 break
             }
@@ -117,7 +117,7 @@ enum InterfaceChecks {
                 found.append(
                     Observation(
                         code: "irq-on-isolated-cpu", severity: .warning, subject: name,
-                        evidence: "\(onReserved.count) queue IRQs fire on isolated or nohz_full CPUs \(reserved.listString)",
+                        evidence: "\(Plural.count(onReserved.count, "queue IRQ fires", "queue IRQs fire")) on isolated or nohz_full CPUs \(reserved.listString)",
                         fix: "cmtune spread \(name)", manualFix: fixes.spreadReceiveIRQs()))
             }
         }
@@ -140,7 +140,7 @@ enum InterfaceChecks {
                 found.append(
                     Observation(
                         code: "rfs-inconsistent", severity: .warning, subject: name,
-                        evidence: "\(rfsQueues) rx queues have rps_flow_cnt set but net.core.rps_sock_flow_entries is 0, so RFS does nothing",
+                        evidence: "\(Plural.count(rfsQueues, "rx queue has", "rx queues have")) rps_flow_cnt set but net.core.rps_sock_flow_entries is 0, so RFS does nothing",
                         fix: "cmtune spread \(name) --rfs auto", manualFix: "sysctl -w net.core.rps_sock_flow_entries=\(ManualFix.sockFlowEntries)"))
             } else if rfsQueues == 0 && entries > 0 && !report.interface.isLoopback {
                 found.append(
@@ -174,7 +174,7 @@ enum InterfaceChecks {
             found.append(
                 Observation(
                     code: "managed-irqs", severity: .info, subject: name,
-                    evidence: "\(managed.count) queue IRQs have kernel-managed affinity; writes to them fail with EIO by design"))
+                    evidence: "\(Plural.count(managed.count, "queue IRQ has", "queue IRQs have")) kernel-managed affinity; writes to them fail with EIO by design"))
         }
 
         if let rss = report.facts?.rss.value, !rss.indirectionTable.isEmpty {
