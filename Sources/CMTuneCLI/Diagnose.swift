@@ -37,8 +37,11 @@ extension CMTune {
             // Every interface: a virtual one matters when it carries traffic, which only the
             // samples tell (see Diagnosis.relevant).
             let selection: HostInventory.Selection = interfaces.isEmpty ? .all : .named(interfaces)
-            let inventory = HostInventory.read(from: root, selection: selection, facts: facts)
+            var inventory = HostInventory.read(from: root, selection: selection, facts: facts)
             issues += inventory.issues
+            var topologyIssues: [HostIssue] = []
+            let topology = CPUTopology.read(from: root, detail: .full, fallbackOnline: CPUSet(inventory.interrupts.cpus), issues: &topologyIssues)
+            CoherentFixes.apply(to: &inventory, topology: topology)
 
             let sampler = Sampler(root: root, inventory: inventory)
             let console = Console()

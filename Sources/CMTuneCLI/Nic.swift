@@ -1,5 +1,6 @@
 import ArgumentParser
 import HostKit
+import Tuning
 
 extension CMTune {
     /// `cmtune nic`: the NIC inventory.
@@ -33,7 +34,10 @@ extension CMTune {
             var issues: [HostIssue] = []
             let facts = FactsSource.forRoot(root, issues: &issues)
             let selection: HostInventory.Selection = all ? .all : interfaces.isEmpty ? .withQueues : .named(interfaces)
-            let inventory = HostInventory.read(from: root, selection: selection, facts: facts)
+            var inventory = HostInventory.read(from: root, selection: selection, facts: facts)
+            var topologyIssues: [HostIssue] = []
+            let topology = CPUTopology.read(from: root, detail: .full, fallbackOnline: CPUSet(inventory.interrupts.cpus), issues: &topologyIssues)
+            CoherentFixes.apply(to: &inventory, topology: topology)
             issues = inventory.issues + issues
             let console = Console()
             if output.json {
