@@ -10,11 +10,11 @@ public struct CMTune: ParsableCommand {
         abstract: "Inspect, diagnose and tune the NIC queues and IRQs of connection-manager hosts.",
         discussion: """
             A usage error (an unknown option, a bad value) is one line on stderr and exit status 2 \
-            (3, UNKNOWN, for diagnose and check, which follow the Nagios convention).
+            (3, UNKNOWN, for diagnose, which follows the Nagios convention).
             """,
         version: version,
         subcommands: [
-            Nic.self, IRQ.self, Top.self, Diagnose.self, Spread.self, Restore.self, Snapshot.self, CaptureCommand.self,
+            Nic.self, IRQ.self, Top.self, Diagnose.self, Check.self, Spread.self, Restore.self, Snapshot.self, CaptureCommand.self,
             Decode.self, CMCommand.self, VerifyCommand.self,
         ]
     )
@@ -35,7 +35,7 @@ public struct CMTune: ParsableCommand {
             let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
             let text = message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message
             Console.error("\(text) (see '\(help)')")
-            exit(withError: ExitCode(["diagnose", "check"].contains(subcommand ?? "") ? 3 : 2))
+            exit(withError: ExitCode(subcommand == "diagnose" ? 3 : 2))
         }
     }
 }
