@@ -19,8 +19,13 @@ enum IRQJSON {
         // Spelled out rather than `map ?? .null`: Swift 6.3.1's optimizer (CopyPropagation)
         // crashes on that form here in release builds.
         var queue = JSONValue.null
-        if let served = owner?.queue {
-            queue = .object([("kind", .string(served.kind.rawValue)), ("index", .int(served.index))])
+        // The queues this IRQ serves, as `nic` shows them: one for a queue vector, all of the
+        // device's for a single-vector NIC (which `nic` lists as rx/tx-0, shared).
+        let served = inventory.interfaces.first { $0.name == owner?.deviceName }?.queues.filter { $0.irq == line.irq } ?? []
+        if let first = served.first {
+            queue = .object([("kind", .string(first.kind.rawValue)), ("index", .int(first.index))])
+        } else if let named = owner?.queue {
+            queue = .object([("kind", .string(named.kind.rawValue)), ("index", .int(named.index))])
         }
         return .object([
             ("irq", .int(line.irq)),
@@ -33,6 +38,8 @@ enum IRQJSON {
             ("total", .int(Int(truncatingIfNeeded: line.total))),
             ("device", .string(owner?.deviceName)),
             ("queue", queue),
+            ("queues", .array(served.map { .string($0.label) })),
+            ("shared", .bool(served.first?.irqShared ?? false)),
             ("role", .string(owner?.role.label)),
             ("source", .string(owner?.source.rawValue)),
             ("owners", .array(owners.map(ownerJSON))),
