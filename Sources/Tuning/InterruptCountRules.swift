@@ -68,16 +68,19 @@ enum InterruptCountRules {
             if vectors.count > active.count {
                 evidence += " (\(vectors.count - active.count) quieter queue IRQs not counted)"
             }
-            // What the affinity files say now: the same CPU confirms it; elsewhere means the
-            // counts may predate a change (only possible for counts since boot).
-            let firing = report.receiveQueues.compactMap(\.firingCPUs)
+            // What the affinity files say now: a mask of that CPU alone confirms it; a wider mask
+            // that includes it is the classic case of x86 delivering a wide mask to one CPU; a
+            // mask without it means the counts may predate a change (only for counts since boot).
+            let firing = report.receiveQueues.filter { active.contains($0.irq ?? -1) }.compactMap(\.firingCPUs)
             var severity = Observation.Severity.critical
-            if !counts.sampled, !firing.isEmpty, firing.contains(where: { $0 != [cpu] }) {
-                let now = firing.reduce(CPUSet()) { $0.union($1) }
-                evidence += "; the affinity files now allow CPUs \(now.listString), so the IRQs may have moved since"
+            let allowed = firing.reduce(CPUSet()) { $0.union($1) }
+            if !counts.sampled, firing.contains(where: { !$0.contains(cpu) }) {
+                evidence += "; the affinity files now send them to CPUs \(allowed.listString), so the IRQs may have moved since"
                 severity = .warning
-            } else if !firing.isEmpty {
+            } else if !firing.isEmpty, allowed == [cpu] {
                 evidence += "; their affinity sends them to CPU \(cpu) too"
+            } else if !firing.isEmpty {
+                evidence += "; their affinity allows CPUs \(allowed.listString), yet every interrupt went to CPU \(cpu) (x86 delivers a multi-CPU mask to one CPU)"
             }
             oneCPU.insert(cpu)
             let cause = related.first { $0.code == "irqs-on-one-cpu" && $0.subject == report.name }
