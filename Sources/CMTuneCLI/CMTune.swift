@@ -14,7 +14,7 @@ public struct CMTune: ParsableCommand {
             """,
         version: version,
         subcommands: [
-            Nic.self, IRQ.self, Top.self, Diagnose.self, Check.self, Spread.self, Restore.self, Snapshot.self, CaptureCommand.self,
+            Nic.self, IRQ.self, Top.self, Diagnose.self, Check.self, Spread.self, Restore.self, SysctlCommand.self, Snapshot.self, CaptureCommand.self,
             Decode.self, CMCommand.self, VerifyCommand.self,
         ]
     )

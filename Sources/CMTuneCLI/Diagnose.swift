@@ -9,18 +9,23 @@ extension CMTune {
             commandName: "diagnose",
             abstract: "Sample the host for a few seconds and rank what saturates a CPU, with the evidence and the fix.",
             discussion: """
-                Exit status follows the Nagios plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN \
-                (nothing could be read). With --root, a snapshot is one moment: the static findings are made, \
-                and the CPU and softirq counters give averages since boot instead of current rates.
+                Judges from whatever evidence there is: interrupt counts decide where queue IRQs fire (affinity files \
+                add to it), packets processed per CPU where receive work runs; then NIC drops, listen-queue \
+                overflows, TCP memory, conntrack, the CM's descriptor limit and the sysctls a CM host needs. \
+                With --root, a snapshot is one moment: counters give averages since boot, and a copy without CPU \
+                counters gets a static verdict from its files and interrupt counts. Exit status follows the Nagios \
+                plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (a check could not run: an interface \
+                named that does not exist, an input that could not be read; or a usage error, or Ctrl-C while sampling).
                 """
         )
 
         @Argument(help: "Interfaces to examine (default: all with queues).")
         var interfaces: [String] = []
 
-        @Option(name: .long, help: "How long to sample the live host (e.g. 5s, 500ms).")
+        @Option(name: .long, parsing: .unconditional, help: "How long to sample the live host (e.g. 5s, 500ms).")
         var duration = DurationArgument(seconds: 5)
 
+        @OptionGroup var manager: ConnectionManagerOptions
         @OptionGroup var rootOptions: RootOptions
         @OptionGroup var output: OutputOptions
 
@@ -44,15 +49,25 @@ extension CMTune {
             CoherentFixes.apply(to: &inventory, topology: topology)
 
             let sampler = Sampler(root: root, inventory: inventory)
+            let stackSampler = StackSampler(root: root, interfaces: inventory.interfaces.filter { !$0.interface.isLoopback }.map(\.name))
             let console = Console()
             var rates: CounterRates?
             var sinceBoot = false
+            var stack: StackEvidence?
+            let context = manager.context(root: root)
             if root.isLiveSystem {
                 let first = sampler.sample()
+                let firstStack = stackSampler.read()
                 Progress(console: console, quiet: output.json).wait(duration.seconds, label: "sampling")
                 let second = sampler.sample()
-                issues += second.issues
+                let secondStack = stackSampler.read()
+                // An absent stack file (tcp_mem outside the initial namespace, no conntrack module)
+                // leaves its rule unjudged; it is not a problem of its own.
+                issues += second.issues + secondStack.issues.filter { !$0.message.hasPrefix("missing") }
                 rates = CounterRates(from: first, to: second)
+                stack = StackEvidence(
+                    from: firstStack, to: secondStack, window: "over \(NumberText.seconds(duration.seconds)) s", managers: context.processes,
+                    context: context.sysctl)
             } else {
                 let sample = sampler.sample()
                 // A copy lacking counter files gets a static verdict that says so; each absent file
@@ -62,6 +77,9 @@ extension CMTune {
                     rates = CounterRates(from: CounterSample.bootBaseline(for: sample, uptime: uptime), to: sample)
                     sinceBoot = true
                 }
+                let reading = stackSampler.read()
+                issues += reading.issues.filter { !$0.message.hasPrefix("missing") }
+                stack = StackEvidence(from: nil, to: reading, window: "since boot", managers: context.processes, context: context.sysctl)
             }
             var sysctlIssues: [HostIssue] = []
             let sysctls = Sysctl.read(DiagnoseSysctls.names, from: root, issues: &sysctlIssues)
@@ -69,7 +87,7 @@ extension CMTune {
             let diagnosis = Diagnosis(
                 inventory: inventory, rates: rates, ratesSinceBoot: sinceBoot, sysctls: sysctls,
                 irqbalance: ProcessScan.find(["irqbalance"], from: root), issues: issues,
-                checksNotRun: DiagnoseChecks.notRun(requested: interfaces, inventory: inventory, issues: issues))
+                checksNotRun: DiagnoseChecks.notRun(requested: interfaces, inventory: inventory, issues: issues), stack: stack)
 
             if output.json {
                 console.print(DiagnoseJSON.document(diagnosis).rendered(pretty: true))

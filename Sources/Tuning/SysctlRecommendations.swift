@@ -93,16 +93,19 @@ public struct SysctlAdvice: Sendable, Equatable {
             case "net.ipv4.ip_local_port_range":
                 let bounds = recommendation.isMet(found) ? found.split(separator: " ").compactMap { Int($0) } : [1024, 65535]
                 let unreserved = bounds.count == 2 ? context.unreservedPorts(inRange: bounds[0], bounds[1]) : []
+                if !recommendation.isMet(found) { items.append(item) }
                 if !unreserved.isEmpty {
                     let reserved = (context.reservedPorts ?? []).flatMap { Array($0) } + unreserved
+                    let ports = SysctlContext.portList(unreserved)
                     items.append(
                         Item(
                             name: "net.ipv4.ip_local_reserved_ports", found: values["net.ipv4.ip_local_reserved_ports"] ?? "",
                             recommended: SysctlContext.portList(reserved),
-                            reason: "ports \(SysctlContext.portList(unreserved)) are listened on and lie in the ephemeral range \(bounds[0])-\(bounds[1]): an outgoing connection can take one while the CM restarts, and the CM then cannot bind it",
+                            reason: (unreserved.count == 1 ? "port \(ports) is" : "ports \(ports) are")
+                                + " listened on and lie in the ephemeral range \(bounds[0])-\(bounds[1]): an outgoing connection can take one while the CM restarts, and the CM then cannot bind it",
                             companionCommands: []))
                 }
-                guard !recommendation.isMet(found) else { continue }
+                continue
             default:
                 guard !recommendation.isMet(found) else { continue }
             }

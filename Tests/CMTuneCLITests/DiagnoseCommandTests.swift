@@ -12,7 +12,12 @@ struct DiagnoseCommandTests {
         let sender: String
         let receiver: String
 
+        /// Runs `body` with the bed, alone among the tests that measure host-wide receive work.
         static func with(_ body: (FloodBed) throws -> Void) throws {
+            try HostWideMeasurement.exclusive { try withBed(body) }
+        }
+
+        private static func withBed(_ body: (FloodBed) throws -> Void) throws {
             let tag = "\(getpid() % 10000)-\(UInt16.random(in: 0...UInt16.max))"
             let bed = FloodBed(sender: "cmtdg-s-\(tag)", receiver: "cmtdg-r-\(tag)")
             defer {

@@ -12,10 +12,12 @@ struct VerifyCommandTests {
     /// and loop balance under 1.8, receive share under 95 %) and the failing run the default
     /// (receive share over 75 % fails): 52 % against 100 % when alone.
     func verify(_ extra: [String], threshold: Double) throws -> (status: Int32, json: [String: Any], error: String) {
-        let run = try CMTuneBinary.run(
-            ["verify", "--netns", "--connections", "300", "--rate", "3000/s", "--duration", "4s", "--threshold", "\(threshold)", "--json"] + extra)
-        let json = (try? JSONSerialization.jsonObject(with: Data(run.output.utf8))) as? [String: Any] ?? [:]
-        return (run.status, json, run.error)
+        try HostWideMeasurement.exclusive {
+            let run = try CMTuneBinary.run(
+                ["verify", "--netns", "--connections", "300", "--rate", "3000/s", "--duration", "4s", "--threshold", "\(threshold)", "--json"] + extra)
+            let json = (try? JSONSerialization.jsonObject(with: Data(run.output.utf8))) as? [String: Any] ?? [:]
+            return (run.status, json, run.error)
+        }
     }
 
     func leftoverNamespaces() throws -> [String] {
