@@ -33,8 +33,11 @@ public enum SysctlPersistence {
             values.append((parts[0], parts[1]))
         }
         for item in items {
-            values.removeAll { $0.0 == item.name }
-            values.append((item.name, item.recommended))
+            if let index = values.firstIndex(where: { $0.0 == item.name }) {
+                values[index].1 = item.recommended
+            } else {
+                values.append((item.name, item.recommended))
+            }
         }
         var lines = [
             "# Written by `cmtune sysctl --apply --persist`: the kernel limits a connection-manager host needs.",
