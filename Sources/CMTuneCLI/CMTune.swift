@@ -24,13 +24,21 @@ public struct CMTune: ParsableCommand {
     /// Parses and runs, with usage errors as one line and the exit status the help texts
     /// document (ArgumentParser's own would print the usage block and exit 64).
     public static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let subcommand = arguments.first { !$0.hasPrefix("-") }
+        // No option of cmtune takes a negative number. ArgumentParser reads "-5" as a flag and
+        // answers "Missing value"; say what is wrong instead.
+        for (option, value) in zip(arguments, arguments.dropFirst())
+        where option.hasPrefix("--") && !option.contains("=") && value.count > 1 && value.hasPrefix("-") && value.dropFirst().first?.isNumber == true {
+            Console.error("\(option) \(value): a negative value is not accepted (see 'cmtune \(subcommand.map { "\($0) " } ?? "")--help')")
+            exit(withError: ExitCode(subcommand == "diagnose" ? 3 : 2))
+        }
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch {
             let code = exitCode(for: error)
             guard code == .validationFailure else { exit(withError: error) }
-            let subcommand = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") }
             let help = subcommand.map { "cmtune \($0) --help" } ?? "cmtune --help"
             let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
             let text = message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message
