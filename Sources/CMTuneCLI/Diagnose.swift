@@ -23,6 +23,7 @@ extension CMTune {
 
         @OptionGroup var rootOptions: RootOptions
         @OptionGroup var output: OutputOptions
+        @OptionGroup var namespaceOptions: NamespaceOptions
 
         func validate() throws {
             guard duration.seconds >= 0.2 && duration.seconds <= 3600 else {
@@ -37,7 +38,7 @@ extension CMTune {
             // Every interface: a virtual one matters when it carries traffic, which only the
             // samples tell (see Diagnosis.relevant).
             let selection: HostInventory.Selection = interfaces.isEmpty ? .all : .named(interfaces)
-            let inventory = HostInventory.read(from: root, selection: selection, facts: facts)
+            let inventory = HostInventory.read(from: root, selection: selection, facts: facts, namespaces: namespaceOptions.scope)
             issues += inventory.issues
 
             let sampler = Sampler(root: root, inventory: inventory)

@@ -23,6 +23,7 @@ extension CMTune {
 
         @OptionGroup var rootOptions: RootOptions
         @OptionGroup var output: OutputOptions
+        @OptionGroup var namespaceOptions: NamespaceOptions
 
         func validate() throws {
             if all && !interfaces.isEmpty { throw ValidationError("--all and interface names exclude each other") }
@@ -33,7 +34,7 @@ extension CMTune {
             var issues: [HostIssue] = []
             let facts = FactsSource.forRoot(root, issues: &issues)
             let selection: HostInventory.Selection = all ? .all : interfaces.isEmpty ? .withQueues : .named(interfaces)
-            let inventory = HostInventory.read(from: root, selection: selection, facts: facts)
+            let inventory = HostInventory.read(from: root, selection: selection, facts: facts, namespaces: namespaceOptions.scope)
             issues = inventory.issues + issues
             let console = Console()
             if output.json {

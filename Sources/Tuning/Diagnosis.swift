@@ -47,6 +47,7 @@ public struct Diagnosis: Sendable, Equatable {
         findings += staticFindings
         findings += HostRules.irqbalance(irqbalance)
         findings += HostRules.sysctls(sysctls)
+        if let note = inventory.namespaceNote { findings.append(note) }
         self.findings = Self.ranked(findings)
         if findings.contains(where: { $0.severity == .critical }) {
             verdict = .critical
