@@ -67,7 +67,7 @@ public struct HostInventory: Sendable, Equatable {
         guard !otherNamespaceDevices.isEmpty else { return nil }
         return Observation(
             code: "devices-of-other-namespace", severity: .info, subject: "network namespace",
-            evidence: "not the initial network namespace: /proc/interrupts names devices that are not here (\(otherNamespaceDevices.joined(separator: ", "))); they belong to another namespace, usually the host's, and are left out",
+            evidence: "not the initial network namespace: /proc/interrupts also lists the vectors of devices in another namespace, usually the host's (\(otherNamespaceDevices.joined(separator: ", "))); they are left out, and none is given to this namespace's interfaces",
             fix: "run on the host, or add --all-namespaces to show them")
     }
 
