@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write a fake /proc + /sys tree of a large x86 host for `cmtune ... --root DIR`.
 
-    make-large-host.py OUTDIR [--cpus 256] [--queues 64] [--nodes 2] [--seed 1]
+    make-large-host.py OUTDIR [--cpus 256] [--queues 64] [--eth0-queues N] [--nodes 2] [--seed 1]
 
 The tree imitates a two-socket Intel server running a 6.x kernel with interrupt
 remapping on: one NUMA node per package, SMT-2 with siblings N and N + cpus/2,
@@ -13,6 +13,9 @@ nvme), and two NICs with one IRQ per queue plus a control vector:
                                           mlx5_comp<n>@pci:0000:af:00.0 ...
 
 NIC queue IRQs are pinned one per CPU of the NIC's node (physical cores first).
+--eth0-queues gives eth0 its own queue count (default: --queues), for a host
+with tens of thousands of IRQs on one interface; the IRQ column then widens as
+the kernel's does when sparse IRQs push nr_irqs up.
 Formats follow the kernel: /proc/interrupts as kernel/irq/proc.c and
 arch/x86/kernel/irq.c print it (column width from nr_irqs), masks as "%*pb"
 (32-bit comma groups, width = possible CPUs), lists as "%*pbl", every sysfs file
@@ -149,12 +152,15 @@ class PciDev:
 
 
 class Host:
-    def __init__(self, cpus: int, queues: int, nodes: int, seed: int):
+    def __init__(self, cpus: int, queues: int, nodes: int, seed: int, eth0_queues: int | None = None):
         if nodes < 1 or cpus < 2 * nodes or cpus % (2 * nodes):
             raise SystemExit(f"--cpus ({cpus}) must be a positive multiple of 2 x --nodes ({nodes})")
         if queues < 1:
             raise SystemExit("--queues must be at least 1")
         self.cpus, self.queues, self.nodes = cpus, queues, nodes
+        self.eth0_queues = queues if eth0_queues is None else eth0_queues
+        if self.eth0_queues < 1:
+            raise SystemExit("--eth0-queues must be at least 1")
         self.rng = random.Random(seed)
         # The counter files (/proc/stat, softnet_stat, uptime) draw from their own generator so
         # adding them left every other file byte-for-byte as before.
@@ -256,26 +262,32 @@ class Host:
         eth0 = self.dev(PciDev("0000:3b:00.0", "pci0000:3a", "0000:3a:00.0", 0x8086, 0x10fb, 0x020000, "ixgbe", 0,
                                subsys=(0x8086, 0x0003), revision=0x01, intx=38))
         self.nic0 = [self.msi(eth0, "msix", q, [f"eth0-TxRx-{q}"], affinity=[c], effective=[c], hint=[c])
-                     for q, c in enumerate(self.local_spread(0))]
-        self.msi(eth0, "msix", self.queues, ["eth0"])
+                     for q, c in enumerate(self.local_spread(0, self.eth0_queues))]
+        self.msi(eth0, "msix", self.eth0_queues, ["eth0"])
 
         # eth1: mlx5 on the second node. Async (control) vector first, then completion vectors.
         eth1 = self.dev(PciDev("0000:af:00.0", "pci0000:ae", "0000:ae:00.0", 0x15b3, 0x1017, 0x020000, "mlx5_core", n1,
                                subsys=(0x15b3, 0x0007), intx=64))
         self.msi(eth1, "msix", 0, ["mlx5_async0@pci:0000:af:00.0"], effective=[self.pick(self.node_cpus[n1])])
         self.nic1 = [self.msi(eth1, "msix", q + 1, [f"mlx5_comp{q}@pci:0000:af:00.0"], affinity=[c], effective=[c], hint=[c])
-                     for q, c in enumerate(self.local_spread(n1))]
+                     for q, c in enumerate(self.local_spread(n1, self.queues))]
 
         self.nics = [
-            dict(name="eth0", dev=eth0, ifindex=2, mac="a0:36:9f:3b:00:00", speed=10000, irqs=self.nic0),
-            dict(name="eth1", dev=eth1, ifindex=3, mac="b8:59:9f:af:00:00", speed=100000, irqs=self.nic1),
+            dict(name="eth0", dev=eth0, ifindex=2, mac="a0:36:9f:3b:00:00", speed=10000, irqs=self.nic0,
+                 queues=self.eth0_queues),
+            dict(name="eth1", dev=eth1, ifindex=3, mac="b8:59:9f:af:00:00", speed=100000, irqs=self.nic1,
+                 queues=self.queues),
         ]
+        # Sparse IRQs raise nr_irqs past the boot-time estimate when vectors run out
+        # (kernel/irq/irqdesc.c irq_expand_nr_irqs); the column width follows.
+        self.nr_irqs = max(self.nr_irqs, self.next_irq)
+        self.prec = irq_prec(self.nr_irqs)
         self.fill_counts()
 
-    def local_spread(self, node: int) -> list[int]:
+    def local_spread(self, node: int, queues: int) -> list[int]:
         """One CPU per queue on the NIC's node, physical cores before their siblings."""
         local = self.node_cpus[node]
-        return [local[q % len(local)] for q in range(self.queues)]
+        return [local[q % len(local)] for q in range(queues)]
 
     def spread(self, vectors: int) -> list[list[int]]:
         """Managed-IRQ spreading (lib/group_cpus.c): per node, siblings kept together."""
@@ -600,7 +612,7 @@ def write_net(t: Tree, h: Host):
     for nic in h.nics:
         pci = nic["dev"].path(h.devs)
         write_netdev(t, h, f"{pci}/net/{nic['name']}", nic["name"], ifindex=nic["ifindex"], mac=nic["mac"],
-                     mtu=1500, flags="0x1003", operstate="up", netdev_type=1, rx=h.queues, tx=h.queues,
+                     mtu=1500, flags="0x1003", operstate="up", netdev_type=1, rx=nic["queues"], tx=nic["queues"],
                      xps=[i.effective for i in nic["irqs"]], speed=nic["speed"], pci=pci)
 
 
@@ -671,8 +683,8 @@ def verify(root: str, h: Host) -> list[str]:
         if dev != os.path.realpath(os.path.join(root, nic["dev"].path(h.devs))):
             bad.append(f"{nic['name']}/device resolves to {dev}")
         msi = os.listdir(os.path.join(ndir, "device/msi_irqs"))
-        if len(msi) != h.queues + 1:
-            bad.append(f"{nic['name']} has {len(msi)} MSI-X vectors, want {h.queues + 1}")
+        if len(msi) != nic["queues"] + 1:
+            bad.append(f"{nic['name']} has {len(msi)} MSI-X vectors, want {nic['queues'] + 1}")
         node = int(open(os.path.join(ndir, "device/numa_node")).read())
         local = set(h.node_cpus[node])
         for irq in nic["irqs"]:
@@ -681,7 +693,7 @@ def verify(root: str, h: Host) -> list[str]:
                 bad.append(f"{nic['name']} IRQ {irq.number} on CPU {eff}, not on node {node}")
         for kind in ("rx", "tx"):
             got = len([q for q in os.listdir(os.path.join(ndir, "queues")) if q.startswith(kind + "-")])
-            if got != h.queues:
+            if got != nic["queues"]:
                 bad.append(f"{nic['name']} has {got} {kind} queues")
 
     mask = open(os.path.join(root, "proc/irq/default_smp_affinity")).read().strip()
@@ -754,6 +766,8 @@ def main(argv=None) -> int:
     ap.add_argument("outdir", help="root of the tree to write (replaced if an earlier run made it)")
     ap.add_argument("--cpus", type=int, default=256, help="logical CPUs, SMT-2 (default 256)")
     ap.add_argument("--queues", type=int, default=64, help="queues (and queue IRQs) per NIC (default 64)")
+    ap.add_argument("--eth0-queues", type=int, default=None,
+                    help="queues (and queue IRQs) of eth0 alone (default: --queues)")
     ap.add_argument("--nodes", type=int, default=2, help="NUMA nodes = packages (default 2)")
     ap.add_argument("--seed", type=int, default=1, help="seed for the interrupt counts (default 1)")
     ap.add_argument("--no-verify", action="store_true", help="skip the consistency checks after writing")
@@ -766,7 +780,7 @@ def main(argv=None) -> int:
                   file=sys.stderr)
             return 2
 
-    host = Host(args.cpus, args.queues, args.nodes, args.seed)
+    host = Host(args.cpus, args.queues, args.nodes, args.seed, args.eth0_queues)
     host.build()
     tmp = f"{out}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)

@@ -28,6 +28,7 @@ extension CMTune {
         @OptionGroup var manager: ConnectionManagerOptions
         @OptionGroup var rootOptions: RootOptions
         @OptionGroup var output: OutputOptions
+        @OptionGroup var namespaceOptions: NamespaceOptions
 
         func validate() throws {
             guard duration.seconds >= 0.2 && duration.seconds <= 3600 else {
@@ -42,7 +43,7 @@ extension CMTune {
             // Every interface: a virtual one matters when it carries traffic, which only the
             // samples tell (see Diagnosis.relevant).
             let selection: HostInventory.Selection = interfaces.isEmpty ? .all : .named(interfaces)
-            var inventory = HostInventory.read(from: root, selection: selection, facts: facts)
+            var inventory = HostInventory.read(from: root, selection: selection, facts: facts, namespaces: namespaceOptions.scope)
             issues += inventory.issues
             var topologyIssues: [HostIssue] = []
             let topology = CPUTopology.read(from: root, detail: .full, fallbackOnline: CPUSet(inventory.interrupts.cpus), issues: &topologyIssues)

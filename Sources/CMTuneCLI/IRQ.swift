@@ -22,12 +22,14 @@ extension CMTune {
 
         @OptionGroup var rootOptions: RootOptions
         @OptionGroup var output: OutputOptions
+        @OptionGroup var namespaceOptions: NamespaceOptions
 
         func run() throws {
             let root = rootOptions.hostRoot
             var issues: [HostIssue] = []
             let facts = FactsSource.forRoot(root, issues: &issues)
-            let inventory = HostInventory.read(from: root, selection: .all, irqScope: .all, facts: facts)
+            let inventory = HostInventory.read(
+                from: root, selection: .all, irqScope: .all, facts: facts, namespaces: namespaceOptions.scope, interfaceDetail: .identity)
             issues = inventory.issues + issues
             var lines = inventory.interrupts.lines
             if net { lines = lines.filter { !inventory.ownership.owners(of: $0.irq).isEmpty } }

@@ -8,6 +8,8 @@ enum NICJSON {
             ("root", .string(inventory.root)),
             ("cpus", HostJSON.topology(inventory.topology)),
             ("rpsSockFlowEntries", .int(inventory.rpsSockFlowEntries)),
+            ("initialNetworkNamespace", .bool(inventory.isInitialNetworkNamespace)),
+            ("otherNamespaceDevices", .array(inventory.otherNamespaceDevices.map { .string($0) })),
             ("interfaces", .array(inventory.interfaces.map(interface))),
             ("issues", HostJSON.issues(issues)),
         ])

@@ -16,6 +16,7 @@ struct NICText {
         if let entries = inventory.rpsSockFlowEntries { summary += ", rps_sock_flow_entries \(entries)" }
         if !inventory.root.isEmpty && inventory.root != "/" { summary += "  (root \(inventory.root))" }
         lines.append(console.paint(summary, .dim))
+        if let note = inventory.namespaceNote { lines.append(console.paint("note: \(note.evidence) (--all-namespaces shows them)", .dim)) }
         if inventory.interfaces.isEmpty && inventory.issues.isEmpty {
             lines.append("no interfaces with queues found (use --all to list every interface)")
         }

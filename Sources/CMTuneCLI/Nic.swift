@@ -24,6 +24,7 @@ extension CMTune {
 
         @OptionGroup var rootOptions: RootOptions
         @OptionGroup var output: OutputOptions
+        @OptionGroup var namespaceOptions: NamespaceOptions
 
         func validate() throws {
             if all && !interfaces.isEmpty { throw ValidationError("--all and interface names exclude each other") }
@@ -34,7 +35,7 @@ extension CMTune {
             var issues: [HostIssue] = []
             let facts = FactsSource.forRoot(root, issues: &issues)
             let selection: HostInventory.Selection = all ? .all : interfaces.isEmpty ? .withQueues : .named(interfaces)
-            var inventory = HostInventory.read(from: root, selection: selection, facts: facts)
+            var inventory = HostInventory.read(from: root, selection: selection, facts: facts, namespaces: namespaceOptions.scope)
             var topologyIssues: [HostIssue] = []
             let topology = CPUTopology.read(from: root, detail: .full, fallbackOnline: CPUSet(inventory.interrupts.cpus), issues: &topologyIssues)
             CoherentFixes.apply(to: &inventory, topology: topology)

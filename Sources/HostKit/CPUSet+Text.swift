@@ -54,33 +54,68 @@ extension CPUSet {
 
     /// Parses the mask form. Groups may be narrower than 8 digits (the kernel prints the most
     /// significant one without padding); an optional `0x` prefix is accepted for user input.
+    ///
+    /// Read byte by byte, once: `xps_rxqs` is as wide as the rx queue count, so a NIC with
+    /// thousands of queues has thousands of masks of kilobytes each.
     public init(parsingMask text: some StringProtocol) throws(CPUSetParseError) {
         let full = String(text)
-        var trimmed = Substring(full.trimmingWhitespace())[...]
-        if trimmed.hasPrefix("0x") || trimmed.hasPrefix("0X") { trimmed = trimmed.dropFirst(2) }
-        guard !trimmed.isEmpty else {
+        let bytes = Array(full.utf8)
+        var start = 0
+        var end = bytes.count
+        while start < end && bytes[start].isASCIIWhitespace { start += 1 }
+        while end > start && bytes[end - 1].isASCIIWhitespace { end -= 1 }
+        if end - start >= 2 && bytes[start] == UInt8(ascii: "0") && bytes[start + 1] | 0x20 == UInt8(ascii: "x") { start += 2 }
+        guard start < end else {
             throw CPUSetParseError(text: full, token: "", reason: .notHexadecimal)
         }
-        let groups = trimmed.split(separator: ",", omittingEmptySubsequences: false)
         var words: [UInt64] = []
-        words.reserveCapacity((groups.count + 1) / 2)
-        // Least significant group is last in the text.
-        for (position, group) in groups.reversed().enumerated() {
-            guard !group.isEmpty else { throw CPUSetParseError(text: full, token: "", reason: .emptyToken) }
-            guard group.utf8.count <= 8 else {
-                throw CPUSetParseError(text: full, token: String(group), reason: .groupTooWide)
+        words.reserveCapacity((end - start) / 18 + 1)
+        // One pass from the end: the least significant group is last in the text, and within a
+        // group the last digit is the least significant.
+        func failure(groupEndingAt groupEnd: Int) -> CPUSetParseError {
+            var groupStart = groupEnd
+            while groupStart > start && bytes[groupStart - 1] != UInt8(ascii: ",") { groupStart -= 1 }
+            let token = String(decoding: bytes[groupStart..<groupEnd], as: UTF8.self)
+            return CPUSetParseError(text: full, token: token, reason: groupEnd - groupStart > 8 ? .groupTooWide : .notHexadecimal)
+        }
+        let hexValues = Self.hexValues
+        var index = end
+        var groupEnd = end
+        var value: UInt64 = 0
+        var digits = 0
+        var position = 0
+        while true {
+            if index == start || bytes[index - 1] == UInt8(ascii: ",") {
+                guard digits > 0 else { throw CPUSetParseError(text: full, token: "", reason: .emptyToken) }
+                if position % 2 == 0 {
+                    words.append(value)
+                } else {
+                    words[words.count - 1] |= value << 32
+                }
+                position += 1
+                if index == start { break }
+                index -= 1
+                groupEnd = index
+                value = 0
+                digits = 0
+                continue
             }
-            guard let value = UInt32(group, radix: 16) else {
-                throw CPUSetParseError(text: full, token: String(group), reason: .notHexadecimal)
-            }
-            if position % 2 == 0 {
-                words.append(UInt64(value))
-            } else {
-                words[words.count - 1] |= UInt64(value) << 32
-            }
+            let digit = hexValues[Int(bytes[index - 1])]
+            guard digit != 0xFF, digits < 8 else { throw failure(groupEndingAt: groupEnd) }
+            value |= UInt64(digit) << (4 * digits)
+            digits += 1
+            index -= 1
         }
         self.init(words: words)
     }
+
+    /// The value of each byte as a hex digit, 0xFF for a byte that is not one.
+    private static let hexValues: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (value, byte) in "0123456789abcdef".utf8.enumerated() { table[Int(byte)] = UInt8(value) }
+        for (value, byte) in "ABCDEF".utf8.enumerated() { table[Int(byte)] = UInt8(value + 10) }
+        return table
+    }()
 
     /// Parses either form: text with a `-`, or made only of decimal digits and commas where
     /// every group is short, is ambiguous, so callers that know the form should say which.

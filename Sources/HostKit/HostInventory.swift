@@ -11,6 +11,12 @@ public struct HostInventory: Sendable, Equatable {
     public var rpsSockFlowEntries: Int?
     /// Problems met while reading; the inventory is still as complete as the rest allows.
     public var issues: [HostIssue]
+    /// True in the initial network namespace, false in another (a container), nil when the root
+    /// cannot tell (a tree without /proc/sys/net).
+    public var isInitialNetworkNamespace: Bool?
+    /// Devices known only from IRQ names that were left out: inside another network namespace
+    /// /proc/interrupts still lists the host's vectors, whose devices are not this namespace's.
+    public var otherNamespaceDevices: [String]
 
     /// Which interfaces to report.
     public enum Selection: Sendable, Equatable {
@@ -23,6 +29,15 @@ public struct HostInventory: Sendable, Equatable {
         case named([String])
     }
 
+    /// Which network namespaces' devices to report when the root is not the initial namespace.
+    public enum NamespaceScope: Sendable, Equatable {
+        /// This namespace's interfaces only; devices known only from IRQ names (the host's) are
+        /// left out and listed in `otherNamespaceDevices`.
+        case current
+        /// Those devices too, as in the initial namespace.
+        case all
+    }
+
     /// Which IRQs' /proc/irq/N settings to read.
     public enum IRQScope: Sendable, Equatable {
         case all
@@ -31,7 +46,8 @@ public struct HostInventory: Sendable, Equatable {
 
     public init(
         root: String, topology: CPUTopology, interrupts: InterruptTable, ownership: IRQOwnership, irqSettings: [Int: IRQSettings],
-        interfaces: [InterfaceReport], rpsSockFlowEntries: Int?, issues: [HostIssue]
+        interfaces: [InterfaceReport], rpsSockFlowEntries: Int?, issues: [HostIssue], isInitialNetworkNamespace: Bool? = nil,
+        otherNamespaceDevices: [String] = []
     ) {
         self.root = root
         self.topology = topology
@@ -41,12 +57,29 @@ public struct HostInventory: Sendable, Equatable {
         self.interfaces = interfaces
         self.rpsSockFlowEntries = rpsSockFlowEntries
         self.issues = issues
+        self.isInitialNetworkNamespace = isInitialNetworkNamespace
+        self.otherNamespaceDevices = otherNamespaceDevices
+    }
+
+    /// What was left out because this is not the initial network namespace, as a note for `nic`
+    /// and an info finding for `diagnose`; nil when nothing was.
+    public var namespaceNote: Observation? {
+        guard !otherNamespaceDevices.isEmpty else { return nil }
+        return Observation(
+            code: "devices-of-other-namespace", severity: .info, subject: "network namespace",
+            evidence: "not the initial network namespace: /proc/interrupts also lists the vectors of devices in another namespace, usually the host's (\(otherNamespaceDevices.joined(separator: ", "))); they are left out, and none is given to this namespace's interfaces",
+            fix: "run on the host, or add --all-namespaces to show them")
     }
 
     /// Reads the inventory. Never throws: what cannot be read is an issue and stays unknown.
+    ///
+    /// `interfaceDetail` `.identity` skips each queue's RPS/RFS/XPS files, for a caller that
+    /// shows IRQs but no queue steering (`cmtune irq`): on a NIC with thousands of queues they
+    /// are most of the files read.
     public static func read(
         from root: HostRoot, selection: Selection = .withQueues, irqScope: IRQScope = .selectedInterfaces,
-        facts factsSource: (any DeviceFactsSource)? = nil
+        facts factsSource: (any DeviceFactsSource)? = nil, namespaces: NamespaceScope = .current,
+        interfaceDetail: NetworkInterface.Detail = .full
     ) -> HostInventory {
         var issues: [HostIssue] = []
         let interrupts: InterruptTable
@@ -67,17 +100,21 @@ public struct HostInventory: Sendable, Equatable {
         }
         var identities = names.map { NetworkInterface.read(named: $0, from: root, detail: .identity, issues: &issues) }
 
-        let wanted: [String]
+        let wanted: Set<String>
         switch selection {
-        case .all: wanted = names
-        case .named(let requested): wanted = requested
+        case .all: wanted = Set(names)
+        case .named(let requested): wanted = Set(requested)
         case .withQueues:
-            wanted = identities.filter { !$0.isLoopback && ($0.device != nil || $0.rxQueues.count > 1 || $0.txQueues.count > 1) }.map(\.name)
+            wanted = Set(identities.filter { !$0.isLoopback && ($0.device != nil || $0.rxQueues.count > 1 || $0.txQueues.count > 1) }.map(\.name))
         }
+        let known = Set(names)
+        let initialNamespace = NetworkNamespace.isInitial(root)
 
         var facts: [String: DeviceFacts] = [:]
         for index in identities.indices where wanted.contains(identities[index].name) {
-            identities[index] = NetworkInterface.read(named: identities[index].name, from: root, detail: .full, issues: &issues)
+            if interfaceDetail == .full {
+                identities[index] = NetworkInterface.read(named: identities[index].name, from: root, detail: .full, issues: &issues)
+            }
             if let factsSource {
                 let interface = identities[index]
                 facts[interface.name] = factsSource.facts(interface: interface.name, ifindex: interface.ifindex ?? 0)
@@ -87,36 +124,46 @@ public struct HostInventory: Sendable, Equatable {
         let ownership = IRQOwnership(
             interrupts: interrupts, interfaces: identities, facts: facts, virtioDeviceTypes: virtioDeviceTypes(root: root, interrupts: interrupts))
 
-        // Devices only IRQ names know about: a snapshot of /proc/interrupts alone, or names
-        // that refer to a PCI function or virtio device with no netdev on this host.
-        var inferred: [String] = []
+        // Devices only IRQ names know about: a snapshot of /proc/interrupts alone, names that
+        // refer to a PCI function or virtio device with no netdev here, or, in another network
+        // namespace, the host's devices. A name that is also a local interface's (the
+        // namespace's veth called eth0) is not one: that interface cannot own those IRQs.
+        var unresolved: [String] = []
+        var withQueueVectors = Set<String>()
         for irq in ownership.owners.keys.sorted() {
             for owner in ownership.owners(of: irq) where owner.interface == nil {
                 let name = owner.reference.description
-                if !inferred.contains(name) && !names.contains(name) { inferred.append(name) }
+                if !unresolved.contains(name) { unresolved.append(name) }
+                if owner.role.servesQueues { withQueueVectors.insert(name) }
             }
         }
+        let hideOtherNamespaces = initialNamespace == false && namespaces == .current
+        let inferred = hideOtherNamespaces ? [] : unresolved.filter { !known.contains($0) }
+        let otherNamespaceDevices = hideOtherNamespaces ? unresolved : []
         var inferredOwnership = ownership
-        if !inferred.isEmpty { inferredOwnership = ownership.assigningUnresolvedToReferences() }
+        if !inferred.isEmpty { inferredOwnership = ownership.assigningUnresolvedToReferences(named: Set(inferred)) }
 
         var selected: [(NetworkInterface, Bool)] = []
         switch selection {
         case .named(let requested):
+            let byName = Dictionary(identities.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
             for name in requested {
-                if let interface = identities.first(where: { $0.name == name }) {
+                if let interface = byName[name] {
                     selected.append((interface, false))
                 } else if inferred.contains(name) {
                     selected.append((NetworkInterface(name: name), true))
+                } else if otherNamespaceDevices.contains(name) {
+                    issues.append(
+                        HostIssue(
+                            path: root.absolute("sys/class/net/\(name)"),
+                            message: "no interface named '\(name)' in this network namespace; only the host's IRQ names mention it (--all-namespaces shows it)"))
                 } else {
                     issues.append(HostIssue(path: root.absolute("sys/class/net/\(name)"), message: "no interface named '\(name)' (known: \(names.joined(separator: ", ")))"))
                 }
             }
         case .all, .withQueues:
             selected = identities.filter { wanted.contains($0.name) }.map { ($0, false) }
-            let inferredWithQueues = inferred.filter { name in
-                inferredOwnership.owners.values.contains { $0.contains { $0.interface == name && ($0.queue != nil || $0.role == .allQueues) } }
-            }
-            selected += inferredWithQueues.map { (NetworkInterface(name: $0), true) }
+            selected += inferred.filter(withQueueVectors.contains).map { (NetworkInterface(name: $0), true) }
         }
 
         var settingsIRQs: [Int]
@@ -126,8 +173,9 @@ public struct HostInventory: Sendable, Equatable {
         }
         settingsIRQs = Array(Set(settingsIRQs)).sorted()
         var settings: [Int: IRQSettings] = [:]
+        let debugfs = IRQSettings.debugfsPresent(root)
         for irq in settingsIRQs {
-            settings[irq] = IRQSettings.read(irq: irq, from: root, issues: &issues)
+            settings[irq] = IRQSettings.read(irq: irq, from: root, debugfs: debugfs, issues: &issues)
         }
 
         let rpsSockFlowEntries = SysfsReader(root: root).integer("proc/sys/net/core/rps_sock_flow_entries", issues: &issues)
@@ -146,7 +194,8 @@ public struct HostInventory: Sendable, Equatable {
 
         return HostInventory(
             root: root.path, topology: topology, interrupts: interrupts, ownership: ownership, irqSettings: settings, interfaces: reports,
-            rpsSockFlowEntries: rpsSockFlowEntries, issues: issues)
+            rpsSockFlowEntries: rpsSockFlowEntries, issues: issues, isInitialNetworkNamespace: initialNamespace,
+            otherNamespaceDevices: otherNamespaceDevices)
     }
 }
 
@@ -170,12 +219,13 @@ private func virtioDeviceTypes(root: HostRoot, interrupts: InterruptTable) -> [S
 }
 
 extension IRQOwnership {
-    /// The same ownership with each unresolved owner assigned to a pseudo-interface named
-    /// after its reference, so devices known only from IRQ names can be reported like NICs.
-    func assigningUnresolvedToReferences() -> IRQOwnership {
+    /// The same ownership with each unresolved owner whose reference is one of `names` assigned
+    /// to a pseudo-interface named after it, so devices known only from IRQ names can be
+    /// reported like NICs.
+    func assigningUnresolvedToReferences(named names: Set<String>) -> IRQOwnership {
         var copy = self
         copy.mapOwners { owner in
-            guard owner.interface == nil else { return owner }
+            guard owner.interface == nil, names.contains(owner.reference.description) else { return owner }
             var assigned = owner
             assigned.interface = owner.reference.description
             return assigned

@@ -38,17 +38,3 @@ public struct IRQOwner: Sendable, Equatable {
         return nil
     }
 }
-
-extension IRQRole {
-    /// Short text for tables: `rx-3`, `rx/tx-0` (one vector for both), `all queues`, `link`, `fdir-0`.
-    public var label: String {
-        switch self {
-        case .queue(.combined, let index): return "rx/tx-\(index)"
-        case .queue(let kind, let index): return "\(kind.rawValue)-\(index)"
-        case .device: return "device"
-        case .allQueues: return "all queues"
-        case .misc(let purpose): return purpose
-        case .flowDirector(let index): return "fdir-\(index)"
-        }
-    }
-}

@@ -28,8 +28,9 @@ public struct IRQSettings: Sendable, Equatable {
     }
 
     /// Reads /proc/irq/N. Files that are absent (a partial snapshot, an old kernel) stay nil;
-    /// unreadable or malformed ones are reported.
-    public static func read(irq: Int, from root: HostRoot, issues: inout [HostIssue]) -> IRQSettings {
+    /// unreadable or malformed ones are reported. `debugfs` false skips the debugfs file that
+    /// tells managed affinity, known to be absent (see `debugfsPresent`).
+    public static func read(irq: Int, from root: HostRoot, debugfs: Bool = true, issues: inout [HostIssue]) -> IRQSettings {
         let base = "proc/irq/\(irq)"
         func text(_ name: String) -> String? {
             do {
@@ -53,9 +54,15 @@ public struct IRQSettings: Sendable, Equatable {
         settings.effectiveAffinity = set("effective_affinity_list", mask: false)
         if let hint = set("affinity_hint", mask: true), !hint.isEmpty { settings.affinityHint = hint }
         if let node = text("node").flatMap({ Int($0) }), node >= 0 { settings.node = node }
-        if let debug = try? root.readIfPresent("sys/kernel/debug/irq/irqs/\(irq)") {
+        if debugfs, let debug = try? root.readIfPresent("sys/kernel/debug/irq/irqs/\(irq)") {
             settings.managed = debug.contains("AFFINITY_MANAGED")
         }
         return settings
+    }
+
+    /// Whether the root has debugfs's per-IRQ files at all: without root or debugfs mounted it has
+    /// not, and one look saves a failed open per IRQ (tens of thousands on a large host).
+    public static func debugfsPresent(_ root: HostRoot) -> Bool {
+        root.exists("sys/kernel/debug/irq/irqs")
     }
 }

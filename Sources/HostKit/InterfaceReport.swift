@@ -9,7 +9,8 @@ public struct InterfaceReport: Sendable, Equatable {
     public var irqScheme: String?
     public var facts: DeviceFacts?
     public var queues: [QueueReport]
-    /// The device's IRQs that serve no queue: link, misc, async, config, flow director.
+    /// The device's IRQs that serve no queue shown: link, misc, async, config, flow director, and
+    /// queue vectors whose queue another vector serves or the interface does not have.
     public var otherIRQs: [OtherIRQ]
     public var observations: [Observation]
 
@@ -84,6 +85,11 @@ public struct QueueReport: Sendable, Equatable {
 extension InterfaceReport {
     /// Joins sysfs queues with IRQ owners. A device known only from IRQ names gets the
     /// queues its names list.
+    ///
+    /// A vector named after the interface (`eth2-0`) serves its queue before one the PCI function
+    /// shares among its ports (`mlx4-comp-0@pci:...`); a queue vector that loses its queue that
+    /// way, or names a queue the interface does not have (gve's blocks for unused queues), is
+    /// listed with the other IRQs rather than dropped.
     static func build(
         interface: NetworkInterface, inferred: Bool, ownership: IRQOwnership, interrupts: InterruptTable,
         settings: [Int: IRQSettings], facts: DeviceFacts?
@@ -94,52 +100,79 @@ extension InterfaceReport {
         var scheme: String?
         var source: [Int: IRQOwner.Source] = [:]
         var others: [OtherIRQ] = []
+        var queueVectors: [(irq: Int, owner: IRQOwner)] = []
+        func other(_ irq: Int, _ owner: IRQOwner) -> OtherIRQ {
+            OtherIRQ(irq: irq, name: interrupts.line(irq: irq)?.name ?? "", role: owner.role, source: owner.source, settings: settings[irq])
+        }
         for irq in ownership.irqs(of: interface.name) {
             guard let owner = ownership.owners(of: irq).first(where: { $0.interface == interface.name }) else { continue }
             source[irq] = owner.source
             if scheme == nil { scheme = owner.scheme }
             switch owner.role {
-            case .queue(.rx, let index): rxIRQ[index] = rxIRQ[index] ?? irq
-            case .queue(.tx, let index): txIRQ[index] = txIRQ[index] ?? irq
-            case .queue(.combined, let index):
-                rxIRQ[index] = rxIRQ[index] ?? irq
-                txIRQ[index] = txIRQ[index] ?? irq
+            case .queue, .queuePair: queueVectors.append((irq, owner))
             case .allQueues: allQueuesIRQ = allQueuesIRQ ?? irq
-            case .device, .misc, .flowDirector:
-                others.append(OtherIRQ(irq: irq, name: interrupts.line(irq: irq)?.name ?? "", role: owner.role, source: owner.source, settings: settings[irq]))
+            case .device, .misc, .flowDirector: others.append(other(irq, owner))
             }
         }
-        var rxIndices = interface.rxQueues.map(\.index)
-        var txIndices = interface.txQueues.map(\.index)
+        let sysfsRx = Set(interface.rxQueues.map(\.index))
+        let sysfsTx = Set(interface.txQueues.map(\.index))
+        // Vectors named after the interface first, then those shared by the PCI function's ports.
+        let ordered = queueVectors.filter { !$0.owner.reference.isPCIFunction } + queueVectors.filter { $0.owner.reference.isPCIFunction }
+        for (irq, owner) in ordered {
+            var served: [(QueueKind, Int)] = []
+            switch owner.role {
+            case .queue(.combined, let index): served = [(.rx, index), (.tx, index)]
+            case .queue(let kind, let index): served = [(kind, index)]
+            case .queuePair(let rx, let tx): served = [(.rx, rx), (.tx, tx)]
+            case .device, .allQueues, .misc, .flowDirector: break
+            }
+            var used = false
+            for (kind, index) in served {
+                let exists = inferred || (kind == .rx ? sysfsRx : sysfsTx).contains(index)
+                if kind == .rx, exists, rxIRQ[index] == nil {
+                    rxIRQ[index] = irq
+                    used = true
+                } else if kind == .tx, exists, txIRQ[index] == nil {
+                    txIRQ[index] = irq
+                    used = true
+                }
+            }
+            if !used { others.append(other(irq, owner)) }
+        }
+        var rxIndices = sysfsRx
+        var txIndices = sysfsTx
         if inferred {
-            rxIndices = rxIRQ.keys.sorted()
-            txIndices = txIRQ.keys.sorted()
+            rxIndices = Set(rxIRQ.keys)
+            txIndices = Set(txIRQ.keys)
             if rxIndices.isEmpty && txIndices.isEmpty && allQueuesIRQ != nil {
                 rxIndices = [0]
                 txIndices = [0]
             }
         }
         let napiOf = napiLinks(facts)
+        let rxQueues = Dictionary(interface.rxQueues.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
+        let txQueues = Dictionary(interface.txQueues.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
         func report(_ kind: QueueKind, _ index: Int, irq: Int?) -> QueueReport {
             var queue = QueueReport(kind: kind, index: index)
             queue.irq = irq
             if let irq {
-                queue.irqName = interrupts.line(irq: irq)?.name
+                let line = interrupts.line(irq: irq)
+                queue.irqName = line?.name
                 queue.irqSource = source[irq]
                 queue.irqShared = irq == allQueuesIRQ
                 queue.settings = settings[irq]
-                queue.interruptCount = interrupts.line(irq: irq)?.total
+                queue.interruptCount = line?.total
             }
             return queue
         }
         var queues: [QueueReport] = []
-        for index in Set(rxIndices).union(txIndices).sorted() {
+        for index in rxIndices.union(txIndices).sorted() {
             let hasRx = rxIndices.contains(index)
             let hasTx = txIndices.contains(index)
             let rx = hasRx ? (rxIRQ[index] ?? allQueuesIRQ) : nil
             let tx = hasTx ? (txIRQ[index] ?? allQueuesIRQ) : nil
-            let rxQueue = interface.rxQueues.first { $0.index == index }
-            let txQueue = interface.txQueues.first { $0.index == index }
+            let rxQueue = rxQueues[index]
+            let txQueue = txQueues[index]
             func fill(_ queue: inout QueueReport, rx: Bool, tx: Bool) {
                 if rx {
                     queue.rpsCPUs = rxQueue?.rpsCPUs
@@ -194,5 +227,13 @@ extension InterfaceReport {
             links[QueueKey(kind: queue.kind, index: queue.index)] = napis[id] ?? NAPIInstance(id: id, irq: nil, threadPID: nil)
         }
         return links
+    }
+}
+
+extension DeviceReference {
+    /// True for a name that refers to a whole PCI function rather than one netdev.
+    var isPCIFunction: Bool {
+        if case .pci = self { return true }
+        return false
     }
 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// `/proc/interrupts`, read by its `CPUn` header.
 ///
 /// The file has one column per *online* CPU, so after a CPU goes offline column 3 may be CPU 5;
@@ -6,11 +8,18 @@ public struct InterruptTable: Sendable, Equatable {
     /// CPU id of each count column, in file order.
     public var cpus: [Int]
     /// Numbered IRQ lines, in file order.
-    public var lines: [InterruptLine]
+    public var lines: [InterruptLine] {
+        // A new, empty index for every change; it is built again on the next lookup. (No
+        // `oldValue` here, so appending still happens in place.)
+        didSet { positions = LinePositions() }
+    }
     /// Per-CPU architecture counters (NMI, LOC, RES, ...), which have names instead of numbers.
     public var counters: [InterruptCounter]
     /// Lines that could not be read, with their line numbers; the rest of the table is good.
     public var issues: [HostIssue]
+    /// Where each IRQ's line is in `lines`: `line(irq:)` is asked once per queue, and a search
+    /// through a host's tens of thousands of lines for each made `nic` and `irq` quadratic.
+    private var positions = LinePositions()
 
     public init(cpus: [Int], lines: [InterruptLine], counters: [InterruptCounter] = [], issues: [HostIssue] = []) {
         self.cpus = cpus
@@ -19,14 +28,39 @@ public struct InterruptTable: Sendable, Equatable {
         self.issues = issues
     }
 
+    /// The line of `irq` (the first, should the table list it twice).
     public func line(irq: Int) -> InterruptLine? {
-        lines.first { $0.irq == irq }
+        positions.position(of: irq, in: lines).map { lines[$0] }
+    }
+
+    public static func == (left: InterruptTable, right: InterruptTable) -> Bool {
+        left.cpus == right.cpus && left.lines == right.lines && left.counters == right.counters && left.issues == right.issues
     }
 
     /// The count of `irq` on `cpu`, or nil when the CPU has no column (offline).
     public func count(irq: Int, cpu: Int) -> UInt64? {
         guard let column = cpus.firstIndex(of: cpu), let line = line(irq: irq) else { return nil }
         return line.counts[column]
+    }
+}
+
+/// The index of each IRQ number's first line, built on the first lookup after a change.
+///
+/// A reference type so that `line(irq:)` stays a non-mutating lookup on a value shared across
+/// threads; every change to `lines` gets a fresh instance, so copies of a table never share a
+/// stale index.
+final class LinePositions: Sendable {
+    private let index = Mutex<[Int: Int]?>(nil)
+
+    func position(of irq: Int, in lines: [InterruptLine]) -> Int? {
+        index.withLock { index in
+            if let built = index { return built[irq] }
+            var built: [Int: Int] = [:]
+            built.reserveCapacity(lines.count)
+            for (position, line) in lines.enumerated() where built[line.irq] == nil { built[line.irq] = position }
+            index = built
+            return built[irq]
+        }
     }
 }
 

@@ -44,11 +44,4 @@ public struct NetworkNamespaceIdentity: Sendable, Equatable, Codable {
         }
         return nil
     }
-
-    /// True when the root is not the host's initial network namespace: its `/proc/sys/net/core`
-    /// lacks `rps_sock_flow_entries`, which the kernel registers in the initial namespace only.
-    public static func isInitial(root: HostRoot) -> Bool? {
-        guard root.exists("proc/sys/net/core") else { return nil }
-        return root.exists("proc/sys/net/core/rps_sock_flow_entries")
-    }
 }

@@ -73,6 +73,7 @@ public struct Diagnosis: Sendable, Equatable {
         if let stack { findings += StackRules.findings(stack, inventory: inventory, sysctls: sysctls) }
         findings += HostRules.irqbalance(irqbalance)
         findings += HostRules.sysctls(sysctls, context: stack?.sysctlContext ?? SysctlContext())
+        if let note = inventory.namespaceNote { findings.append(note) }
         self.findings = Self.ranked(findings)
         let nothingRead = rates == nil && inventory.interrupts.lines.isEmpty && inventory.interfaces.isEmpty
         if findings.contains(where: { $0.severity == .critical }) {

@@ -2,7 +2,7 @@ import HostKit
 
 /// Rules about the host as a whole: irqbalance, and the limits a CM host needs.
 enum HostRules {
-    static let codes = ["irqbalance-running", "sysctl-below-recommended"]
+    static let codes = ["irqbalance-running", "sysctl-below-recommended", "devices-of-other-namespace"]
 
     static func irqbalance(_ processes: [ProcessScan.Process]) -> [Observation] {
         guard let first = processes.first else { return [] }

@@ -91,6 +91,46 @@ struct CPUSetTests {
         #expect(failure { try CPUSet(parsingMask: "") }?.reason == .notHexadecimal)
     }
 
+    @Test("the byte-wise mask parser gives the answer of a split-and-radix reference, valid or not")
+    func maskParserMatchesReference() {
+        var generator = SplitMix(seed: 20)
+        let alphabet = Array("0123456789abcdefABCDEFxg, \n")
+        for length in 0..<60 {
+            for _ in 0..<40 {
+                var text = generator.next() % 4 == 0 ? "0x" : ""
+                for _ in 0..<length { text.append(alphabet[Int(generator.next() % UInt64(alphabet.count))]) }
+                if generator.next() % 3 == 0 { text = (0..<(length / 8 + 1)).map { _ in String(generator.next() % 0x1_0000_0000, radix: 16) }.joined(separator: ",") }
+                let fast: Result<CPUSet, MaskFailure>
+                do { fast = .success(try CPUSet(parsingMask: text)) } catch { fast = .failure(MaskFailure(token: error.token, reason: error.reason)) }
+                #expect(fast == Self.referenceMask(text), "\(text.debugDescription)")
+            }
+        }
+    }
+
+    /// The mask form read the plain way: trim, split on commas, each group through UInt32(radix:).
+    struct MaskFailure: Error, Equatable {
+        var token: String
+        var reason: CPUSetParseError.Reason
+    }
+
+    static func referenceMask(_ text: String) -> Result<CPUSet, MaskFailure> {
+        var trimmed = text[...]
+        while let first = trimmed.first, first == " " || first == "\n" { trimmed.removeFirst() }
+        while let last = trimmed.last, last == " " || last == "\n" { trimmed.removeLast() }
+        if trimmed.hasPrefix("0x") || trimmed.hasPrefix("0X") { trimmed = trimmed.dropFirst(2) }
+        guard !trimmed.isEmpty else { return .failure(MaskFailure(token: "", reason: .notHexadecimal)) }
+        var set = CPUSet()
+        for (position, group) in trimmed.split(separator: ",", omittingEmptySubsequences: false).reversed().enumerated() {
+            guard !group.isEmpty else { return .failure(MaskFailure(token: "", reason: .emptyToken)) }
+            guard group.count <= 8 else { return .failure(MaskFailure(token: String(group), reason: .groupTooWide)) }
+            guard group.allSatisfy(\.isHexDigit), let value = UInt32(group, radix: 16) else {
+                return .failure(MaskFailure(token: String(group), reason: .notHexadecimal))
+            }
+            for bit in 0..<32 where value & (1 << UInt32(bit)) != 0 { set.insert(position * 32 + bit) }
+        }
+        return .success(set)
+    }
+
     @Test("set algebra keeps words trimmed so equal sets compare equal")
     func algebra() {
         let a: CPUSet = [0, 1, 2, 64]

@@ -12,6 +12,10 @@ public struct SyntheticHost {
         public var virtio: String?
         public var numaNode: Int
         public var queues: Int
+        /// Transmit queues when they differ from `queues` (qlcnic without a tx vector per ring).
+        public var txQueues: Int?
+        /// More netdevs on the same PCI function, each with the same queues: mlx4_en's ports.
+        public var extraPorts: [String] = []
         /// Queue vector names, in allocation order; empty = a single-vector NIC (see extraIRQs).
         public var vectorNames: [String]
         /// Extra vectors: (name) for link/misc/config.
@@ -46,6 +50,12 @@ public struct SyntheticHost {
     public var threadsPerCore = 1
     public var isolated: CPUSet = []
     public var rpsSockFlowEntries = 0
+    /// False for a tree seen from another network namespace (a container): /proc/sys/net/core
+    /// without `rps_sock_flow_entries`, which only the initial namespace has.
+    public var initialNetworkNamespace = true
+    /// IRQ names in /proc/interrupts of devices this tree has no sysfs for: another namespace's
+    /// NICs (the host's, seen from a container), or vectors of a device since renamed.
+    public var foreignIRQNames: [String] = []
     public var nics: [NIC] = []
     /// Other virtio devices on the machine: (virtio name, device id, IRQ names).
     public var otherVirtio: [(String, Int, [String])] = []
@@ -63,7 +73,11 @@ public struct SyntheticHost {
         for (id, cpus) in nodes.enumerated() {
             tree.write("sys/devices/system/node/node\(id)/cpulist", cpus.listString)
         }
-        tree.write("proc/sys/net/core/rps_sock_flow_entries", String(rpsSockFlowEntries))
+        if initialNetworkNamespace {
+            tree.write("proc/sys/net/core/rps_sock_flow_entries", String(rpsSockFlowEntries))
+        } else {
+            tree.makeDirectories("proc/sys/net/core")
+        }
         let cores = cpus / max(threadsPerCore, 1)
         for cpu in 0..<cpus {
             let core = cpu % cores
@@ -101,14 +115,16 @@ public struct SyntheticHost {
         for nic in nics {
             let pciPath = "sys/devices/pci0000:00/\(nic.pciAddress)"
             let devicePath = nic.virtio.map { "\(pciPath)/\($0)" } ?? pciPath
-            let netPath = "\(devicePath)/net/\(nic.name)"
-            tree.link("sys/class/net/\(nic.name)", to: "../../\(netPath.dropFirst(4))")
-            tree.write("\(netPath)/ifindex", String(ifindex))
-            ifindex += 1
-            tree.write("\(netPath)/type", "1")
-            tree.write("\(netPath)/operstate", "up")
-            tree.write("\(netPath)/mtu", "1500")
-            tree.link("\(netPath)/device", to: nic.virtio == nil ? "../../../\(nic.pciAddress)" : "../../../\(nic.virtio!)")
+            let netPaths = ([nic.name] + nic.extraPorts).map { "\(devicePath)/net/\($0)" }
+            for (port, netPath) in zip([nic.name] + nic.extraPorts, netPaths) {
+                tree.link("sys/class/net/\(port)", to: "../../\(netPath.dropFirst(4))")
+                tree.write("\(netPath)/ifindex", String(ifindex))
+                ifindex += 1
+                tree.write("\(netPath)/type", "1")
+                tree.write("\(netPath)/operstate", "up")
+                tree.write("\(netPath)/mtu", "1500")
+                tree.link("\(netPath)/device", to: nic.virtio == nil ? "../../../\(nic.pciAddress)" : "../../../\(nic.virtio!)")
+            }
             let bus = nic.virtio == nil ? "pci" : "virtio"
             tree.makeDirectories("sys/bus/\(bus)/drivers/\(nic.driver)")
             let depth = devicePath.split(separator: "/").count - 1
@@ -131,13 +147,18 @@ public struct SyntheticHost {
                 vectors.append(allocate(name, effective: effective, affinity: nic.affinity?(position) ?? effective.listString))
             }
             for vector in vectors { tree.write("\(pciPath)/msi_irqs/\(vector)", "msix") }
-            for queue in 0..<nic.queues {
-                tree.write("\(netPath)/queues/rx-\(queue)/rps_cpus", nic.rps(queue).maskString(bitCount: cpus))
-                tree.write("\(netPath)/queues/rx-\(queue)/rps_flow_cnt", String(nic.rpsFlowCount))
-                tree.write("\(netPath)/queues/tx-\(queue)/xps_cpus", nic.xps(queue).maskString(bitCount: cpus))
-                tree.write("\(netPath)/queues/tx-\(queue)/tx_maxrate", "0")
+            for netPath in netPaths {
+                for queue in 0..<nic.queues {
+                    tree.write("\(netPath)/queues/rx-\(queue)/rps_cpus", nic.rps(queue).maskString(bitCount: cpus))
+                    tree.write("\(netPath)/queues/rx-\(queue)/rps_flow_cnt", String(nic.rpsFlowCount))
+                }
+                for queue in 0..<(nic.txQueues ?? nic.queues) {
+                    tree.write("\(netPath)/queues/tx-\(queue)/xps_cpus", nic.xps(queue).maskString(bitCount: cpus))
+                    tree.write("\(netPath)/queues/tx-\(queue)/tx_maxrate", "0")
+                }
             }
         }
+        for name in foreignIRQNames { _ = allocate(name, effective: [0], affinity: all.listString) }
         for (virtio, id, names) in otherVirtio {
             tree.write("sys/bus/virtio/devices/\(virtio)/device", "0x" + String(id, radix: 16))
             for name in names { _ = allocate(name, effective: [0], affinity: all.listString) }

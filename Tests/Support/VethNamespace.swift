@@ -8,14 +8,17 @@ public struct VethNamespace {
 
     public let name: String
     public let queues: Int
-    public let device = "v0"
-    public let peer = "v1"
+    public var device = "v0"
+    public var peer = "v1"
 
     /// Creates the namespace and pair, runs `body`, and deletes the namespace (and with it the
-    /// pair) whatever happens, so a failing test leaves nothing behind.
-    public static func with<T>(queues: Int = queueCount, _ body: (VethNamespace) throws -> T) throws -> T {
-        let namespace = VethNamespace(
+    /// pair) whatever happens, so a failing test leaves nothing behind. `device` names the end a
+    /// test looks at: a name the host's NICs have (`eth0`) makes a container's view.
+    public static func with<T>(queues: Int = queueCount, device: String = "v0", _ body: (VethNamespace) throws -> T) throws -> T {
+        var namespace = VethNamespace(
             name: "cmtnl-\(getpid())-\(UInt32.random(in: 0...UInt32.max))", queues: queues)
+        namespace.device = device
+        if device == namespace.peer { namespace.peer = "v0" }
         defer { _ = try? runCommand(["ip", "netns", "delete", namespace.name]) }
         try namespace.create()
         return try body(namespace)
