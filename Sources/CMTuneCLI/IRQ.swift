@@ -29,7 +29,8 @@ extension CMTune {
             var issues: [HostIssue] = []
             let facts = FactsSource.forRoot(root, issues: &issues)
             let inventory = HostInventory.read(
-                from: root, selection: .all, irqScope: .all, facts: facts, namespaces: namespaceOptions.scope, interfaceDetail: .identity)
+                from: root, selection: .all, irqScope: .all, facts: facts, namespaces: namespaceOptions.scope, interfaceDetail: .identity,
+                irqDetail: output.json ? .full : .placement)
             issues = inventory.issues + issues
             var lines = inventory.interrupts.lines
             if net { lines = lines.filter { !inventory.ownership.owners(of: $0.irq).isEmpty } }

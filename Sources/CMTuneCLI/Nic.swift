@@ -35,7 +35,9 @@ extension CMTune {
             var issues: [HostIssue] = []
             let facts = FactsSource.forRoot(root, issues: &issues)
             let selection: HostInventory.Selection = all ? .all : interfaces.isEmpty ? .withQueues : .named(interfaces)
-            var inventory = HostInventory.read(from: root, selection: selection, facts: facts, namespaces: namespaceOptions.scope)
+            var inventory = HostInventory.read(
+                from: root, selection: selection, facts: facts, namespaces: namespaceOptions.scope, interfaceDetail: output.json ? .full : .steering,
+                irqDetail: output.json ? .full : .placement)
             var topologyIssues: [HostIssue] = []
             let topology = CPUTopology.read(from: root, detail: .full, fallbackOnline: CPUSet(inventory.interrupts.cpus), issues: &topologyIssues)
             CoherentFixes.apply(to: &inventory, topology: topology)

@@ -74,12 +74,13 @@ public struct HostInventory: Sendable, Equatable {
     /// Reads the inventory. Never throws: what cannot be read is an issue and stays unknown.
     ///
     /// `interfaceDetail` `.identity` skips each queue's RPS/RFS/XPS files, for a caller that
-    /// shows IRQs but no queue steering (`cmtune irq`): on a NIC with thousands of queues they
-    /// are most of the files read.
+    /// shows IRQs but no queue steering (`cmtune irq`), `.steering` the files only JSON shows;
+    /// `irqDetail` `.placement` the IRQ files only JSON shows. On a NIC with thousands of
+    /// queues these are most of the files read.
     public static func read(
         from root: HostRoot, selection: Selection = .withQueues, irqScope: IRQScope = .selectedInterfaces,
         facts factsSource: (any DeviceFactsSource)? = nil, namespaces: NamespaceScope = .current,
-        interfaceDetail: NetworkInterface.Detail = .full
+        interfaceDetail: NetworkInterface.Detail = .full, irqDetail: IRQSettings.Detail = .full
     ) -> HostInventory {
         var issues: [HostIssue] = []
         let interrupts: InterruptTable
@@ -112,8 +113,8 @@ public struct HostInventory: Sendable, Equatable {
 
         var facts: [String: DeviceFacts] = [:]
         for index in identities.indices where wanted.contains(identities[index].name) {
-            if interfaceDetail == .full {
-                identities[index] = NetworkInterface.read(named: identities[index].name, from: root, detail: .full, issues: &issues)
+            if interfaceDetail != .identity {
+                identities[index] = NetworkInterface.read(named: identities[index].name, from: root, detail: interfaceDetail, issues: &issues)
             }
             if let factsSource {
                 let interface = identities[index]
@@ -174,8 +175,14 @@ public struct HostInventory: Sendable, Equatable {
         settingsIRQs = Array(Set(settingsIRQs)).sorted()
         var settings: [Int: IRQSettings] = [:]
         let debugfs = IRQSettings.debugfsPresent(root)
-        for irq in settingsIRQs {
-            settings[irq] = IRQSettings.read(irq: irq, from: root, debugfs: debugfs, issues: &issues)
+        let read = ConcurrentReads.map(settingsIRQs) { irq in
+            var found: [HostIssue] = []
+            return (IRQSettings.read(irq: irq, from: root, debugfs: debugfs, detail: irqDetail, issues: &found), found)
+        }
+        settings.reserveCapacity(read.count)
+        for (value, found) in read {
+            settings[value.irq] = value
+            issues += found
         }
 
         let rpsSockFlowEntries = SysfsReader(root: root).integer("proc/sys/net/core/rps_sock_flow_entries", issues: &issues)

@@ -50,18 +50,20 @@ public struct HostRoot: Sendable {
     }
 
     /// Names in a directory, sorted so that `rx-10` follows `rx-9` (numeric runs compare as numbers).
-    public func list(_ relativePath: String) throws(HostError) -> [String] {
+    /// `sorted` false leaves them in directory order, for a caller that orders them itself (a
+    /// NIC's thousands of queues are ordered by index, not by comparing names).
+    public func list(_ relativePath: String, sorted: Bool = true) throws(HostError) -> [String] {
         recorder?.noteListing(relativePath)
         switch FileSystemCalls.listDirectory(atPath: absolute(relativePath)) {
-        case .success(let names): return names.sorted(by: naturalOrder)
+        case .success(let names): return sorted ? names.sorted(by: naturalOrder) : names
         case .failure(let errno): throw HostError(.list, path: absolute(relativePath), errno: errno)
         }
     }
 
     /// Like `list`, but a missing directory is empty.
-    public func listIfPresent(_ relativePath: String) throws(HostError) -> [String] {
+    public func listIfPresent(_ relativePath: String, sorted: Bool = true) throws(HostError) -> [String] {
         do {
-            return try list(relativePath)
+            return try list(relativePath, sorted: sorted)
         } catch where error.isMissing {
             return []
         }

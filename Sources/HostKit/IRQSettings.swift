@@ -30,7 +30,12 @@ public struct IRQSettings: Sendable, Equatable {
     /// Reads /proc/irq/N. Files that are absent (a partial snapshot, an old kernel) stay nil;
     /// unreadable or malformed ones are reported. `debugfs` false skips the debugfs file that
     /// tells managed affinity, known to be absent (see `debugfsPresent`).
-    public static func read(irq: Int, from root: HostRoot, debugfs: Bool = true, issues: inout [HostIssue]) -> IRQSettings {
+    /// How much to read: `placement` (where it may and does fire, managed or not) is what the
+    /// tables show; `full` adds the driver's hint and the memory node, which only JSON carries.
+    /// On a host with tens of thousands of IRQs that halves the files opened.
+    public enum Detail: Sendable { case placement, full }
+
+    public static func read(irq: Int, from root: HostRoot, debugfs: Bool = true, detail: Detail = .full, issues: inout [HostIssue]) -> IRQSettings {
         let base = "proc/irq/\(irq)"
         func text(_ name: String) -> String? {
             do {
@@ -52,8 +57,10 @@ public struct IRQSettings: Sendable, Equatable {
         var settings = IRQSettings(irq: irq)
         settings.affinity = set("smp_affinity_list", mask: false)
         settings.effectiveAffinity = set("effective_affinity_list", mask: false)
-        if let hint = set("affinity_hint", mask: true), !hint.isEmpty { settings.affinityHint = hint }
-        if let node = text("node").flatMap({ Int($0) }), node >= 0 { settings.node = node }
+        if detail == .full {
+            if let hint = set("affinity_hint", mask: true), !hint.isEmpty { settings.affinityHint = hint }
+            if let node = text("node").flatMap({ Int($0) }), node >= 0 { settings.node = node }
+        }
         if debugfs, let debug = try? root.readIfPresent("sys/kernel/debug/irq/irqs/\(irq)") {
             settings.managed = debug.contains("AFFINITY_MANAGED")
         }

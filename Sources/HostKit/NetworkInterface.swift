@@ -97,7 +97,9 @@ extension NetworkInterface {
     /// How much of an interface to read: `identity` (device, bus, MSI vectors, queue indices)
     /// is what joining IRQs to devices needs; `full` adds each queue's RPS/RFS/XPS files,
     /// which on a host with many queues is most of the reading.
-    public enum Detail: Sendable { case identity, full }
+    /// `steering` reads RPS, RFS and XPS but not `xps_rxqs` and `tx_maxrate`, which only JSON
+    /// shows (`xps_rxqs` is as wide as the queue count: megabytes on a NIC with thousands).
+    public enum Detail: Sendable { case identity, steering, full }
 
     /// Reads one interface. Files that are absent stay nil; unreadable or malformed files are
     /// reported in `issues` and the rest is still read.
@@ -115,29 +117,44 @@ extension NetworkInterface {
         if let target = root.readLinkIfPresent("\(path)/device") {
             interface.device = readDevice(at: SysfsPath.resolve(target, relativeTo: path), reader: reader, issues: &issues)
         }
-        let queueNames = (try? root.listIfPresent("\(path)/queues")) ?? []
-        for queue in queueNames {
-            let queuePath = "\(path)/queues/\(queue)"
-            if detail == .identity {
+        // Ordered by index below.
+        let queueNames = (try? root.listIfPresent("\(path)/queues", sorted: false)) ?? []
+        if detail == .identity {
+            for queue in queueNames {
                 if queue.hasPrefix("rx-"), let index = Int(queue.dropFirst(3)) { interface.rxQueues.append(RxQueue(index: index)) }
                 if queue.hasPrefix("tx-"), let index = Int(queue.dropFirst(3)) { interface.txQueues.append(TxQueue(index: index)) }
-                continue
             }
-            if queue.hasPrefix("rx-"), let index = Int(queue.dropFirst(3)) {
-                interface.rxQueues.append(
-                    RxQueue(
-                        index: index,
-                        rpsCPUs: reader.mask("\(queuePath)/rps_cpus", issues: &issues),
-                        rpsFlowCount: reader.integer("\(queuePath)/rps_flow_cnt", issues: &issues)
-                    ))
-            } else if queue.hasPrefix("tx-"), let index = Int(queue.dropFirst(3)) {
-                interface.txQueues.append(
-                    TxQueue(
-                        index: index,
-                        xpsCPUs: reader.mask("\(queuePath)/xps_cpus", issues: &issues),
-                        xpsRxQueues: reader.mask("\(queuePath)/xps_rxqs", issues: &issues),
-                        maxRate: reader.integer("\(queuePath)/tx_maxrate", issues: &issues)
-                    ))
+        } else {
+            enum Read: Sendable {
+                case rx(RxQueue)
+                case tx(TxQueue)
+                case other
+            }
+            let read = ConcurrentReads.map(queueNames) { queue -> (Read, [HostIssue]) in
+                var found: [HostIssue] = []
+                let queuePath = "\(path)/queues/\(queue)"
+                if queue.hasPrefix("rx-"), let index = Int(queue.dropFirst(3)) {
+                    let rx = RxQueue(
+                        index: index, rpsCPUs: reader.mask("\(queuePath)/rps_cpus", issues: &found),
+                        rpsFlowCount: reader.integer("\(queuePath)/rps_flow_cnt", issues: &found))
+                    return (.rx(rx), found)
+                }
+                if queue.hasPrefix("tx-"), let index = Int(queue.dropFirst(3)) {
+                    let tx = TxQueue(
+                        index: index, xpsCPUs: reader.mask("\(queuePath)/xps_cpus", issues: &found),
+                        xpsRxQueues: detail == .full ? reader.mask("\(queuePath)/xps_rxqs", issues: &found) : nil,
+                        maxRate: detail == .full ? reader.integer("\(queuePath)/tx_maxrate", issues: &found) : nil)
+                    return (.tx(tx), found)
+                }
+                return (.other, found)
+            }
+            for (queue, found) in read {
+                issues += found
+                switch queue {
+                case .rx(let rx): interface.rxQueues.append(rx)
+                case .tx(let tx): interface.txQueues.append(tx)
+                case .other: break
+                }
             }
         }
         interface.rxQueues.sort { $0.index < $1.index }
