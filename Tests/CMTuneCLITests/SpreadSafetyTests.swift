@@ -170,6 +170,33 @@ struct SpreadSafetyTests {
         }
     }
 
+    @Test("a veth in a namespace, channels raised then steering written: a signal after any step puts channels and files back", .needsRoot)
+    func signalAfterChannelChange() throws {
+        try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
+        let state = try TemporaryDirectory()
+        try VethNamespace.with { namespace in
+            try namespace.execChecked(["ethtool", "-L", "v0", "rx", "1", "tx", "1"])
+            let channels = try namespace.execChecked(["ethtool", "-l", "v0"])
+            let files = try SpreadCommandTests.queueFiles(namespace, "v0")
+            let arguments = ["spread", "v0", "--rps", "on", "--state-dir", state.path, "--irqbalance", "ignore"]
+            let (_, plan) = try CMTuneBinary.json(arguments + ["--dry-run"], namespace: namespace.name)
+            let steps = (plan["channels"] as? [Any] ?? []).count + (plan["writes"] as? [Any] ?? []).count
+            #expect((plan["channels"] as? [Any] ?? []).count == 1)
+            #expect(steps >= 4)
+            for step in 1..<steps {
+                let result = try namespace.exec(["env", "CMTUNE_TEST_SIGNAL_AFTER_STEP=\(step)", CMTuneBinary.path] + arguments)
+                #expect(result.status == 130, "step \(step): \(result.error)")
+                #expect(try namespace.execChecked(["ethtool", "-l", "v0"]) == channels, "step \(step)")
+                #expect(try SpreadCommandTests.queueFiles(namespace, "v0") == files, "step \(step)")
+            }
+            // And uncut, it applies; restore gives the namespace back.
+            #expect(try CMTuneBinary.run(arguments, namespace: namespace.name).status == 0)
+            #expect(try CMTuneBinary.run(["restore", "--state-dir", state.path], namespace: namespace.name).status == 0)
+            #expect(try namespace.execChecked(["ethtool", "-l", "v0"]) == channels)
+            #expect(try SpreadCommandTests.queueFiles(namespace, "v0") == files)
+        }
+    }
+
     @Test("a spread made in namespace A is not restored from namespace B (same interface name, same state directory)", .needsRoot)
     func namespaces() throws {
         try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
