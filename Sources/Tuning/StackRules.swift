@@ -88,19 +88,20 @@ enum StackRules {
                     fix: "sysctl -w net.ipv4.tcp_mem=\"\(limits.low * 2) \(limits.pressure * 2) \(limits.high * 2)\"  # and smaller per-socket buffers (tcp_rmem/tcp_wmem) for idle connections"))
         }
 
-        if let orphans = stack.orphans, let maximum = stack.maxOrphans, maximum > 0, Double(orphans) >= nearLimitShare * Double(maximum) {
+        // Sockets counted against a kernel limit: orphans are reset past it, TIME_WAIT destroyed.
+        let gauges: [(code: String, tunable: String, now: Int?, limit: Int?, what: String, consequence: String)] = [
+            ("tcp-orphans", "net.ipv4.tcp_max_orphans", stack.orphans, stack.maxOrphans, "orphaned TCP sockets",
+             "past the limit the kernel resets them (\"too many orphaned sockets\")"),
+            ("time-wait-overflow", "net.ipv4.tcp_max_tw_buckets", stack.timeWait, stack.maxTimeWait, "sockets in TIME_WAIT",
+             "past it the kernel destroys them early (\"time wait bucket table overflow\")"),
+        ]
+        for gauge in gauges {
+            guard let now = gauge.now, let limit = gauge.limit, limit > 0, Double(now) >= nearLimitShare * Double(limit) else { continue }
             found.append(
                 Observation(
-                    code: "tcp-orphans", severity: orphans >= maximum ? .critical : .warning, subject: "net.ipv4.tcp_max_orphans",
-                    evidence: "\(NumberText.grouped(Double(orphans))) orphaned TCP sockets of the \(NumberText.grouped(Double(maximum))) allowed: past the limit the kernel resets them (\"too many orphaned sockets\")",
-                    fix: "sysctl -w net.ipv4.tcp_max_orphans=\(maximum * 4)"))
-        }
-        if let timeWait = stack.timeWait, let maximum = stack.maxTimeWait, maximum > 0, Double(timeWait) >= nearLimitShare * Double(maximum) {
-            found.append(
-                Observation(
-                    code: "time-wait-overflow", severity: timeWait >= maximum ? .critical : .warning, subject: "net.ipv4.tcp_max_tw_buckets",
-                    evidence: "\(NumberText.grouped(Double(timeWait))) sockets in TIME_WAIT of the \(NumberText.grouped(Double(maximum))) allowed: past it the kernel destroys them early (\"time wait bucket table overflow\")",
-                    fix: "sysctl -w net.ipv4.tcp_max_tw_buckets=\(maximum * 4)"))
+                    code: gauge.code, severity: now >= limit ? .critical : .warning, subject: gauge.tunable,
+                    evidence: "\(NumberText.grouped(Double(now))) \(gauge.what) of the \(NumberText.grouped(Double(limit))) allowed: \(gauge.consequence)",
+                    fix: "sysctl -w \(gauge.tunable)=\(limit * 4)"))
         }
 
         for process in stack.connectionManagers {

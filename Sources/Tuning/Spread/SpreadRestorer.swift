@@ -155,18 +155,7 @@ public struct SpreadRestorer: Sendable {
         }
 
         // Per path: the value before the oldest write, and what the newest write left.
-        var original: [String: SpreadSnapshot.SavedFile] = [:]
-        var newest: [String: SpreadSnapshot.SavedFile] = [:]
-        var order: [String] = []
-        for snapshot in snapshots {
-            for file in snapshot.files {
-                if original[file.path] == nil {
-                    original[file.path] = file
-                    order.append(file.path)
-                }
-                newest[file.path] = file
-            }
-        }
+        let (order, original, newest) = Self.oldestAndNewest(snapshots.flatMap(\.files), key: \.path)
         // Undo newest writes first: paths in reverse order of their first write.
         for path in order.reversed() {
             guard let saved = original[path] else { continue }
@@ -203,18 +192,7 @@ public struct SpreadRestorer: Sendable {
         }
 
         // Channels: the counts before the oldest change; then the queue files that change removed.
-        var channelOrder: [String] = []
-        var firstChannels: [String: SpreadSnapshot.SavedChannels] = [:]
-        var lastChannels: [String: SpreadSnapshot.SavedChannels] = [:]
-        for snapshot in snapshots {
-            for saved in snapshot.channels {
-                if firstChannels[saved.interface] == nil {
-                    firstChannels[saved.interface] = saved
-                    channelOrder.append(saved.interface)
-                }
-                lastChannels[saved.interface] = saved
-            }
-        }
+        let (channelOrder, firstChannels, lastChannels) = Self.oldestAndNewest(snapshots.flatMap(\.channels), key: \.interface)
         for interface in channelOrder {
             guard let saved = firstChannels[interface] else { continue }
             if !options.force, let set = lastChannels[interface]?.set, let control = channelControl,
@@ -310,6 +288,23 @@ public struct SpreadRestorer: Sendable {
         marked.note = "cut short (process \(snapshot.pid.map(String.init) ?? "?") ended mid-apply); rolled back at \(now.formatted(.iso8601))"
         try? store.save(marked)
         return outcome
+    }
+
+    /// For items saved by several snapshots (oldest first): the keys in order of first appearance,
+    /// the first (the value from before all of them) and the last (what the newest left) of each.
+    static func oldestAndNewest<Item>(_ items: [Item], key: KeyPath<Item, String>) -> ([String], [String: Item], [String: Item]) {
+        var order: [String] = []
+        var first: [String: Item] = [:]
+        var last: [String: Item] = [:]
+        for item in items {
+            let name = item[keyPath: key]
+            if first[name] == nil {
+                first[name] = item
+                order.append(name)
+            }
+            last[name] = item
+        }
+        return (order, first, last)
     }
 
     /// Values compared as the kernel means them: masks and lists as CPU sets, numbers as numbers.
