@@ -56,6 +56,8 @@ extension CMTune {
                 return try refuse([error.description], console: console)
             }
             for message in session.messages { Console.error(message) }
+            // The lock is held until the command ends, not only until its last mention.
+            defer { withExtendedLifetime(session) {} }
 
             let options = SpreadRestorer.Options(force: force, otherNamespace: otherNamespace)
             let outcome: SpreadRestorer.Outcome

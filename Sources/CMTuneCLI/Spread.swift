@@ -133,6 +133,23 @@ extension CMTune {
                 return try refuse(["spread writes /proc/irq and /sys/class/net and sets channels: run it as root (it needs CAP_SYS_ADMIN and CAP_NET_ADMIN), or use --dry-run"], console: console)
             }
 
+            // One writer at a time, and an apply that a killed process left half done is rolled
+            // back before the host is read: the plan is made on what the snapshots describe.
+            let store = SnapshotStore(directory: stateDir ?? root.absolute("var/lib/cmtune/snapshots"))
+            let channelControl: (any ChannelControl)? = live ? LiveChannelControl() : nil
+            var session: StateSession?
+            // The lock is held until the command ends, not only until its last mention.
+            defer { withExtendedLifetime(session) {} }
+            if !dryRun {
+                do {
+                    session = try StateSession.open(
+                        store: store, restorer: SpreadRestorer(root: root, store: store, channelControl: channelControl, services: services))
+                } catch {
+                    return try refuse([error.description], console: console)
+                }
+                for message in session?.messages ?? [] { Console.error(message) }
+            }
+
             var issues: [HostIssue] = []
             let facts = FactsSource.forRoot(root, issues: &issues)
             let selection: HostInventory.Selection = policy.interfaces.isEmpty ? .withQueues : .named(policy.interfaces)
@@ -165,17 +182,6 @@ extension CMTune {
                 }
                 return
             }
-
-            let store = SnapshotStore(directory: stateDir ?? root.absolute("var/lib/cmtune/snapshots"))
-            let channelControl: (any ChannelControl)? = live ? LiveChannelControl() : nil
-            let restorer = SpreadRestorer(root: root, store: store, channelControl: channelControl, services: services)
-            let session: StateSession
-            do {
-                session = try StateSession.open(store: store, restorer: restorer)
-            } catch {
-                return try refuse([error.description], plan: plan, console: console)
-            }
-            for message in session.messages { Console.error(message) }
 
             ApplySignals.install()
             let coordinator = IRQBalanceCoordinator(root: root, services: services)

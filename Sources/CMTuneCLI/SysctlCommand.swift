@@ -70,6 +70,8 @@ extension CMTune {
                 throw ExitCode(2)
             }
             for message in session.messages { Console.error(message) }
+            // The lock is held until the command ends, not only until its last mention.
+            defer { withExtendedLifetime(session) {} }
             var configFiles: [(path: String, content: String)] = []
             if persist {
                 let existing = (try? StateFiles.read(root.absolute(SysctlPersistence.relativePath))).map { String(decoding: $0, as: UTF8.self) }

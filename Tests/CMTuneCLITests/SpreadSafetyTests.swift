@@ -88,6 +88,23 @@ struct SpreadSafetyTests {
         }
     }
 
+    @Test("while another writer holds the state directory, spread, restore and sysctl --apply are refused with its pid; nothing written")
+    func oneWriter() throws {
+        try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
+        let tree = Self.fakeHost()
+        let before = try Self.hostFiles(tree)
+        let held = try StateLock(directory: tree.path + "/var/lib/cmtune/snapshots")
+        for arguments in [["spread", "--rps", "on"], ["restore"], ["sysctl", "--apply"]] {
+            let result = try CMTuneBinary.run(arguments + ["--root", tree.path])
+            #expect(result.status == 2, "\(arguments): \(result.error)")
+            #expect(result.error.contains("another cmtune spread, restore or sysctl --apply is running (pid \(getpid()))"), "\(result.error)")
+        }
+        #expect(try Self.hostFiles(tree) == before)
+        withExtendedLifetime(held) {}
+        // A dry-run only reads: it does not wait for the writer.
+        #expect(try CMTuneBinary.run(["spread", "--root", tree.path, "--dry-run"]).status == 0)
+    }
+
     @Test("spread, spread again (nothing to do: no snapshot), restore: the host is back as before the first, exit 0")
     func spreadTwiceRestore() throws {
         try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
