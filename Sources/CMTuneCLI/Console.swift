@@ -36,8 +36,7 @@ struct Console {
     /// Reports the issues met while reading on stderr; returns the exit code they imply.
     /// The same problem read twice (by the inventory and by a sample) is said once.
     static func report(_ issues: [HostIssue]) -> Int32 {
-        var said = Set<String>()
-        for issue in issues where said.insert(issue.description).inserted { error(issue.description) }
+        for issue in issues.uniqued() { error(issue.description) }
         return issues.isEmpty ? 0 : 1
     }
 

@@ -117,3 +117,12 @@ public struct HostIssue: Sendable, Equatable, CustomStringConvertible, Codable {
         return "\(path): \(message)"
     }
 }
+
+extension Array where Element == HostIssue {
+    /// Each problem once, in the order first met: two readers of one file (the inventory and a
+    /// counter sample both read /proc/interrupts) report its damage twice.
+    public func uniqued() -> [HostIssue] {
+        var seen = Set<String>()
+        return filter { seen.insert($0.description).inserted }
+    }
+}

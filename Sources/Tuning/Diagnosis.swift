@@ -53,7 +53,7 @@ public struct Diagnosis: Sendable, Equatable {
         self.rates = rates
         self.ratesSinceBoot = ratesSinceBoot
         self.sysctls = sysctls
-        self.issues = issues
+        self.issues = issues.uniqued()
         self.checksNotRun = checksNotRun
         basis = rates == nil ? .staticCopy : ratesSinceBoot ? .sinceBoot : .sampled
         var staticFindings = Self.relevant(inventory.interfaces, rates: rates)
