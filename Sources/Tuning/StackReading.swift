@@ -57,7 +57,7 @@ extension StackEvidence {
         self.init(window: window, sampled: first != nil)
         func change(_ old: UInt64?, _ new: UInt64?) -> UInt64? {
             guard let new else { return nil }
-            guard let first else { return new }
+            guard first != nil else { return new }
             guard let old else { return nil }
             return new >= old ? new - old : nil
         }
