@@ -46,7 +46,9 @@ if not (os.path.exists(marker) and open(marker).read().strip() == made_by):
         benchlib.fail("could not generate the tree")
 
 binaries = [("cmtune", cmtune)] + ([("baseline", baseline)] if baseline else [])
-commands = [(f"{name} {sub}", [path, sub, "--root", tree]) for name, path in binaries for sub in ("irq", "nic")]
+# The tables first (the cat floors below are theirs), then the JSON, which reads and writes more.
+commands = [(f"{name} {' '.join(sub)}", [path] + sub + ["--root", tree])
+            for name, path in binaries for sub in (["irq"], ["nic"], ["irq", "--json"], ["nic", "--json"])]
 for label, argv in commands:
     p, err = benchlib.run_checked(argv, " ".join(argv), " on the generated tree")
     if err:
