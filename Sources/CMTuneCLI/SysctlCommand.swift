@@ -130,7 +130,9 @@ struct SysctlText {
         var lines: [String] = []
         switch transaction.status {
         case .applied:
-            for applied in transaction.applied { lines.append("\(applied.write.kind.sysctlName ?? applied.write.path) = \(applied.readBack)   (was \(applied.write.old))") }
+            for applied in transaction.applied {
+                lines.append("\(applied.write.kind.sysctlName ?? applied.write.path) = \(applied.readBack)   (was \(applied.write.old.isEmpty ? "unset" : applied.write.old))")
+            }
             lines.append(console.paint("applied \(Plural.count(transaction.applied.count, "tunable")), each read back", .bold) + " (snapshot \(transaction.snapshot.id))")
             if !persisted.isEmpty { lines.append("persisted: " + persisted.joined(separator: ", ")) }
             lines.append("undo with: cmtune restore" + (transaction.root.isLiveSystem ? "" : " --root \(transaction.root.path)"))
