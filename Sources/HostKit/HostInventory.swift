@@ -92,6 +92,10 @@ public struct HostInventory: Sendable, Equatable {
         }
         issues.append(contentsOf: interrupts.issues)
         let topology = CPUTopology.read(from: root, fallbackOnline: CPUSet(interrupts.cpus), issues: &issues)
+        // Every IRQ's settings are wanted (`cmtune irq`): read them on other threads while the
+        // names are matched to devices below, which needs none of them.
+        let debugfs = IRQSettings.debugfsPresent(root)
+        let prefetched = irqScope == .all ? BackgroundWork { readSettings(interrupts.lines.map(\.irq), root: root, debugfs: debugfs, detail: irqDetail) } : nil
 
         var names: [String] = []
         do {
@@ -174,11 +178,7 @@ public struct HostInventory: Sendable, Equatable {
         }
         settingsIRQs = Array(Set(settingsIRQs)).sorted()
         var settings: [Int: IRQSettings] = [:]
-        let debugfs = IRQSettings.debugfsPresent(root)
-        let read = ConcurrentReads.map(settingsIRQs) { irq in
-            var found: [HostIssue] = []
-            return (IRQSettings.read(irq: irq, from: root, debugfs: debugfs, detail: irqDetail, issues: &found), found)
-        }
+        let read = prefetched?.wait() ?? readSettings(settingsIRQs, root: root, debugfs: debugfs, detail: irqDetail)
         settings.reserveCapacity(read.count)
         for (value, found) in read {
             settings[value.irq] = value
@@ -203,6 +203,14 @@ public struct HostInventory: Sendable, Equatable {
             root: root.path, topology: topology, interrupts: interrupts, ownership: ownership, irqSettings: settings, interfaces: reports,
             rpsSockFlowEntries: rpsSockFlowEntries, issues: issues, isInitialNetworkNamespace: initialNamespace,
             otherNamespaceDevices: otherNamespaceDevices)
+    }
+}
+
+/// The settings of `irqs`, with what went wrong reading each, on every CPU.
+private func readSettings(_ irqs: [Int], root: HostRoot, debugfs: Bool, detail: IRQSettings.Detail) -> [(IRQSettings, [HostIssue])] {
+    ParallelMap.map(irqs) { irq in
+        var found: [HostIssue] = []
+        return (IRQSettings.read(irq: irq, from: root, debugfs: debugfs, detail: detail, issues: &found), found)
     }
 }
 

@@ -130,7 +130,7 @@ extension NetworkInterface {
                 case tx(TxQueue)
                 case other
             }
-            let read = ConcurrentReads.map(queueNames) { queue -> (Read, [HostIssue]) in
+            let read = ParallelMap.map(queueNames) { queue -> (Read, [HostIssue]) in
                 var found: [HostIssue] = []
                 let queuePath = "\(path)/queues/\(queue)"
                 if queue.hasPrefix("rx-"), let index = Int(queue.dropFirst(3)) {
@@ -179,7 +179,7 @@ extension NetworkInterface {
             device.localCPUs = reader.list("\(candidate)/local_cpulist", issues: &issues)
         }
         for candidate in candidates where device.msiIRQs.isEmpty {
-            device.msiIRQs = ((try? root.listIfPresent("\(candidate)/msi_irqs")) ?? []).compactMap { Int($0) }.sorted()
+            device.msiIRQs = ((try? root.listIfPresent("\(candidate)/msi_irqs", sorted: false)) ?? []).compactMap { Int($0) }.sorted()
         }
         for candidate in candidates where device.legacyIRQ == nil {
             if let irq = reader.integer("\(candidate)/irq", issues: &issues), irq > 0 { device.legacyIRQ = irq }
