@@ -133,23 +133,6 @@ extension CMTune {
                 return try refuse(["spread writes /proc/irq and /sys/class/net and sets channels: run it as root (it needs CAP_SYS_ADMIN and CAP_NET_ADMIN), or use --dry-run"], console: console)
             }
 
-            // One writer at a time, and an apply that a killed process left half done is rolled
-            // back before the host is read: the plan is made on what the snapshots describe.
-            let store = SnapshotStore(directory: stateDir ?? root.absolute("var/lib/cmtune/snapshots"))
-            let channelControl: (any ChannelControl)? = live ? LiveChannelControl() : nil
-            var session: StateSession?
-            // The lock is held until the command ends, not only until its last mention.
-            defer { withExtendedLifetime(session) {} }
-            if !dryRun {
-                do {
-                    session = try StateSession.open(
-                        store: store, restorer: SpreadRestorer(root: root, store: store, channelControl: channelControl, services: services))
-                } catch {
-                    return try refuse([error.description], console: console)
-                }
-                for message in session?.messages ?? [] { Console.error(message) }
-            }
-
             var issues: [HostIssue] = []
             let facts = FactsSource.forRoot(root, issues: &issues)
             let selection: HostInventory.Selection = policy.interfaces.isEmpty ? .withQueues : .named(policy.interfaces)
@@ -160,19 +143,23 @@ extension CMTune {
                 if live && policy.interfaces.isEmpty { inventory.interfaces.removeAll { $0.inferredFromIRQNames } }
                 return inventory
             }
-            let inventory = readInventory()
-            let unknown = inventory.issues.filter { $0.message.hasPrefix("no interface named") }
-            if !unknown.isEmpty { return try refuse(unknown.map(\.description), console: console) }
-            var topologyIssues: [HostIssue] = []
-            let topology = CPUTopology.read(from: root, detail: .full, fallbackOnline: CPUSet(inventory.interrupts.cpus), issues: &topologyIssues)
-            let plan = SpreadPlanner(inventory: inventory, topology: topology, policy: policy).plan()
             let irqbalanceState = IRQBalanceState.read(from: root, services: services)
-
-            var refusals = plan.refusals
-            if irqbalanceState.isRunning && policy.irqbalance == .refuse && !dryRun && !plan.isEmpty {
-                refusals.append(
-                    "irqbalance is running (pid \(irqbalanceState.pids.map(String.init).joined(separator: ", "))): it would undo this placement within 10 s; re-run with --irqbalance ban, stop or ignore")
+            /// The plan on the host as it is now, or the reasons not to write anything.
+            func makePlan() -> (plan: SpreadPlan, refusals: [String]) {
+                let inventory = readInventory()
+                let unknown = inventory.issues.filter { $0.message.hasPrefix("no interface named") }
+                if !unknown.isEmpty { return (SpreadPlan(), unknown.map(\.description)) }
+                var topologyIssues: [HostIssue] = []
+                let topology = CPUTopology.read(from: root, detail: .full, fallbackOnline: CPUSet(inventory.interrupts.cpus), issues: &topologyIssues)
+                let plan = SpreadPlanner(inventory: inventory, topology: topology, policy: policy).plan()
+                var refusals = plan.refusals
+                if irqbalanceState.isRunning && policy.irqbalance == .refuse && !dryRun && !plan.isEmpty {
+                    refusals.append(
+                        "irqbalance is running (pid \(irqbalanceState.pids.map(String.init).joined(separator: ", "))): it would undo this placement within 10 s; re-run with --irqbalance ban, stop or ignore")
+                }
+                return (plan, refusals)
             }
+            var (plan, refusals) = makePlan()
             if !refusals.isEmpty { return try refuse(refusals, plan: plan, console: console) }
             if dryRun {
                 if output.json {
@@ -181,6 +168,25 @@ extension CMTune {
                     console.print(SpreadText(console: console).plan(plan, policy: policy, refusals: [], dryRun: true))
                 }
                 return
+            }
+
+            // One writer at a time; an apply that a killed process left half done is rolled back
+            // first, and then the plan is made again on the host as the snapshots describe it.
+            let store = SnapshotStore(directory: stateDir ?? root.absolute("var/lib/cmtune/snapshots"))
+            let channelControl: (any ChannelControl)? = live ? LiveChannelControl() : nil
+            let session: StateSession
+            do {
+                session = try StateSession.open(
+                    store: store, restorer: SpreadRestorer(root: root, store: store, channelControl: channelControl, services: services))
+            } catch {
+                return try refuse([error.description], plan: plan, console: console)
+            }
+            for message in session.messages { Console.error(message) }
+            // The lock is held until the command ends, not only until its last mention.
+            defer { withExtendedLifetime(session) {} }
+            if !session.recovered.isEmpty {
+                (plan, refusals) = makePlan()
+                if !refusals.isEmpty { return try refuse(refusals, plan: plan, console: console) }
             }
 
             ApplySignals.install()
