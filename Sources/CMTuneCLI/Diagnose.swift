@@ -64,7 +64,7 @@ extension CMTune {
                 let secondStack = stackSampler.read()
                 // An absent stack file (tcp_mem outside the initial namespace, no conntrack module)
                 // leaves its rule unjudged; it is not a problem of its own.
-                issues += second.issues + secondStack.issues.filter { !$0.message.hasPrefix("missing") }
+                issues += second.issues + secondStack.issues.exceptAbsentFiles()
                 rates = CounterRates(from: first, to: second)
                 stack = StackEvidence(
                     from: firstStack, to: secondStack, window: "over \(NumberText.seconds(duration.seconds)) s", managers: context.processes,
@@ -73,13 +73,13 @@ extension CMTune {
                 let sample = sampler.sample()
                 // A copy lacking counter files gets a static verdict that says so; each absent file
                 // is not a problem of its own.
-                issues += sample.issues.filter { !$0.message.hasPrefix("missing") }
+                issues += sample.issues.exceptAbsentFiles()
                 if let uptime = CounterSample.uptime(from: root), sample.cpuTimes != nil || sample.softirqs != nil {
                     rates = CounterRates(from: CounterSample.bootBaseline(for: sample, uptime: uptime), to: sample)
                     sinceBoot = true
                 }
                 let reading = stackSampler.read()
-                issues += reading.issues.filter { !$0.message.hasPrefix("missing") }
+                issues += reading.issues.exceptAbsentFiles()
                 stack = StackEvidence(from: nil, to: reading, window: "since boot", managers: context.processes, context: context.sysctl)
             }
             var sysctlIssues: [HostIssue] = []
@@ -125,4 +125,10 @@ enum DiagnoseSysctls {
     static let names = SysctlRecommendation.connectionManagerHost.map(\.name) + [
         "net.core.netdev_budget", "net.core.netdev_budget_usecs", "net.ipv4.ip_local_reserved_ports",
     ]
+}
+
+extension Array where Element == HostIssue {
+    /// Without the files that are simply not there (a counter file a copy lacks, tcp_mem outside
+    /// the initial namespace): the verdict says what it rests on, each absence is not a problem.
+    func exceptAbsentFiles() -> [HostIssue] { filter { !$0.message.hasPrefix("missing") } }
 }

@@ -189,11 +189,12 @@ extension CMTune {
                 if !refusals.isEmpty { return try refuse(refusals, plan: plan, console: console) }
             }
 
-            ApplySignals.install()
+            // A stop signal during the apply is noted; the transaction rolls back at its next step.
+            StoppableWait.install()
             let coordinator = IRQBalanceCoordinator(root: root, services: services)
             var irqbalanceNote: String?
             let hooks = SpreadTransaction.Hooks(
-                interruption: ApplySignals.arrived, afterStep: ApplyTestHook.afterStep(),
+                interruption: { StoppableWait.stopSignalName }, afterStep: ApplyTestHook.afterStep(),
                 resolveVectors: { references in Self.irqs(serving: references, in: readInventory()) },
                 irqbalance: { irqs in
                     guard irqbalanceState.isRunning else { return .success(nil) }
@@ -224,7 +225,7 @@ extension CMTune {
             }
             switch transaction.status {
             case .applied, .unchanged: return
-            case .rolledBack: throw ExitCode(transaction.interruptedBy == nil ? 1 : ApplySignals.exitStatus)
+            case .rolledBack: throw ExitCode(transaction.interruptedBy == nil ? 1 : StoppableWait.stopExitStatus)
             case .refused: throw ExitCode(2)
             }
         }

@@ -57,6 +57,9 @@ enum StoppableWait {
     /// True once a stop signal arrived.
     static var stopRequested: Bool { signalNumber.load(ordering: .relaxed) != 0 }
 
+    /// The exit status of a command a stop signal ended: 128 + its number (130 for SIGINT).
+    static var stopExitStatus: Int32 { 128 + signalNumber.load(ordering: .relaxed) }
+
     /// `SIGINT`, `SIGTERM` or `SIGHUP`: the signal that stopped the command, for its message.
     static var stopSignalName: String? {
         switch signalNumber.load(ordering: .relaxed) {

@@ -78,10 +78,11 @@ extension CMTune {
                 let text = SysctlPersistence.text(advice.items.filter { $0.found != nil }, existing: existing)
                 if text != existing { configFiles.append((SysctlPersistence.relativePath, text)) }
             }
-            ApplySignals.install()
+            // A stop signal during the apply is noted; the transaction rolls back at its next step.
+            StoppableWait.install()
             let transaction = SpreadTransaction(
                 root: root, store: store, channelControl: nil, origin: .sysctl, policy: nil,
-                hooks: SpreadTransaction.Hooks(interruption: ApplySignals.arrived, afterStep: ApplyTestHook.afterStep()))
+                hooks: SpreadTransaction.Hooks(interruption: { StoppableWait.stopSignalName }, afterStep: ApplyTestHook.afterStep()))
             transaction.apply(plan, configFiles: configFiles)
             if output.json {
                 console.print(SysctlJSON.result(transaction, plan: plan, persisted: configFiles.map { root.absolute($0.path) }).rendered(pretty: true))
@@ -91,7 +92,7 @@ extension CMTune {
             _ = Console.report(issues)
             switch transaction.status {
             case .applied, .unchanged: return
-            case .rolledBack: throw ExitCode(transaction.interruptedBy == nil ? 1 : ApplySignals.exitStatus)
+            case .rolledBack: throw ExitCode(transaction.interruptedBy == nil ? 1 : StoppableWait.stopExitStatus)
             case .refused: throw ExitCode(2)
             }
         }

@@ -36,29 +36,26 @@ enum FileSystemCalls {
         defer { try? descriptor.close() }
         guard fstat(descriptor.rawValue, &info) == 0 else { return .failure(.system(Errno(rawValue: errno))) }
         if let type = nonRegularType(info.st_mode) { return .failure(.notRegularFile(type)) }
-        // A copy's files (a snapshot, a fixture) say their size; procfs says 0 and sysfs 4096
-        // whatever they hold, so those are read to the end. Stopping at the size saves the
-        // final empty read: a third of the calls for the tens of thousands of small files a
-        // large host's IRQs and queues have.
-        let knownSize = info.st_size > 0 && info.st_size != 4096 ? Int(info.st_size) : nil
         var bytes: [UInt8] = []
-        if let knownSize { bytes.reserveCapacity(knownSize) }
-        let failure: Errno? = withUnsafeTemporaryAllocation(byteCount: 16384, alignment: 1) { buffer in
-            while true {
-                let count: Int
+        var capacity = 4096
+        while true {
+            var failure: Errno?
+            // Read straight into spare capacity: filling it first (append of zeros) costs a
+            // loop per byte in debug builds, which the tests run.
+            let chunk = [UInt8](unsafeUninitializedCapacity: capacity - bytes.count) { buffer, initialized in
                 do {
-                    count = try descriptor.read(into: buffer, retryOnInterrupt: true)
+                    initialized = try descriptor.read(into: UnsafeMutableRawBufferPointer(buffer), retryOnInterrupt: true)
                 } catch {
-                    return error as? Errno ?? .ioError
+                    failure = error as? Errno ?? .ioError
+                    initialized = 0
                 }
-                if count == 0 { return nil }
-                bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-                if let knownSize, bytes.count >= knownSize { return nil }
             }
+            // EAGAIN here is a regular file that would block (/proc/kmsg): a failure, not a wait.
+            if let failure { return .failure(.system(failure)) }
+            guard !chunk.isEmpty else { return .success(bytes) }
+            bytes.append(contentsOf: chunk)
+            if bytes.count == capacity { capacity *= 2 }
         }
-        // EAGAIN here is a regular file that would block (/proc/kmsg): a failure, not a wait.
-        if let failure { return .failure(.system(failure)) }
-        return .success(bytes)
     }
 
     /// Why a file was not read: the kernel's errno, or a kind of file HostKit does not open.

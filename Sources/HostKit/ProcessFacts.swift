@@ -37,6 +37,14 @@ public struct ProcessFacts: Sendable, Equatable {
 
     /// nil when the process is gone (no proc/PID, or it exited while being read).
     public static func read(pid: Int, from root: HostRoot) -> ProcessFacts? {
+        guard var (facts, readable) = identify(pid: pid, from: root) else { return nil }
+        if readable { readLimits(into: &facts, from: root) }
+        return facts
+    }
+
+    /// The process's name and arguments only: enough to tell whether it is the one sought.
+    /// `readable` false: its /proc directory could not be read (the facts carry why).
+    private static func identify(pid: Int, from root: HostRoot) -> (facts: ProcessFacts, readable: Bool)? {
         guard pid > 0 else { return nil }
         let base = "proc/\(pid)"
         let comm: String
@@ -45,7 +53,7 @@ public struct ProcessFacts: Sendable, Equatable {
         } catch where error.isMissing || error.errno == .noSuchProcess {
             return nil
         } catch {
-            return ProcessFacts(pid: pid, comm: "", issues: [HostIssue(error)])
+            return (ProcessFacts(pid: pid, comm: "", issues: [HostIssue(error)]), false)
         }
         var facts = ProcessFacts(pid: pid, comm: comm)
 
@@ -56,7 +64,12 @@ public struct ProcessFacts: Sendable, Equatable {
         } catch {
             facts.issues.append(HostIssue(error))
         }
+        return (facts, true)
+    }
 
+    /// The open-files limit and the descriptors open now.
+    private static func readLimits(into facts: inout ProcessFacts, from root: HostRoot) {
+        let base = "proc/\(facts.pid)"
         let limitsPath = "\(base)/limits"
         if let bytes = ProcText.read(limitsPath, from: root, issues: &facts.issues, missing: "open-files limit unknown") {
             switch Self.openFilesLimit(parsing: bytes) {
@@ -76,20 +89,20 @@ public struct ProcessFacts: Sendable, Equatable {
         } catch {
             facts.issues.append(HostIssue(path: error.path, message: "cannot list: \(error.errno.plainDescription); open descriptors unknown"))
         }
-        return facts
     }
 
     /// Processes whose argv or comm matches: used to find a connection manager (`cmtune cm
-    /// serve`, or a name the user gives). `matching` sees the whole facts, so each process's
-    /// limits and descriptors are read too (counted, not listed: cheap even for a CM's);
-    /// processes that exit during the scan are simply not found.
+    /// serve`, or a name the user gives). `matching` sees pid, comm and arguments; the limits and
+    /// descriptors are read for the processes it picks only, not for every process of the host.
+    /// Processes that exit during the scan are simply not found.
     public static func find(from root: HostRoot, matching: (ProcessFacts) -> Bool) -> [ProcessFacts] {
         let entries = (try? root.listIfPresent("proc")) ?? []
         var found: [ProcessFacts] = []
         for entry in entries {
             guard entry.utf8.allSatisfy(\.isASCIIDigit), let pid = Int(entry),
-                let facts = read(pid: pid, from: root), matching(facts)
+                var (facts, readable) = identify(pid: pid, from: root), matching(facts)
             else { continue }
+            if readable { readLimits(into: &facts, from: root) }
             found.append(facts)
         }
         return found

@@ -13,6 +13,8 @@ public enum CoherentFixes {
     /// Replaces the manual fixes of placement findings in `inventory` with the shell form of
     /// the spread plan's writes for their interface.
     public static func apply(to inventory: inout HostInventory, topology: CPUTopology) {
+        // No placement finding, no fix to write: the plan of a large host is not made for nothing.
+        guard inventory.interfaces.contains(where: { $0.observations.contains { placementCodes.contains($0.code) } }) else { return }
         let policy = SpreadPolicy(channels: .keep, irqbalance: .ignore)
         let plan = SpreadPlanner(inventory: inventory, topology: topology, policy: policy).plan()
         guard plan.refusals.isEmpty else { return }

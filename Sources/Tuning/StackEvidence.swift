@@ -17,7 +17,7 @@ public struct StackEvidence: Sendable, Equatable {
 
     /// sockstat now, against the limits.
     public var tcpMemoryPages: Int?
-    public var tcpMemory: (low: Int, pressure: Int, high: Int)?
+    public var tcpMemory: TCPMemoryLimits?
     public var orphans: Int?
     public var maxOrphans: Int?
     public var timeWait: Int?
@@ -80,14 +80,19 @@ public struct StackEvidence: Sendable, Equatable {
         connectionManagers = []
         sysctlContext = SysctlContext()
     }
+}
 
-    public static func == (lhs: StackEvidence, rhs: StackEvidence) -> Bool {
-        lhs.window == rhs.window && lhs.sampled == rhs.sampled && lhs.listenOverflows == rhs.listenOverflows && lhs.listenDrops == rhs.listenDrops
-            && lhs.memoryPressures == rhs.memoryPressures && lhs.tcpMemoryPages == rhs.tcpMemoryPages
-            && lhs.tcpMemory.map { [$0.low, $0.pressure, $0.high] } == rhs.tcpMemory.map { [$0.low, $0.pressure, $0.high] }
-            && lhs.orphans == rhs.orphans && lhs.maxOrphans == rhs.maxOrphans && lhs.timeWait == rhs.timeWait && lhs.maxTimeWait == rhs.maxTimeWait
-            && lhs.conntrackCount == rhs.conntrackCount && lhs.conntrackMax == rhs.conntrackMax && lhs.conntrackDrops == rhs.conntrackDrops
-            && lhs.interfaceDrops == rhs.interfaceDrops && lhs.connectionManagers == rhs.connectionManagers && lhs.sysctlContext == rhs.sysctlContext
+/// `net.ipv4.tcp_mem`, in pages: below `low` no limit, from `pressure` buffers shrink, at `high`
+/// allocations fail.
+public struct TCPMemoryLimits: Sendable, Equatable {
+    public var low: Int
+    public var pressure: Int
+    public var high: Int
+
+    public init(low: Int, pressure: Int, high: Int) {
+        self.low = low
+        self.pressure = pressure
+        self.high = high
     }
 }
 

@@ -68,7 +68,7 @@ extension StackEvidence {
         memoryPressures = change(before?.value("TcpExt", "TCPMemoryPressures"), after.value("TcpExt", "TCPMemoryPressures"))
         tcpMemoryPages = second.sockets?.tcpMemoryPages
         if let low = second.limits.memoryLowPages, let pressure = second.limits.memoryPressurePages, let high = second.limits.memoryHighPages {
-            tcpMemory = (low, pressure, high)
+            tcpMemory = TCPMemoryLimits(low: low, pressure: pressure, high: high)
         }
         orphans = second.sockets?.tcpOrphans
         maxOrphans = second.limits.maxOrphans

@@ -21,7 +21,7 @@ struct StackRulesTests {
         stack.listenDrops = 0
         stack.memoryPressures = 0
         stack.tcpMemoryPages = 300
-        stack.tcpMemory = (10_000, 20_000, 30_000)
+        stack.tcpMemory = TCPMemoryLimits(low: 10_000, pressure: 20_000, high: 30_000)
         stack.orphans = 3
         stack.maxOrphans = 65_536
         stack.timeWait = 20
