@@ -29,7 +29,10 @@ final class CMTuneChild {
         }
         if terminal {
             // A pseudo-terminal for stdin and stdout, as a person running it would have.
-            command = ["script", "--quiet", "--return", "--command", command.map { "'\($0)'" }.joined(separator: " "), "/dev/null"]
+            // `exec`: script runs the command through `$SHELL -c`, and dash (CI's /bin/sh)
+            // stays as its parent, where Ctrl-C kills it and script reports 130 whatever
+            // cmtune did; exec leaves cmtune alone in the terminal, as in a person's shell.
+            command = ["script", "--quiet", "--return", "--command", "exec " + command.map { "'\($0)'" }.joined(separator: " "), "/dev/null"]
         }
         _ = FileManager.default.createFile(atPath: directory.path + "/out", contents: nil)
         _ = FileManager.default.createFile(atPath: directory.path + "/err", contents: nil)
