@@ -3,7 +3,7 @@ import Foundation
 import HostKit
 import Testing
 
-@Suite("cmtune diagnose", .serialized)
+@Suite("cmtune diagnose", .serialized, .timeLimit(.minutes(3)))
 struct DiagnoseCommandTests {
     /// Two namespaces joined by a single-queue veth pair: `va` in the sender's, `vb` in the
     /// receiver's. A UDP flood from a sender pinned to CPU 0 makes CPU 0 run every receive

@@ -2,7 +2,7 @@ import CMTuneTestSupport
 import Foundation
 import Testing
 
-@Suite("cmtune irq")
+@Suite("cmtune irq", .timeLimit(.minutes(3)))
 struct IRQCommandTests {
     @Test("a tree holding only /proc/interrupts still gives the IRQ table with owners")
     func interruptsOnly() throws {

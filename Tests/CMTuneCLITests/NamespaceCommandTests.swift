@@ -6,7 +6,7 @@ import Testing
 /// /proc/interrupts is global: inside a network namespace it lists the host's vectors. A veth
 /// named like a host NIC must not take them, and the host's devices must not be shown as the
 /// namespace's (unless --all-namespaces).
-@Suite("cmtune nic in a network namespace", .serialized)
+@Suite("cmtune nic in a network namespace", .serialized, .timeLimit(.minutes(3)))
 struct NamespaceCommandTests {
     /// A name the host's NIC IRQs carry (`eth0-TxRx-0` names eth0), else the host's first NIC
     /// with a device behind it, else eth0.

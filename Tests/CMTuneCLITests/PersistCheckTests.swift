@@ -5,7 +5,7 @@ import Testing
 
 /// `spread --persist` leaves something a reboot can run, and `check` tells whether the host
 /// still matches it.
-@Suite("cmtune spread --persist and cmtune check", .serialized)
+@Suite("cmtune spread --persist and cmtune check", .serialized, .timeLimit(.minutes(3)))
 struct PersistCheckTests {
     @Test("persist from a build tree copies the binary the unit runs; check matches, sees a moved IRQ, matches again after a re-apply; --remove takes it all away")
     func persistThenCheck() throws {

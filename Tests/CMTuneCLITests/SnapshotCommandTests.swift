@@ -2,7 +2,7 @@ import CMTuneTestSupport
 import Foundation
 import Testing
 
-@Suite("cmtune snapshot")
+@Suite("cmtune snapshot", .timeLimit(.minutes(3)))
 struct SnapshotCommandTests {
     @Test("a snapshot of this host analysed with --root shows the same NICs, queues, IRQs and channels")
     func liveRoundTrip() throws {

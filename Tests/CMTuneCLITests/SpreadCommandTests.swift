@@ -3,7 +3,7 @@ import Foundation
 import HostKit
 import Testing
 
-@Suite("cmtune spread and restore", .serialized)
+@Suite("cmtune spread and restore", .serialized, .timeLimit(.minutes(3)))
 struct SpreadCommandTests {
     /// Every queue file of an interface in a namespace, with its bytes.
     static func queueFiles(_ namespace: VethNamespace, _ interface: String) throws -> [String: String] {

@@ -6,7 +6,7 @@ import Testing
 /// What the spread and restore commands promise when things do not go to plan: a signal at any
 /// step leaves the host as it was, `kill -9` is finished off by the next command, the dry-run is
 /// the apply, a snapshot does not cross namespaces.
-@Suite("cmtune spread: signals, journal, dry-run, namespaces", .serialized)
+@Suite("cmtune spread: signals, journal, dry-run, namespaces", .serialized, .timeLimit(.minutes(3)))
 struct SpreadSafetyTests {
     /// Every file of a fake root except cmtune's own state, with its bytes.
     static func hostFiles(_ tree: FixtureTree) throws -> [String: Data] {

@@ -4,7 +4,7 @@ import HostKit
 import Testing
 
 /// `cmtune sysctl`: advice safe for this host, applied as a transaction, persisted, undone.
-@Suite("cmtune sysctl", .serialized)
+@Suite("cmtune sysctl", .serialized, .timeLimit(.minutes(3)))
 struct SysctlCommandTests {
     /// A host with a CM's limits below the floors, two listeners in the ephemeral range, and a
     /// running `cmtune cm serve` with 20,000 open files.

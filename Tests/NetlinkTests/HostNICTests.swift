@@ -6,7 +6,7 @@ import Testing
 
 /// The machine's own NIC (eth0, virtio_net on CI; CMTUNE_TEST_NIC names another), read-only:
 /// the netdev family's queue -> NAPI links and ethtool's answers against the ethtool command.
-@Suite struct HostNICTests {
+@Suite(.timeLimit(.minutes(3))) struct HostNICTests {
     static let interface = ProcessInfo.processInfo.environment["CMTUNE_TEST_NIC"] ?? "eth0"
 
     /// The NIC's ifindex, or cancels the test when this machine has no such interface.

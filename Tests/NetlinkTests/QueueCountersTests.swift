@@ -7,7 +7,7 @@ import Testing
 
 /// `ethtool -S` through the ioctl, and `LiveQueueCounters`, against this machine's NIC and
 /// loopback (read-only; no traffic is sent anywhere), held against what `ethtool -S` and sysfs say.
-@Suite struct QueueCountersHostTests {
+@Suite(.timeLimit(.minutes(3))) struct QueueCountersHostTests {
     static var interface: String { HostNICTests.interface }
 
     static func sysfsCounter(_ interface: String, _ name: String) throws -> UInt64 {

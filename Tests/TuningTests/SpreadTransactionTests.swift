@@ -7,7 +7,7 @@ import Tuning
 
 /// The applier and restorer against fake roots: every value saved before it changes, read
 /// back after, put back byte for byte; a failed write rolls everything back.
-@Suite("Spread transaction", .serialized)
+@Suite("Spread transaction", .serialized, .timeLimit(.minutes(3)))
 struct SpreadTransactionTests {
     /// Every file under the tree with its bytes, to compare whole trees.
     static func contents(_ tree: FixtureTree) throws -> [String: Data] {
