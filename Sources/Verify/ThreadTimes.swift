@@ -15,6 +15,14 @@ public struct ThreadTimes: Sendable, Equatable {
         /// The CPUs it may run on (`Cpus_allowed_list` of its status file); one CPU means pinned.
         public var allowedCPUs: CPUSet?
 
+        public init(id: Int, name: String, ticks: UInt64, processor: Int?, allowedCPUs: CPUSet? = nil) {
+            self.id = id
+            self.name = name
+            self.ticks = ticks
+            self.processor = processor
+            self.allowedCPUs = allowedCPUs
+        }
+
         /// The CPU it is pinned to, when it may run on exactly one.
         public var pinnedCPU: Int? {
             guard let allowedCPUs, allowedCPUs.count == 1 else { return nil }
