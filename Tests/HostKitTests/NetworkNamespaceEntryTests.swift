@@ -24,7 +24,7 @@ struct NetworkNamespaceEntryTests {
         #expect(failure?.description.contains("there is no network namespace named cmtune-no-such-") == true)
     }
 
-    @Test("inside, the thread is in the namespace; after, it is back; the body's error comes back as it was", .needsRoot)
+    @Test("inside, the thread is in the namespace; after, it is back; the body's error comes back as it was", .needsRoot, .timeLimit(.minutes(1)))
     func entersAndReturns() throws {
         let own = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self/ns/net")
         let bed = VethTestbed(first: .init(namespace: "cmtnse-\(getpid())", device: "a0"), second: .init(namespace: "cmtnse-\(getpid())", device: "a1"))

@@ -1,4 +1,5 @@
 import Foundation
+import HostKit
 
 /// Runs a system tool (ip, ethtool) the way a person would, so tests compare what the Netlink
 /// target reads with what the standard tools print.
@@ -29,29 +30,10 @@ public struct CommandFailure: Error, CustomStringConvertible {
 }
 
 /// Runs `arguments[0]` found on PATH (or /usr/sbin, /sbin, where ip and ethtool live) and
-/// returns its output, whatever its exit status.
+/// returns its output, whatever its exit status: HostKit's `ToolCommand`, which the testbed uses.
 public func runCommand(_ arguments: [String]) throws -> CommandResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    var environment = ProcessInfo.processInfo.environment
-    environment["PATH"] = (environment["PATH"].map { $0 + ":" } ?? "") + "/usr/sbin:/sbin:/usr/bin:/bin"
-    environment["LC_ALL"] = "C"
-    process.environment = environment
-    let output = Pipe()
-    let error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    // Read before waiting so a chatty tool cannot fill the pipe and block.
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    let errorData = error.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CommandResult(
-        status: process.terminationStatus,
-        output: String(decoding: outputData, as: UTF8.self),
-        error: String(decoding: errorData, as: UTF8.self))
+    let outcome = try ToolCommand.outcome(arguments)
+    return CommandResult(status: outcome.status, output: outcome.output, error: outcome.error)
 }
 
 /// Runs a command that must succeed and returns its standard output.

@@ -1,12 +1,20 @@
 import Foundation
 
-/// Runs an administration tool (`ip`) to its end and returns its standard output: the testbed's
-/// way to make namespaces and veth pairs, which HostKit's files cannot.
-enum ToolCommand {
-    /// PATH gains /usr/sbin and /sbin (where `ip` lives) and the locale is C, so messages are the
-    /// same wherever the caller runs.
-    @discardableResult
-    static func run(_ arguments: [String]) throws(TestbedError) -> String {
+/// Runs an administration tool (`ip`, `ethtool`) to its end: the testbed's way to make
+/// namespaces and veth pairs, which HostKit's files cannot, and the tests' way to compare with
+/// what the standard tools print.
+public enum ToolCommand {
+    /// What a tool said and how it ended.
+    public struct Outcome: Sendable, Equatable {
+        public var status: Int32
+        public var output: String
+        public var error: String
+    }
+
+    /// Runs `arguments[0]` found on PATH, which gains /usr/sbin and /sbin (where `ip` lives),
+    /// in the C locale so messages are the same wherever the caller runs; whatever its exit
+    /// status. Throws only when the tool could not be started.
+    public static func outcome(_ arguments: [String]) throws(TestbedError) -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
@@ -28,10 +36,19 @@ enum ToolCommand {
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         let errorData = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let message = String(decoding: errorData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw .command(arguments: arguments, status: process.terminationStatus, message: message)
+        return Outcome(
+            status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
+            error: String(decoding: errorData, as: UTF8.self))
+    }
+
+    /// Runs a tool that must succeed and returns its standard output.
+    @discardableResult
+    public static func run(_ arguments: [String]) throws(TestbedError) -> String {
+        let result = try outcome(arguments)
+        guard result.status == 0 else {
+            throw .command(
+                arguments: arguments, status: result.status, message: result.error.trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        return String(decoding: outputData, as: UTF8.self)
+        return result.output
     }
 }
