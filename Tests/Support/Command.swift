@@ -3,17 +3,7 @@ import HostKit
 
 /// Runs a system tool (ip, ethtool) the way a person would, so tests compare what the Netlink
 /// target reads with what the standard tools print.
-public struct CommandResult {
-    public var status: Int32
-    public var output: String
-    public var error: String
-
-    public init(status: Int32, output: String, error: String) {
-        self.status = status
-        self.output = output
-        self.error = error
-    }
-}
+public typealias CommandResult = ToolCommand.Outcome
 
 public struct CommandFailure: Error, CustomStringConvertible {
     public var arguments: [String]
@@ -32,8 +22,7 @@ public struct CommandFailure: Error, CustomStringConvertible {
 /// Runs `arguments[0]` found on PATH (or /usr/sbin, /sbin, where ip and ethtool live) and
 /// returns its output, whatever its exit status: HostKit's `ToolCommand`, which the testbed uses.
 public func runCommand(_ arguments: [String]) throws -> CommandResult {
-    let outcome = try ToolCommand.outcome(arguments)
-    return CommandResult(status: outcome.status, output: outcome.output, error: outcome.error)
+    try ToolCommand.outcome(arguments)
 }
 
 /// Runs a command that must succeed and returns its standard output.

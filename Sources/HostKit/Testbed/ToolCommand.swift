@@ -9,6 +9,12 @@ public enum ToolCommand {
         public var status: Int32
         public var output: String
         public var error: String
+
+        public init(status: Int32, output: String, error: String) {
+            self.status = status
+            self.output = output
+            self.error = error
+        }
     }
 
     /// Runs `arguments[0]` found on PATH, which gains /usr/sbin and /sbin (where `ip` lives),
