@@ -84,17 +84,23 @@ let package = Package(
         .target(
             name: "Load",
             dependencies: [
-                "CM", "Wire",
+                "CM", "Wire", "HostKit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
-        // `cmtune verify`: drive a CM, sample every core and loop, judge the balance, report.
+        // `cmtune verify`: samples and a load result to a verdict with typed reasons, the report,
+        // the veth testbed's users, and the scrape of the CM's metrics (a small NIOHTTP1 client).
         .target(
             name: "Verify",
-            dependencies: ["HostKit"]
+            dependencies: [
+                "HostKit", "Load",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         .target(
             name: "Tuning",
@@ -113,6 +119,7 @@ let package = Package(
                 "Verify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -159,7 +166,12 @@ let package = Package(
         ),
         .testTarget(
             name: "VerifyTests",
-            dependencies: ["Verify", "HostKit", "CMTuneTestSupport"]
+            dependencies: [
+                "Verify", "HostKit", "Load", "CMTuneTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "CMTests",

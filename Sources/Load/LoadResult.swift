@@ -2,6 +2,8 @@ import Histogram
 
 /// What a load run measured, for the terminal summary and `--json`.
 public struct LoadResult: Sendable, Codable, Equatable {
+    /// End-to-end delivery latency in milliseconds: what `cm load` prints and what `verify`
+    /// reports, one summary for both.
     public struct Latency: Sendable, Codable, Equatable {
         public var count: Int
         /// Milliseconds.
@@ -10,6 +12,15 @@ public struct LoadResult: Sendable, Codable, Equatable {
         public var p99: Double
         public var p999: Double
         public var max: Double
+
+        public init(count: Int, p50: Double, p90: Double, p99: Double, p999: Double, max: Double) {
+            self.count = count
+            self.p50 = p50
+            self.p90 = p90
+            self.p99 = p99
+            self.p999 = p999
+            self.max = max
+        }
 
         init(_ histogram: Histogram<UInt64>) {
             count = Int(histogram.totalCount)

@@ -18,7 +18,7 @@ public final class EthtoolIoctlClient: Sendable {
 
     public init(networkNamespace: String? = nil) throws(NetlinkError) {
         let operation = "open ethtool ioctl socket" + (networkNamespace.map { " in network namespace \($0)" } ?? "")
-        descriptor = try NetworkNamespace.run(named: networkNamespace) { () throws(NetlinkError) in
+        descriptor = try NamespacedSocket.run(named: networkNamespace) { () throws(NetlinkError) in
             try Self.openSocket(operation: operation)
         }
         self.networkNamespace = networkNamespace

@@ -35,7 +35,7 @@ public final class GenericNetlinkSocket {
             throw NetlinkError(operation: operation, code: .outOfMemory, message: "out of memory")
         }
         do {
-            try NetworkNamespace.run(named: networkNamespace) { () throws(NetlinkError) in
+            try NamespacedSocket.run(named: networkNamespace) { () throws(NetlinkError) in
                 let result = genl_connect(handle)
                 if result < 0 { throw NetlinkError.libnl(operation: operation, returned: result) }
             }

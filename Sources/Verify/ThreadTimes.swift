@@ -15,6 +15,14 @@ public struct ThreadTimes: Sendable, Equatable {
         /// The CPUs it may run on (`Cpus_allowed_list` of its status file); one CPU means pinned.
         public var allowedCPUs: CPUSet?
 
+        public init(id: Int, name: String, ticks: UInt64, processor: Int?, allowedCPUs: CPUSet? = nil) {
+            self.id = id
+            self.name = name
+            self.ticks = ticks
+            self.processor = processor
+            self.allowedCPUs = allowedCPUs
+        }
+
         /// The CPU it is pinned to, when it may run on exactly one.
         public var pinnedCPU: Int? {
             guard let allowedCPUs, allowedCPUs.count == 1 else { return nil }
@@ -44,15 +52,10 @@ public struct ThreadTimes: Sendable, Equatable {
         return ThreadTimes(threads: threads)
     }
 
-    /// Parses one stat line; the name in parentheses may hold spaces, so fields are counted
-    /// after its closing parenthesis.
+    /// Parses one stat line (HostKit's `ProcessStat`); `id` names the thread whatever the line says.
     public static func parse(stat: String, id: Int) -> Thread? {
-        guard let close = stat.lastIndex(of: ")") else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        // fields[0] is field 3; utime (14) is fields[11], stime (15) fields[12], processor (39) fields[36].
-        guard fields.count > 12, let user = UInt64(fields[11]), let system = UInt64(fields[12]) else { return nil }
-        let processor = fields.count > 36 ? Int(fields[36]) : nil
-        return Thread(id: id, name: "", ticks: user + system, processor: processor)
+        guard let fields = ProcessStat(parsing: stat) else { return nil }
+        return Thread(id: id, name: "", ticks: fields.ticks, processor: fields.processor)
     }
 
     /// `Cpus_allowed_list:\t0-3` from a status file.

@@ -20,21 +20,18 @@ struct DiagnoseCommandTests {
         private static func withBed(_ body: (FloodBed) throws -> Void) throws {
             let tag = "\(getpid() % 10000)-\(UInt16.random(in: 0...UInt16.max))"
             let bed = FloodBed(sender: "cmtdg-s-\(tag)", receiver: "cmtdg-r-\(tag)")
-            defer {
-                _ = try? runCommand(["ip", "netns", "delete", bed.sender])
-                _ = try? runCommand(["ip", "netns", "delete", bed.receiver])
-            }
-            for command in [
-                ["ip", "netns", "add", bed.sender], ["ip", "netns", "add", bed.receiver],
-                ["ip", "link", "add", "va", "netns", bed.sender, "numrxqueues", "1", "numtxqueues", "1", "type", "veth",
-                 "peer", "name", "vb", "netns", bed.receiver, "numrxqueues", "1", "numtxqueues", "1"],
-                ["ip", "-n", bed.sender, "addr", "add", "10.213.7.1/30", "dev", "va"],
-                ["ip", "-n", bed.receiver, "addr", "add", "10.213.7.2/30", "dev", "vb"],
-                ["ip", "-n", bed.sender, "link", "set", "va", "up"], ["ip", "-n", bed.receiver, "link", "set", "vb", "up"],
-            ] {
-                try runChecked(command)
-            }
+            try bed.testbed.create()
+            defer { bed.testbed.remove() }
             try body(bed)
+        }
+
+        /// `va` at 10.213.7.1/30, `vb` at 10.213.7.2/30, one queue each: HostKit's testbed.
+        var testbed: VethTestbed {
+            var testbed = VethTestbed(
+                first: .init(namespace: sender, device: "va", address: "10.213.7.1"),
+                second: .init(namespace: receiver, device: "vb", address: "10.213.7.2"), queues: 1)
+            testbed.prefixLength = 30
+            return testbed
         }
 
         /// Floods the receiver from CPU 0 for `seconds`, in the background.
@@ -122,7 +119,7 @@ struct DiagnoseCommandTests {
         let online = try CPUSet(parsingList: try String(contentsOfFile: "/sys/devices/system/cpu/online", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
         try #require(online.contains(0) && online.contains(1), "needs CPUs 0 and 1")
         try FloodBed.with { bed in
-            try runChecked(["ip", "netns", "exec", bed.receiver, "sh", "-c", "echo 2 > /sys/class/net/vb/queues/rx-0/rps_cpus"])
+            try bed.testbed.setReceiveSteering(CPUSet([1]), on: bed.testbed.second)
             let flood = try bed.flood(seconds: 20)
             defer {
                 kill(flood.processIdentifier, SIGKILL)

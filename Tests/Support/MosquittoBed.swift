@@ -1,4 +1,5 @@
 import Foundation
+import HostKit
 
 /// A real MQTT broker (mosquitto) in one network namespace and its clients in another, joined
 /// by a veth pair, with random packet loss made by nftables so TCP retransmits, reorders and
@@ -14,6 +15,13 @@ public final class MosquittoBed {
     private let directory: URL
     private var mosquitto: Process?
     private var closed = false
+
+    /// The two namespaces and the pair: HostKit's testbed, shared with `verify --netns`.
+    private var testbed: VethTestbed {
+        VethTestbed(
+            first: .init(namespace: broker, device: brokerInterface, address: brokerAddress),
+            second: .init(namespace: client, device: clientInterface, address: clientAddress))
+    }
 
     /// `lossPercent`: packets to port 1883 dropped at the client's egress (the capture then sees
     /// later segments before the retransmission: out of order) and at the broker's ingress
@@ -38,16 +46,7 @@ public final class MosquittoBed {
     deinit { close() }
 
     private func setUp(lossPercent: Int) throws {
-        for command in [
-            ["ip", "netns", "add", broker], ["ip", "netns", "add", client],
-            ["ip", "link", "add", brokerInterface, "netns", broker, "type", "veth", "peer", "name", clientInterface, "netns", client],
-            ["ip", "-n", broker, "addr", "add", "\(brokerAddress)/24", "dev", brokerInterface],
-            ["ip", "-n", client, "addr", "add", "\(clientAddress)/24", "dev", clientInterface],
-            ["ip", "-n", broker, "link", "set", brokerInterface, "up"], ["ip", "-n", client, "link", "set", clientInterface, "up"],
-            ["ip", "-n", broker, "link", "set", "lo", "up"], ["ip", "-n", client, "link", "set", "lo", "up"],
-        ] {
-            try runChecked(command)
-        }
+        try testbed.create()
         if lossPercent > 0 {
             let clientRules = """
                 table inet cmtloss {
@@ -101,8 +100,7 @@ public final class MosquittoBed {
             kill(mosquitto.processIdentifier, SIGKILL)
             mosquitto.waitUntilExit()
         }
-        _ = try? runCommand(["ip", "netns", "delete", broker])
-        _ = try? runCommand(["ip", "netns", "delete", client])
+        testbed.remove()
         try? FileManager.default.removeItem(at: directory)
     }
 }

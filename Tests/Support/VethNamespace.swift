@@ -1,4 +1,5 @@
 import Foundation
+import HostKit
 
 /// A throw-away network namespace holding a veth pair `v0`/`v1` with several queues: a real
 /// multi-queue device on any machine, which `ethtool -L` can reshape.
@@ -19,21 +20,13 @@ public struct VethNamespace {
             name: "cmtnl-\(getpid())-\(UInt32.random(in: 0...UInt32.max))", queues: queues)
         namespace.device = device
         if device == namespace.peer { namespace.peer = "v0" }
-        defer { _ = try? runCommand(["ip", "netns", "delete", namespace.name]) }
-        try namespace.create()
-        return try body(namespace)
+        return try namespace.testbed.with { _ in try body(namespace) }
     }
 
-    private func create() throws {
-        let queues = String(queues)
-        try runChecked(["ip", "netns", "add", name])
-        try runChecked([
-            "ip", "-n", name, "link", "add", device, "numrxqueues", queues, "numtxqueues", queues,
-            "type", "veth", "peer", "name", peer, "numrxqueues", queues, "numtxqueues", queues,
-        ])
-        // The netdev family lists only the queues of a device that is up.
-        try runChecked(["ip", "-n", name, "link", "set", device, "up"])
-        try runChecked(["ip", "-n", name, "link", "set", peer, "up"])
+    /// Both ends in the one namespace, no addresses: HostKit's testbed, shared with
+    /// `verify --netns`.
+    public var testbed: VethTestbed {
+        VethTestbed(first: .init(namespace: name, device: device), second: .init(namespace: name, device: peer), queues: queues)
     }
 
     /// Runs a command inside the namespace (`ip netns exec`, which also mounts the namespace's

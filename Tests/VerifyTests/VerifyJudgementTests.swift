@@ -20,15 +20,15 @@ struct VerifyJudgementTests {
             threshold: 1.25, receivedPackets: [51_000, 49_000])
         #expect(judgement.verdict == .pass)
         #expect(abs(judgement.cpuBalance - 0.6 / 0.575) < 1e-9)
-        #expect(judgement.reasons.count == 3)
-        #expect(judgement.reasons.last!.hasPrefix("receive processing is spread"))
+        #expect(judgement.sentences.count == 3)
+        #expect(judgement.sentences.last!.hasPrefix("receive processing is spread"))
     }
 
     @Test("one hot core fails on CPU balance, naming the core")
     func hotCore() {
         let judgement = VerifyJudgement.judge(cpus: [0, 1, 2, 3], means: [share(0.95), share(0.3), share(0.3), share(0.3)], loops: [], threshold: 1.25)
         #expect(judgement.verdict == .fail)
-        #expect(judgement.reasons[0].contains("CPU 0 95.0 % busy"))
+        #expect(judgement.sentences[0].contains("CPU 0 95.0 % busy"))
         #expect(judgement.loopBalance == nil)
     }
 
@@ -36,7 +36,7 @@ struct VerifyJudgementTests {
     func hotLoop() {
         let judgement = VerifyJudgement.judge(cpus: [0, 1], means: [share(0.5), share(0.5)], loops: [loop(0, 0.9), loop(1, 0.3)], threshold: 1.25)
         #expect(judgement.verdict == .fail)
-        #expect(judgement.reasons.contains { $0.contains("CM loop balance 1.5") && $0.contains("loop 0") })
+        #expect(judgement.sentences.contains { $0.contains("CM loop balance 1.5") && $0.contains("loop 0") })
     }
 
     @Test("all received packets on one CPU fail even when busy time is even; too few packets are not judged")
@@ -44,9 +44,9 @@ struct VerifyJudgementTests {
         let even = [share(0.5, softirq: 0.2), share(0.5, softirq: 0.1)]
         let piled = VerifyJudgement.judge(cpus: [0, 1], means: even, loops: [], threshold: 1.25, receivedPackets: [99_000, 100])
         #expect(piled.verdict == .fail)
-        #expect(piled.reasons.contains { $0.hasPrefix("receive processing is on one CPU: CPU 0 processed 99.9 %") })
+        #expect(piled.sentences.contains { $0.hasPrefix("receive processing is on one CPU: CPU 0 processed 99.9 %") })
         let few = VerifyJudgement.judge(cpus: [0, 1], means: even, loops: [], threshold: 1.25, receivedPackets: [900, 0])
-        #expect(few.reasons.allSatisfy { !$0.hasPrefix("receive processing") })
+        #expect(few.sentences.allSatisfy { !$0.hasPrefix("receive processing") })
     }
 
     @Test("without packet counts, softirq time concentrated on one CPU fails")

@@ -1,5 +1,6 @@
 internal import CPcap
 internal import Glibc
+import HostKit
 internal import Synchronization
 
 /// Counters from `pcap_stats`. On Linux `received` counts the packets that passed the filter,
@@ -359,59 +360,31 @@ public final class PcapLiveCapture: PacketSource {
 
     // MARK: - Network namespaces
 
-    /// CLONE_NEWNET (linux/sched.h), which Glibc's module does not export.
-    private static let cloneNewNet: Int32 = 0x4000_0000
-
-    private typealias SetnsFunction = @convention(c) (Int32, Int32) -> Int32
-
     /// Runs `body` with the calling thread inside `/run/netns/NAME` (setns moves only the calling
     /// thread), and always moves it back.
     private static func inNamespace<T>(
         _ name: String?, _ interface: String, _ body: () throws(CaptureError) -> T
     ) throws(CaptureError) -> T {
         guard let name else { return try body() }
-        func failure(_ sentence: String, _ code: Int32) -> CaptureError {
-            CaptureError(
-                kind: code == EPERM || code == EACCES ? .permissionDenied : .activationFailed, interface: interface,
-                errno: code, message: "\(sentence): \(String(cString: strerror(code)))")
-        }
-        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
-            throw CaptureError(
-                kind: .invalidArgument, interface: interface, message: "\"\(name)\" is not a network namespace name")
-        }
-        guard let program = dlopen(nil, RTLD_NOW) else {
-            throw CaptureError(kind: .activationFailed, interface: interface, message: "cannot look up setns in the C library")
-        }
-        defer { dlclose(program) }
-        guard let symbol = dlsym(program, "setns") else {
-            throw CaptureError(kind: .activationFailed, interface: interface, message: "the C library does not provide setns")
-        }
-        let setns = unsafeBitCast(symbol, to: SetnsFunction.self)
-        let original = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
-        guard original >= 0 else { throw failure("cannot open this thread's network namespace", Glibc.errno) }
-        defer { Glibc.close(original) }
-        let target = open("/run/netns/\(name)", O_RDONLY | O_CLOEXEC)
-        guard target >= 0 else {
-            let code = Glibc.errno
-            if code == ENOENT {
+        let result: Result<T, CaptureError>
+        do {
+            result = try NetworkNamespaceEntry.run(inNamed: name, body)
+        } catch {
+            let code = error.errno.rawValue
+            switch error.step {
+            case .invalidName:
+                throw CaptureError(kind: .invalidArgument, interface: interface, message: error.description)
+            case .noSetns:
+                throw CaptureError(kind: .activationFailed, interface: interface, message: error.description)
+            case .openNamedNamespace where error.isMissing:
+                throw CaptureError(kind: .noSuchDevice, interface: interface, errno: code, message: error.description)
+            default:
                 throw CaptureError(
-                    kind: .noSuchDevice, interface: interface, errno: code,
-                    message: "there is no network namespace named \(name) (/run/netns/\(name) does not exist)")
-            }
-            throw failure("cannot open network namespace \(name)", code)
-        }
-        defer { Glibc.close(target) }
-        guard setns(target, cloneNewNet) == 0 else {
-            throw failure("cannot enter network namespace \(name) (needs CAP_SYS_ADMIN)", Glibc.errno)
-        }
-        defer {
-            // Returning to a namespace this thread was just in cannot fail short of a kernel bug,
-            // and a thread left elsewhere would silently work on the wrong host.
-            if setns(original, cloneNewNet) != 0 {
-                fatalError("could not return this thread to its network namespace: errno \(Glibc.errno)")
+                    kind: code == EPERM || code == EACCES ? .permissionDenied : .activationFailed, interface: interface,
+                    errno: code, message: error.description)
             }
         }
-        return try body()
+        return try result.get()
     }
 
     // MARK: - Errors

@@ -1,3 +1,5 @@
+import Load
+
 /// Everything `cmtune verify` found, in one value: what the HTML report (`html()`), the JSON
 /// (`--json`) and the terminal summary are made from, so the three never disagree.
 ///
@@ -83,24 +85,8 @@ public struct VerifyReport: Sendable, Codable, Equatable {
         }
     }
 
-    /// End-to-end delivery latency in milliseconds.
-    public struct Latency: Sendable, Codable, Equatable {
-        public var count: Int
-        public var p50: Double
-        public var p90: Double
-        public var p99: Double
-        public var p999: Double
-        public var max: Double
-
-        public init(count: Int, p50: Double, p90: Double, p99: Double, p999: Double, max: Double) {
-            self.count = count
-            self.p50 = p50
-            self.p90 = p90
-            self.p99 = p99
-            self.p999 = p999
-            self.max = max
-        }
-    }
+    /// End-to-end delivery latency in milliseconds, as the load generator summarised it.
+    public typealias Latency = LoadResult.Latency
 
     /// A NIC queue and where its work goes.
     public struct QueueRow: Sendable, Codable, Equatable {

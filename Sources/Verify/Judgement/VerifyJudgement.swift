@@ -10,7 +10,10 @@ public struct VerifyJudgement: Sendable, Equatable {
     public var loopBalance: Double?
     public var softirqConcentration: Double?
     public var verdict: VerifyReport.Verdict
-    public var reasons: [String]
+    public var reasons: [VerifyReason]
+
+    /// The reasons as the user reads them.
+    public var sentences: [String] { reasons.map(\.sentence) }
 
     /// Softirq below this share of one CPU (summed over all CPUs) is too little to judge where
     /// it goes.
@@ -34,25 +37,17 @@ public struct VerifyJudgement: Sendable, Equatable {
         let softirqTotal = softirq.reduce(0, +)
         let concentration = softirqTotal > 0 ? softirq.max()! / softirqTotal : nil
 
-        var reasons: [String] = []
-        var failed = false
+        var reasons: [VerifyReason] = []
         let busiest = busy.indices.max { busy[$0] < busy[$1] }
-        let cpuText = busiest.map { "CPU \(cpus[$0]) \(percent(busy[$0])) busy against a mean of \(percent(mean(busy)))" } ?? "no CPU data"
-        if cpuBalance > threshold {
-            failed = true
-            reasons.append("CPU balance \(ratio(cpuBalance)) is over \(ratio(threshold)): \(cpuText)")
-        } else {
-            reasons.append("CPU balance \(ratio(cpuBalance)) is within \(ratio(threshold)) (\(cpuText))")
-        }
+        reasons.append(.cpuBalance(.init(
+            ratio: cpuBalance, threshold: threshold,
+            busiest: busiest.map { VerifyReason.BusiestCPU(cpu: cpus[$0], busy: busy[$0], mean: mean(busy)) })))
         if let loopBalance {
             let busiestLoop = loops.max { $0.busy < $1.busy }!
-            let text = "loop \(busiestLoop.index) (thread \(busiestLoop.threadID)) \(percent(busiestLoop.busy)) busy against a mean of \(percent(mean(loopBusy)))"
-            if loopBalance > threshold {
-                failed = true
-                reasons.append("CM loop balance \(ratio(loopBalance)) is over \(ratio(threshold)): \(text)")
-            } else {
-                reasons.append("CM loop balance \(ratio(loopBalance)) is within \(ratio(threshold)) (\(text))")
-            }
+            reasons.append(.loopBalance(.init(
+                ratio: loopBalance, threshold: threshold,
+                busiest: VerifyReason.BusiestLoop(
+                    loop: busiestLoop.index, threadID: busiestLoop.threadID, busy: busiestLoop.busy, mean: mean(loopBusy)))))
         }
         // Even would be 1/N of receive work per CPU; over the threshold times that (with room
         // for noise, and never above 95 %) is a pile-up on one CPU.
@@ -62,26 +57,16 @@ public struct VerifyJudgement: Sendable, Equatable {
         if let receivedPackets, cpus.count > 1, receivedTotal >= receivedFloor, receivedPackets.count == cpus.count {
             let hot = receivedPackets.indices.max { receivedPackets[$0] < receivedPackets[$1] }!
             let share = Double(receivedPackets[hot]) / Double(receivedTotal)
-            let text = "CPU \(cpus[hot]) processed \(percent(share)) of the \(receivedTotal) received packets (even would be \(percent(even)))"
-            if share > concentrationLimit {
-                failed = true
-                reasons.append("receive processing is on one CPU: \(text); RSS/RPS do not spread it")
-            } else {
-                reasons.append("receive processing is spread: \(text)")
-            }
+            reasons.append(.receiveProcessing(.init(
+                cpu: cpus[hot], share: share, even: even, concentrated: share > concentrationLimit, packets: receivedTotal)))
         } else if let concentration, cpus.count > 1, softirqTotal >= softirqFloor {
             let hot = softirq.indices.max { softirq[$0] < softirq[$1] }!
-            let text = "CPU \(cpus[hot]) does \(percent(concentration)) of all softirq work (even would be \(percent(even)))"
-            if concentration > concentrationLimit {
-                failed = true
-                reasons.append("softirq is concentrated: \(text); receive processing (RSS/RPS) is not spread")
-            } else {
-                reasons.append("softirq is spread: \(text)")
-            }
+            reasons.append(.softirq(.init(
+                cpu: cpus[hot], share: concentration, even: even, concentrated: concentration > concentrationLimit)))
         }
         return VerifyJudgement(
             cpuBalance: cpuBalance, loopBalance: loopBalance, softirqConcentration: concentration,
-            verdict: failed ? .fail : .pass, reasons: reasons)
+            verdict: reasons.contains(where: \.fails) ? .fail : .pass, reasons: reasons)
     }
 
     static func balance(_ values: [Double]) -> Double {
@@ -92,13 +77,5 @@ public struct VerifyJudgement: Sendable, Equatable {
 
     static func mean(_ values: [Double]) -> Double {
         values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
-    }
-
-    static func percent(_ share: Double) -> String {
-        "\(Double(Int((share * 1000).rounded())) / 10) %"
-    }
-
-    static func ratio(_ value: Double) -> String {
-        "\(Double(Int((value * 100).rounded())) / 100)"
     }
 }

@@ -1,0 +1,60 @@
+import Foundation
+
+/// Runs an administration tool (`ip`, `ethtool`) to its end: the testbed's way to make
+/// namespaces and veth pairs, which HostKit's files cannot, and the tests' way to compare with
+/// what the standard tools print.
+public enum ToolCommand {
+    /// What a tool said and how it ended.
+    public struct Outcome: Sendable, Equatable {
+        public var status: Int32
+        public var output: String
+        public var error: String
+
+        public init(status: Int32, output: String, error: String) {
+            self.status = status
+            self.output = output
+            self.error = error
+        }
+    }
+
+    /// Runs `arguments[0]` found on PATH, which gains /usr/sbin and /sbin (where `ip` lives),
+    /// in the C locale so messages are the same wherever the caller runs; whatever its exit
+    /// status. Throws only when the tool could not be started.
+    public static func outcome(_ arguments: [String]) throws(TestbedError) -> Outcome {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["PATH"] = (environment["PATH"].map { $0 + ":" } ?? "") + "/usr/sbin:/sbin:/usr/bin:/bin"
+        environment["LC_ALL"] = "C"
+        process.environment = environment
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw .launch(arguments: arguments, detail: "\(error)")
+        }
+        // Read before waiting, so a chatty tool cannot fill a pipe and block.
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(
+            status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
+            error: String(decoding: errorData, as: UTF8.self))
+    }
+
+    /// Runs a tool that must succeed and returns its standard output.
+    @discardableResult
+    public static func run(_ arguments: [String]) throws(TestbedError) -> String {
+        let result = try outcome(arguments)
+        guard result.status == 0 else {
+            throw .command(
+                arguments: arguments, status: result.status, message: result.error.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        return result.output
+    }
+}
