@@ -66,7 +66,8 @@ public struct IRQNameScheme: Sendable {
         }) else { return false }
         // Predictable names for PCI slots: p1p1, p2p1s0.
         if first == UInt8(ascii: "p"), let second = bytes.dropFirst().first, second.isASCIIDigit { return true }
-        return interfacePrefixes.contains { name.hasPrefix($0) }
+        // Compared as bytes: the name is ASCII by now, so that is what `hasPrefix` would say.
+        return interfacePrefixes.contains { bytes.starts(with: $0.utf8) }
     }
 }
 

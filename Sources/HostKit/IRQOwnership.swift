@@ -69,12 +69,20 @@ public struct IRQOwnership: Sendable, Equatable {
         }
 
         // A virtio device seen only through names, with no queue vector, is not shown to be a
-        // NIC: its `config` vector alone could be a block device's or a balloon's.
+        // NIC: its `config` vector alone could be a block device's or a balloon's. Only IRQs with
+        // such an owner can change, and most hosts have none.
+        let unresolvedVirtio = owners.filter { _, list in
+            list.contains { owner in
+                guard case .virtio = owner.reference else { return false }
+                return owner.interface == nil
+            }
+        }
+        guard !unresolvedVirtio.isEmpty else { return }
         var virtioWithQueues = Set<DeviceReference>()
         for list in owners.values {
             for owner in list where owner.role.servesQueues { virtioWithQueues.insert(owner.reference) }
         }
-        for (irq, list) in owners {
+        for (irq, list) in unresolvedVirtio {
             let kept = list.filter { owner in
                 guard case .virtio = owner.reference, owner.interface == nil else { return true }
                 return virtioWithQueues.contains(owner.reference)
@@ -165,7 +173,10 @@ public struct IRQOwnership: Sendable, Equatable {
     private mutating func reindex() {
         var index: [String: [Int]] = [:]
         for (irq, list) in owners {
-            for interface in Set(list.compactMap(\.interface)) { index[interface, default: []].append(irq) }
+            // Each interface once per IRQ: its owners of one IRQ are appended one after another.
+            for case let interface? in list.lazy.map(\.interface) where index[interface]?.last != irq {
+                index[interface, default: []].append(irq)
+            }
         }
         for key in index.keys { index[key]?.sort() }
         irqsByInterface = index

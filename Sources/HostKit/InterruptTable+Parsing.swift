@@ -15,7 +15,9 @@ extension InterruptTable {
         var lineNumber = 0
         var headerSeen = false
         var cutShort = false
-        var seenIRQs = Set<Int>()
+        var firstAppearances = FirstAppearance()
+        // Appended here and stored once: each change to `lines` starts a new IRQ index.
+        var parsedLines: [InterruptLine] = []
         bytes.withUnsafeBufferPointer { buffer in
             var start = 0
             while start < buffer.count {
@@ -42,8 +44,8 @@ extension InterruptTable {
                 }
                 switch Self.parseRow(line, cpus: cpus) {
                 case .irq(let parsed):
-                    if seenIRQs.insert(parsed.irq).inserted {
-                        lines.append(parsed)
+                    if firstAppearances.insert(parsed.irq, after: parsedLines) {
+                        parsedLines.append(parsed)
                     } else {
                         issues.append(HostIssue(path: path, line: lineNumber, message: "IRQ \(parsed.irq) appears twice; kept the first"))
                     }
@@ -54,6 +56,7 @@ extension InterruptTable {
                 }
             }
         }
+        lines = parsedLines
         if !headerSeen && !cutShort {
             issues.append(HostIssue(path: path, message: "empty file: no CPU header"))
         }
@@ -105,8 +108,9 @@ extension InterruptTable {
         let label = UnsafeBufferPointer(rebasing: line[labelStart..<index])
         index += 1
         let isIRQ = label.allSatisfy(\.isASCIIDigit)
-        // A named counter (`LOC`) prints its name in messages; the name is file content.
-        let subject = (isIRQ ? "IRQ " : "") + InputQuote.escaped(label, limit: InputQuote.characterLimit)
+        // A named counter (`LOC`) prints its name in messages; the name is file content. Made
+        // only for a message: a good row never needs it.
+        func subject() -> String { (isIRQ ? "IRQ " : "") + InputQuote.escaped(label, limit: InputQuote.characterLimit) }
         var counts: [UInt64] = []
         counts.reserveCapacity(cpus.count)
         // Counts: one decimal token per CPU column. A numeric token after them is one count
@@ -127,7 +131,7 @@ extension InterruptTable {
                 continue
             }
             guard let value = field.value else {
-                return .malformed("\(subject): " + CounterField.tooLargeMessage(token, for: "CPU \(cpus[counts.count])"))
+                return .malformed("\(subject()): " + CounterField.tooLargeMessage(token, for: "CPU \(cpus[counts.count])"))
             }
             counts.append(value)
         }
@@ -138,7 +142,7 @@ extension InterruptTable {
             return .counter(InterruptCounter(name: String(decoding: label, as: UTF8.self), counts: counts, description: text))
         }
         guard extraColumns == 0, counts.count == cpus.count else {
-            return .malformed("\(subject): " + CounterField.columnMismatchMessage(found: counts.count + extraColumns, cpus: cpus.count))
+            return .malformed("\(subject()): " + CounterField.columnMismatchMessage(found: counts.count + extraColumns, cpus: cpus.count))
         }
         guard let irq = CounterField.decimal(label).value, irq <= UInt64(Int32.max) else {
             return .malformed("IRQ number \(InputQuote.quoted(label)) is out of range")
@@ -208,10 +212,28 @@ extension InterruptTable {
         }
         var actions: [String] = []
         if consumed < tokens.count {
-            let names = String(decoding: UnsafeBufferPointer(rebasing: rest[tokens[consumed].start...]), as: UTF8.self)
-            actions = names.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+            actions = actionNames(UnsafeBufferPointer(rebasing: rest[tokens[consumed].start...]))
         }
         return InterruptLine(irq: irq, counts: counts, chip: chip, hardwareIRQ: hardwareIRQ, trigger: trigger, actions: actions)
+    }
+
+    /// The handlers' names: the text split at commas, each trimmed, empty ones left out.
+    ///
+    /// ASCII text (every name a driver gives) is split and trimmed as bytes, without building a
+    /// string of the whole and one per piece; other text is split by `Character`, so a comma
+    /// joined to a combining mark stays inside a name.
+    private static func actionNames(_ text: UnsafeBufferPointer<UInt8>) -> [String] {
+        guard text.allSatisfy({ $0 < 0x80 }) else {
+            let names = String(decoding: text, as: UTF8.self)
+            return names.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+        }
+        var names: [String] = []
+        for piece in text.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: true) {
+            guard let first = piece.firstIndex(where: { !$0.isASCIIWhitespace }) else { continue }
+            let last = piece.lastIndex(where: { !$0.isASCIIWhitespace })!
+            names.append(String(decoding: UnsafeBufferPointer(rebasing: text[first...last]), as: UTF8.self))
+        }
+        return names
     }
 
     /// `PCI-MSI-edge` -> (`PCI-MSI`, `edge`); `5-fasteoi` -> (`5`, `fasteoi`); `-edge` -> (``, `edge`).
@@ -223,5 +245,26 @@ extension InterruptTable {
             suffix.utf8.allSatisfy({ ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || $0 == UInt8(ascii: "_") })
         else { return nil }
         return (String(token[..<dash]), String(suffix))
+    }
+}
+
+/// Tells whether an IRQ number is met for the first time in a file.
+///
+/// Kernels print IRQs in ascending order, so a number above every earlier one is new and needs
+/// no lookup; a set of the numbers seen is built only once a file breaks that order.
+private struct FirstAppearance {
+    private var highest = Int.min
+    private var seen: Set<Int>?
+
+    /// True the first time `irq` is met; `earlier` are the lines kept so far, one per IRQ met.
+    mutating func insert(_ irq: Int, after earlier: [InterruptLine]) -> Bool {
+        if seen == nil {
+            if irq > highest {
+                highest = irq
+                return true
+            }
+            seen = Set(earlier.map(\.irq))
+        }
+        return seen!.insert(irq).inserted
     }
 }

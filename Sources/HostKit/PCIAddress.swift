@@ -25,20 +25,6 @@ public enum PCIAddress {
 /// Byte-level text helpers for IRQ names, which are short ASCII strings read by the thousand:
 /// no Foundation (start-up time) and no copies into arrays.
 extension StringProtocol {
-    /// The last occurrence of `needle`.
-    func lastRange(of needle: String) -> Range<Index>? {
-        let pattern = needle.utf8
-        let bytes = utf8
-        guard !pattern.isEmpty else { return nil }
-        var found: Range<Index>?
-        var start = bytes.startIndex
-        while start != bytes.endIndex {
-            if bytes[start...].starts(with: pattern) { found = start..<bytes.index(start, offsetBy: pattern.count) }
-            bytes.formIndex(after: &start)
-        }
-        return found
-    }
-
     /// The number written in ASCII digits after `prefix`, when that is all that follows it.
     func number(after prefix: String) -> Int? {
         guard hasPrefix(prefix) else { return nil }
@@ -55,5 +41,23 @@ extension StringProtocol {
             value = value * 10 + Int(byte - UInt8(ascii: "0"))
         }
         return value
+    }
+}
+
+extension StringProtocol where UTF8View: BidirectionalCollection {
+    /// The last occurrence of `needle`, as bytes. Searched from the end, so the search stops at
+    /// the match; a position whose byte is not the needle's first is passed over at once.
+    func lastRange(of needle: String) -> Range<Index>? {
+        let pattern = needle.utf8
+        let bytes = utf8
+        guard let first = pattern.first, bytes.count >= pattern.count else { return nil }
+        var start = bytes.index(bytes.endIndex, offsetBy: -pattern.count)
+        while true {
+            if bytes[start] == first, bytes[start...].starts(with: pattern) {
+                return start..<bytes.index(start, offsetBy: pattern.count)
+            }
+            if start == bytes.startIndex { return nil }
+            bytes.formIndex(before: &start)
+        }
     }
 }

@@ -16,6 +16,11 @@ struct IRQDriverNamingTests {
         }
     }
 
+    @Test("the last marker in a name divides device from index, also when the device's name holds the marker")
+    func lastMarkerDivides() {
+        #expect(read(["eth-fp-0-fp-3", "eth0-TxRx-1-TxRx-2", "rx-5"]) == ["eth-fp-0 rx/tx-3", "eth0-TxRx-1 rx/tx-2", "nil"])
+    }
+
     @Test("qlcnic: status rings are rx queues, the last one also completes tx ring 0, tx rings have their own names")
     func qlcnic() {
         // qlcnic_main.c qlcnic_request_irq: "%s-rx-%d", "%s-tx-0-rx-%d", "%s-tx-%d".

@@ -115,6 +115,38 @@ struct InterruptTableTests {
         #expect(table.issues[2].message.contains("IRQ 30 appears twice"))
     }
 
+    @Test("a repeated IRQ is found after the file leaves ascending order, and only then")
+    func duplicateAfterDisorder() {
+        let table = Self.parse(
+            """
+                       CPU0
+              40:          1  IR-PCI-MSI 1-edge      a
+              10:          2  IR-PCI-MSI 2-edge      b
+              50:          3  IR-PCI-MSI 3-edge      c
+              40:          4  IR-PCI-MSI 4-edge      d
+              10:          5  IR-PCI-MSI 5-edge      e
+              60:          6  IR-PCI-MSI 6-edge      f
+              50:          7  IR-PCI-MSI 7-edge      g
+            """)
+        #expect(table.lines.map(\.irq) == [40, 10, 50, 60])
+        #expect(table.lines.map(\.name) == ["a", "b", "c", "f"])
+        #expect(table.issues.map(\.line) == [5, 6, 8])
+        #expect(table.line(irq: 10)?.counts == [2])
+    }
+
+    @Test("action names: split at commas, trimmed, empty ones dropped; a comma joined to a combining mark is no separator")
+    func actionNames() {
+        let table = Self.parse(
+            "           CPU0\n"
+                + "  16:          1  IO-APIC  16-fasteoi   uhci_hcd:usb3 ,  ehci_hcd:usb1,,\tPCIe PME , \n"
+                + "  17:          1  IO-APIC  17-fasteoi   caf\u{E9}, eth1\n"
+                + "  18:          1  IO-APIC  18-fasteoi   a,\u{301}b, c\n")
+        #expect(table.issues.isEmpty)
+        #expect(table.line(irq: 16)?.actions == ["uhci_hcd:usb3", "ehci_hcd:usb1", "PCIe PME"])
+        #expect(table.line(irq: 17)?.actions == ["caf\u{E9}", "eth1"])
+        #expect(table.line(irq: 18)?.actions == ["a,\u{301}b", "c"])
+    }
+
     @Test("a file without a CPU header is one clear issue, not a crash")
     func missingHeader() {
         #expect(Self.parse("").issues.first?.message == "empty file: no CPU header")
