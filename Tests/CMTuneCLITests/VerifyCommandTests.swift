@@ -44,6 +44,9 @@ struct VerifyCommandTests {
         #expect(queues.contains { ($0["interface"] as? String)?.hasPrefix("vcm") == true && $0["rpsCPUs"] as? String == CPUListText.all })
         let load = json["load"] as? [String: Any] ?? [:]
         #expect(load["connectionsOK"] as? Int == 300 && load["lost"] as? Int == 0)
+        // The CM's metrics, scraped over SwiftNIO inside its namespace, counted every connection.
+        let loops = json["loops"] as? [[String: Any]] ?? []
+        #expect(loops.reduce(0) { $0 + ($1["connections"] as? Int ?? 0) } == 300, "\(loops)")
         let html = try String(contentsOfFile: report, encoding: .utf8)
         #expect(html.contains("id=\"verdict\"") && html.contains("pass"))
         #expect(html.components(separatedBy: "class=\"cpu-chart\"").count - 1 == cpus.count)

@@ -40,7 +40,7 @@ struct HTTPGetTests {
 
     @Test("another status than 200 is an error with the status")
     func notFound() throws {
-        try withServer(.status(.notFound)) { (server: MetricsServer, client: HTTPGet) throws in
+        _ = try withServer(.status(.notFound)) { (server: MetricsServer, client: HTTPGet) throws in
             #expect(throws: HTTPGetError.status(404, reason: "Not Found")) { try client.body(of: server.url) }
         }
     }
