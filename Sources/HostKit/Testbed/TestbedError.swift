@@ -6,6 +6,9 @@ public enum TestbedError: Error, Sendable, Equatable, CustomStringConvertible {
     case launch(arguments: [String], detail: String)
     /// A tool ran and failed; `message` is its standard error.
     case command(arguments: [String], status: Int32, message: String)
+    /// A tool was still running after its deadline and was killed: a hung `ip` fails instead
+    /// of stopping the caller (a test run, `verify --netns`).
+    case timedOut(arguments: [String], seconds: Double)
     /// The namespace's sysfs could not be mounted to write its queues' settings.
     case mount(namespace: String, path: String, errno: Errno)
     /// The namespace could not be entered to mount its sysfs.
@@ -18,6 +21,7 @@ public enum TestbedError: Error, Sendable, Equatable, CustomStringConvertible {
         case .launch(let arguments, let detail): "\(arguments.joined(separator: " ")): \(detail)"
         case .command(let arguments, let status, let message):
             "\(arguments.joined(separator: " ")): \(message.isEmpty ? "exit status \(status)" : message)"
+        case .timedOut(let arguments, let seconds): "\(arguments.joined(separator: " ")): still running after \(seconds) s, killed"
         case .mount(let namespace, let path, let errno):
             "cannot mount the sysfs of network namespace \(namespace) on \(path): \(errno) (errno \(errno.rawValue))"
         case .namespace(let failure): failure.description

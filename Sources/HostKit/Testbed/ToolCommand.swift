@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs an administration tool (`ip`, `ethtool`) to its end: the testbed's way to make
 /// namespaces and veth pairs, which HostKit's files cannot, and the tests' way to compare with
@@ -19,8 +20,9 @@ public enum ToolCommand {
 
     /// Runs `arguments[0]` found on PATH, which gains /usr/sbin and /sbin (where `ip` lives),
     /// in the C locale so messages are the same wherever the caller runs; whatever its exit
-    /// status. Throws only when the tool could not be started.
-    public static func outcome(_ arguments: [String]) throws(TestbedError) -> Outcome {
+    /// status. Throws when the tool could not be started, or was still running after `timeout`
+    /// seconds (it is then killed).
+    public static func outcome(_ arguments: [String], timeout: Double = 120) throws(TestbedError) -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
@@ -38,13 +40,34 @@ public enum ToolCommand {
         } catch {
             throw .launch(arguments: arguments, detail: "\(error)")
         }
-        // Read before waiting, so a chatty tool cannot fill a pipe and block.
+        let shared = SharedState()
+        let pid = process.processIdentifier
+        let watchdog = DispatchWorkItem {
+            shared.timedOut.store(true, ordering: .relaxed)
+            kill(pid, SIGKILL)
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        // Both pipes drained at once, before waiting: a tool that fills one pipe while the
+        // other is being read would block for ever.
+        let drained = DispatchGroup()
+        DispatchQueue.global().async(group: drained) {
+            let data = errors.fileHandleForReading.readDataToEndOfFile()
+            shared.errorData.withLock { $0 = data }
+        }
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
+        drained.wait()
         process.waitUntilExit()
+        watchdog.cancel()
+        if shared.timedOut.load(ordering: .relaxed) { throw .timedOut(arguments: arguments, seconds: timeout) }
         return Outcome(
             status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
-            error: String(decoding: errorData, as: UTF8.self))
+            error: String(decoding: shared.errorData.withLock { $0 }, as: UTF8.self))
+    }
+
+    /// What the watchdog and the standard-error reader share with `outcome`.
+    private final class SharedState: Sendable {
+        let timedOut = Atomic<Bool>(false)
+        let errorData = Mutex(Data())
     }
 
     /// Runs a tool that must succeed and returns its standard output.
