@@ -42,11 +42,15 @@ public enum ToolCommand {
         }
         let shared = SharedState()
         let pid = process.processIdentifier
-        let watchdog = DispatchWorkItem {
+        // A timer source rather than `asyncAfter`: cancelled, it lets go of its handler at once,
+        // where a cancelled work item stays queued (holding what it captured) until its deadline.
+        let watchdog = DispatchSource.makeTimerSource(queue: .global())
+        watchdog.schedule(deadline: .now() + timeout)
+        watchdog.setEventHandler {
             shared.timedOut.store(true, ordering: .relaxed)
             kill(pid, SIGKILL)
         }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        watchdog.resume()
         // Both pipes drained at once, before waiting: a tool that fills one pipe while the
         // other is being read would block for ever.
         let drained = DispatchGroup()
