@@ -31,12 +31,14 @@ final class CMPConnectionDecoder {
     func receive(_ bytes: ArraySlice<UInt8>, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
         let side = Self.index(direction)
         guard directions[side].append(bytes) else { return }
-        while let step = directions[side].next() {
-            guard case .message(let frame) = step else {
-                if let event = step.problemEvent(connection, direction, at: time, .cmp) { emit(event) }
-                continue
+        while true {
+            if let frame = directions[side].next() {
+                emit(.cmpMessage(describe(frame, direction, at: time)))
+            } else if let problem = directions[side].takeProblem() {
+                emit(problem.event(connection, direction, at: time, .cmp))
+            } else {
+                break
             }
-            emit(.cmpMessage(describe(frame, direction, at: time)))
         }
         directions[side].compact()
     }

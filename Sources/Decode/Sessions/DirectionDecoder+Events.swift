@@ -1,12 +1,10 @@
 import Capture
 
 /// The events both protocol sessions report for what a direction found besides messages.
-extension DirectionDecoder.Step {
-    /// The event of a step that is not a message; nil for a message, which the session describes.
-    func problemEvent(_ connection: TCPConnection, _ direction: TCPDirection, at time: CaptureTimestamp, _ proto: DecodedProtocol) -> DecodeEvent? {
+extension DirectionDecoder.Problem {
+    /// The event that reports it.
+    func event(_ connection: TCPConnection, _ direction: TCPDirection, at time: CaptureTimestamp, _ proto: DecodedProtocol) -> DecodeEvent {
         switch self {
-        case .message:
-            return nil
         case .refused(let description, let length):
             return .streamError(connection, direction, time, message: description, skippedBytes: length, proto)
         case .lost(let description):

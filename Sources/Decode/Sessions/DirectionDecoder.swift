@@ -6,9 +6,12 @@ import NIOCore
 /// stream. The protocol sessions (`MQTTConnectionDecoder`, `CMPConnectionDecoder`) hold two and
 /// add what a connection knows (who logged in, which version, which requests are open).
 ///
-/// Pull-shaped, as swift-nio's decoders are: `next()` returns one step at a time, so a session
-/// handling a step may change either direction (a CONNECT sets the server's version) without
-/// overlapping access to this one.
+/// Pull-shaped, as swift-nio's decoders are: `next()` returns one message at a time (and when it
+/// returns none, `takeProblem()` says whether something is to be reported), so a session handling
+/// a message may change either direction (a CONNECT sets the server's version) without
+/// overlapping access to this one. The message comes back unwrapped, not inside an enum of steps:
+/// copying such an enum out and destroying it went through the runtime's generic value witnesses
+/// for every message.
 ///
 /// Memory is bounded: a message is buffered until it is whole, the codec refuses one over its
 /// limit as soon as its header is in, and while looking for a boundary at most `resyncWindow`
@@ -30,9 +33,8 @@ struct DirectionDecoder<Codec: StreamCodec> {
         self.codec = codec
     }
 
-    /// What a step of decoding found.
-    enum Step {
-        case message(Codec.Message)
+    /// What stopped `next()` besides a lack of bytes, to be reported.
+    enum Problem {
         /// A message refused with its framing intact: its `length` bytes are skipped (what is not
         /// here yet, as it comes).
         case refused(String, length: Int)
@@ -41,6 +43,9 @@ struct DirectionDecoder<Codec: StreamCodec> {
         /// A boundary was found after `skipped` bytes that were no message.
         case resynchronized(skipped: Int)
     }
+
+    /// Set when `next()` returned nil for a reason to report; decoding goes on with the next call.
+    private var problem: Problem?
 
     /// Bytes buffered and not yet decoded.
     var bufferedBytes: Int { buffer.readableBytes }
@@ -53,8 +58,9 @@ struct DirectionDecoder<Codec: StreamCodec> {
         return !(skipped > 0 && skipped == bytes.count)
     }
 
-    /// The next step, or nil when more bytes are needed.
-    mutating func next() -> Step? {
+    /// The next message; nil when more bytes are needed or a problem is to be reported first
+    /// (`takeProblem()`).
+    mutating func next() -> Codec.Message? {
         if isResynchronizing {
             guard let offset = codec.resynchronize(buffer) else {
                 dropOldestBeyondWindow()
@@ -64,21 +70,31 @@ struct DirectionDecoder<Codec: StreamCodec> {
             isResynchronizing = false
             droppedWhileResynchronizing = 0
             if offset > 0 { codec.discard(offset, from: &buffer) }
-            if skipped > 0 { return .resynchronized(skipped: skipped) }
+            if skipped > 0 {
+                problem = .resynchronized(skipped: skipped)
+                return nil
+            }
         }
         guard buffer.readableBytes > 0 else { return nil }
         do {
-            guard let message = try codec.decode(buffer: &buffer) else { return nil }
-            return .message(message)
+            return try codec.decode(buffer: &buffer)
         } catch {
             if let length = Codec.refusedLength(of: error) {
                 let here = codec.discard(length, from: &buffer)
                 skipping.start(length: length, here: here)
-                return .refused(error.description, length: length)
+                problem = .refused(error.description, length: length)
+                return nil
             }
             isResynchronizing = true
-            return .lost(error.description + "; looking for the next message")
+            problem = .lost(error.description + "; looking for the next message")
+            return nil
         }
+    }
+
+    /// What made the last `next()` return nil, if it is to be reported; cleared.
+    mutating func takeProblem() -> Problem? {
+        defer { problem = nil }
+        return problem
     }
 
     /// What a capture gap did to the direction.

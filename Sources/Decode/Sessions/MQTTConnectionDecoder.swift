@@ -54,12 +54,16 @@ final class MQTTConnectionDecoder {
     }
 
     private func drain(_ side: Int, _ direction: TCPDirection, at time: CaptureTimestamp, _ emit: (DecodeEvent) -> Void) {
-        while let step = directions[side].next() {
-            guard case .message(let packet) = step else {
-                if let event = step.problemEvent(connection, direction, at: time, .mqtt) { emit(event) }
-                continue
+        while true {
+            // Unwrapped as it is returned: an optional kept in a variable was destroyed after
+            // its payload moved out, through the runtime's generic path, per message.
+            if let packet = directions[side].next() {
+                emit(.message(describe(consume packet, direction, at: time)))
+            } else if let problem = directions[side].takeProblem() {
+                emit(problem.event(connection, direction, at: time, .mqtt))
+            } else {
+                return
             }
-            emit(.message(describe(packet, direction, at: time)))
         }
     }
 
