@@ -30,7 +30,6 @@ struct CaptureRotationTests {
         let port = probe.port
         probe.close()
         let broker = try LoopbackBroker(configuration: "listener \(port) 127.0.0.1\nallow_anonymous true\n", in: directory)
-        Thread.sleep(forTimeInterval: 0.3)
         let size = 4096
         let series = try LoopbackCapture(port: port, path: directory.path + "/all.pcap", options: ["--rotate-size", "4KiB"])
         let ring = try LoopbackCapture(port: port, path: directory.path + "/ring.pcap", options: ["--rotate-size", "4KiB", "--keep-files", "2"])

@@ -21,9 +21,10 @@ struct LoopbackCapture {
         startup = try Self.waitForLine(containing: "listening on", in: errors.fileHandleForReading, process: process, limit: limit)
     }
 
-    struct NotListening: Error, CustomStringConvertible {
-        let stderr: String
-        var description: String { "cmtune capture never said it was listening; its stderr: \(stderr)" }
+    struct NeverSaid: Error, CustomStringConvertible {
+        let words: String
+        let output: String
+        var description: String { "the process never wrote \"\(words)\"; it wrote: \(output)" }
     }
 
     /// Reads `handle` until a line holds `words`; what was read. A deadline, not a sleep: the
@@ -36,7 +37,7 @@ struct LoopbackCapture {
         var text = ""
         while !text.contains(words) {
             let chunk = handle.availableData
-            if chunk.isEmpty { throw NotListening(stderr: text) }
+            if chunk.isEmpty { throw NeverSaid(words: words, output: text) }
             text += String(decoding: chunk, as: UTF8.self)
         }
         return text
