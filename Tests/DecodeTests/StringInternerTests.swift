@@ -4,8 +4,8 @@ import Wire
 
 @testable import Decode
 
-/// `StringInterner`, one of the decode path's three types with unsafe code (its own key memory),
-/// tested directly and through the MQTT decoder that asks it for strings.
+/// `StringInterner`, which holds unsafe code (key memory of its own), tested directly and through
+/// the MQTT decoder that asks it for strings.
 @Suite("string interner")
 struct StringInternerTests {
     /// A QoS 0 PUBLISH of `topic` with a one-byte payload.
