@@ -15,8 +15,8 @@ internal import Musl
 /// Bounded: a fixed number of slots, open addressing over a few neighbours; a topic that finds
 /// them taken replaces the one in its first slot.
 ///
-/// SAFETY: callers must use an interner from one thread at a time and never re-entrantly (it is not `Sendable`); its stored properties skip the runtime's exclusivity
-/// checks on that promise. The key bytes are memory it allocates, owns and frees itself: every
+/// SAFETY: callers must use an interner from one thread at a time and never re-entrantly (it is
+/// not `Sendable`); its stored properties skip the runtime's exclusivity checks on that promise. The key bytes are memory it allocates, owns and frees itself: every
 /// slot's buffer is either empty (nil base) or `count` bytes it copied in, and `bytes` passed to
 /// `string` are read during the call only.
 final class StringInterner: MQTTStringCache {
