@@ -3,7 +3,10 @@ import PackageDescription
 
 /// Layers, lowest first (see ../shared/DESIGN.md): the C bridges; HostKit (procfs/sysfs under a
 /// root); Netlink (libnl: ethtool and netdev generic netlink); Tuning (diagnosis, spread, restore);
-/// Wire (protocol codecs); Capture (libpcap, reassembly, decoding); CMTuneCLI; the executable.
+/// Wire (pure protocol codecs); Capture (libpcap sources and writers, link layers, IP, TCP
+/// reassembly: packets to byte streams); Decode (protocol detection, per-connection protocol
+/// sessions, flow trackers, statistics, the sharded decode, writers: byte streams to events to
+/// lines); CM, Load, Verify; CMTuneCLI (parse, call, render); the executable (process-wide settings).
 let package = Package(
     name: "cmtune",
     products: [
@@ -52,11 +55,18 @@ let package = Package(
             name: "Wire",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
-        // libpcap sources, link layers, IP, TCP reassembly, protocol detection, the decode pipeline.
+        // Packets to byte streams: libpcap sources and writers, link layers, IPv4/IPv6/VLAN,
+        // fragments, TCP reassembly. Knows no protocol above TCP.
         .target(
             name: "Capture",
+            dependencies: ["CPcap", "HostKit"]
+        ),
+        // Byte streams to events to lines: protocol detection, the per-connection protocol
+        // sessions over Wire's codecs, flow trackers, statistics, the sharded decode, the writers.
+        .target(
+            name: "Decode",
             dependencies: [
-                "Wire", "CPcap", "CMalloc", "HostKit",
+                "Capture", "Wire", "HostKit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -113,6 +123,7 @@ let package = Package(
                 "Netlink",
                 "Tuning",
                 "Capture",
+                "Decode",
                 "Wire",
                 "CM",
                 "Load",
@@ -124,7 +135,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(name: "cmtune", dependencies: ["CMTuneCLI"]),
+        // The entry point: process-wide settings (glibc's allocator, through CMalloc), then the command.
+        .executableTarget(name: "cmtune", dependencies: ["CMTuneCLI", "CMalloc"]),
         .testTarget(
             name: "HostKitTests",
             dependencies: ["HostKit", "CMTuneTestSupport"],
@@ -147,8 +159,14 @@ let package = Package(
         ),
         .testTarget(
             name: "CaptureTests",
-            dependencies: ["Capture", "Wire", "HostKit", "CMTuneTestSupport", .product(name: "NIOCore", package: "swift-nio")],
-            exclude: ["Fixtures"]
+            dependencies: ["Capture", "CaptureTestSupport", "CMTuneTestSupport"]
+        ),
+        .testTarget(
+            name: "DecodeTests",
+            dependencies: [
+                "Decode", "Capture", "Wire", "HostKit", "CaptureTestSupport", "CMTuneTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HostKit", "CMTuneTestSupport"]),
         .testTarget(
@@ -184,5 +202,12 @@ let package = Package(
         ),
         // Helpers the integration tests share: running tools, veth namespaces, ethtool's output.
         .target(name: "CMTuneTestSupport", dependencies: ["HostKit"], path: "Tests/Support"),
+        // Hand-built frames and the recorded captures (Fixtures/) that the Capture and Decode tests share.
+        .target(
+            name: "CaptureTestSupport",
+            dependencies: ["Capture"],
+            path: "Tests/CaptureTestSupport",
+            exclude: ["Fixtures"]
+        ),
     ]
 )

@@ -3,6 +3,7 @@ import ArgumentParser
 import Glibc
 #endif
 import Capture
+import Decode
 import HostKit
 import Synchronization
 
@@ -65,20 +66,8 @@ extension CMTune {
         @Option(name: .long, help: ArgumentHelp("Capture inside this named network namespace (ip netns).", valueName: "NAME"))
         var netns: String?
 
-        @Flag(name: .long, help: "JSON lines, one object per message.")
-        var json = false
-
-        @Flag(name: .long, help: "A summary at the end instead of messages.")
-        var stats = false
-
-        @Option(name: .customLong("port"), help: ArgumentHelp("Decode this server port as PROTOCOL (mqtt or cmp); repeatable.", valueName: "PORT=PROTOCOL"))
-        var ports: [String] = []
-
-        @OptionGroup(title: "Filters")
-        var filters: MessageFilterOptions
-
         @OptionGroup
-        var threads: DecodeThreadsOption
+        var decoding: DecodeOptions
 
         func validate() throws {
             if let count, count < 1 { throw ValidationError("-c \(count): give 1 or more") }
@@ -90,10 +79,6 @@ extension CMTune {
             if let keepFiles, keepFiles < 1 { throw ValidationError("--keep-files \(keepFiles): keep 1 or more") }
             if let rotateSize, rotateSize.bytes < 1024 { throw ValidationError("--rotate-size \(rotateSize): at least 1KiB") }
             if let rotateEvery, !(rotateEvery.seconds > 0) { throw ValidationError("--rotate-every \(rotateEvery): longer than 0") }
-            var hints = ProtocolHints.defaults
-            for port in ports {
-                if let problem = hints.add(port) { throw ValidationError(problem) }
-            }
         }
 
         func run() throws {
@@ -110,6 +95,10 @@ extension CMTune {
                 throw ExitCode(2)
             }
             for warning in capture.warnings { Console.error("warning: \(warning)") }
+            // As tcpdump says it: from here on the kernel keeps every packet for us (a script, or
+            // a test, waits for this line before it sends traffic).
+            Console.writeStandardError(
+                "listening on \(interface), link-type \(LinkType.name(capture.linkType)), snapshot length \(snaplen) bytes\n")
             var writer: RotatingPcapWriter?
             if let write {
                 do {
@@ -120,21 +109,20 @@ extension CMTune {
                     throw ExitCode(2)
                 }
             }
-            var hints = ProtocolHints.defaults
-            for port in ports { _ = hints.add(port) }
-            let filter = try filters.filter()
+            let decodeOptions = try decoding.pipelineOptions()
             // -w alone only writes the file, as tcpdump -w; asking for a format or a filter shows lines too.
-            let quietFile = write != nil && !json && !stats && filter.isEmpty
+            let quietFile = write != nil && !decoding.json && !decoding.stats && decodeOptions.filter.isEmpty
             // A status line on a terminal's stderr when lines do not go to the same terminal
             // (-w alone, --stats, or lines piped on), as tcpdump -w counts what it got.
-            let output = DecodeOutput(format: stats || quietFile ? nil : json ? .json : .text, quiet: false)
+            let output = DecodeOutput(showsLines: !quietFile && decoding.format != nil)
             // Nothing to decode when the packets only go to the file.
-            let engine = quietFile ? nil : DecodeEngine(options: .init(hints: hints, collectStatistics: stats, filter: filter), output: output, threads: threads.count)
+            let session = quietFile
+                ? nil : DecodeSession(options: decodeOptions, format: decoding.format, threads: decoding.threads.count, output: output.stream)
 
             /// Writes out the lines decoded so far and puts what -w holds on disk, where another
             /// program can read it; the write error, if any.
             func flushOutput() -> String? {
-                engine?.flush()
+                session?.flush()
                 do {
                     try writer?.flush()
                     return nil
@@ -174,7 +162,7 @@ extension CMTune {
                     failure = "\(error)"
                     break
                 }
-                engine?.process(packet)
+                session?.process(packet)
                 // Lines reach the reader within a quarter second, as tcpdump's do, however slow the traffic.
                 let now = MonotonicClock.now()
                 if now - lastFlush >= 0.25 {
@@ -187,14 +175,19 @@ extension CMTune {
                 if output.stream.isClosed { break }
                 if let count, captured >= count { break }
             }
-            if let engine { engine.finish() } else { output.finish() }
+            if failure == nil, !output.stream.isClosed {
+                // What the kernel captured before the stop, so a stop loses no packet it holds.
+                failure = drainBuffered(capture, captured: &captured, writer: writer, session: session)
+            }
+            session?.finish()
+            output.finish()
             do {
                 try writer?.close()
             } catch {
                 failure = failure ?? "\(error)"
             }
-            if stats, let report = engine?.report {
-                output.stream.write(json ? report.json() : Array((report.text() + "\n").utf8))
+            if let report = session?.report {
+                output.stream.write(decoding.render(report))
                 output.stream.flush()
             }
             let counters = try? capture.statistics()
@@ -205,6 +198,20 @@ extension CMTune {
             if let failure {
                 Console.error(failure)
                 throw ExitCode(1)
+            }
+        }
+
+        /// Writes and decodes the packets the kernel still holds, within -c; the error, if any.
+        private func drainBuffered(_ capture: PcapLiveCapture, captured: inout Int, writer: RotatingPcapWriter?, session: DecodeSession?) -> String? {
+            do {
+                while count.map({ captured < $0 }) ?? true, let packet = try capture.nextBuffered() {
+                    captured += 1
+                    try writer?.write(packet)
+                    session?.process(packet)
+                }
+                return nil
+            } catch {
+                return "\(error)"
             }
         }
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Capture
-import HostKit
+import Decode
 
 extension CMTune {
     /// `cmtune decode FILE...`: read the IM conversation in pcap and pcapng files.
@@ -31,50 +31,22 @@ extension CMTune {
         @Argument(help: "pcap or pcapng files.")
         var files: [String]
 
-        @Flag(name: .long, help: "JSON lines, one object per message (schema in docs/json.md).")
-        var json = false
-
-        @Flag(name: .long, help: "A summary instead of messages: types, clients and users, topics, request/ack latency, gaps.")
-        var stats = false
-
-        @Option(name: .customLong("port"), help: ArgumentHelp("Decode this server port as PROTOCOL (e.g. 8884=mqtt, 7443=cmp); repeatable.", valueName: "PORT=PROTOCOL"))
-        var ports: [String] = []
-
-        @OptionGroup(title: "Filters")
-        var filters: MessageFilterOptions
-
-        @Option(name: .long, help: ArgumentHelp("Largest MQTT or CMP message accepted, in bytes; larger ones are reported and skipped.", valueName: "BYTES"))
-        var maxMessageSize = 16 << 20
-
         @OptionGroup
-        var threads: DecodeThreadsOption
-
-        func validate() throws {
-            var hints = ProtocolHints.defaults
-            for port in ports {
-                if let problem = hints.add(port) { throw ValidationError(problem) }
-            }
-            guard maxMessageSize >= 2, maxMessageSize <= 268_435_460 else {
-                throw ValidationError("--max-message-size \(maxMessageSize): between 2 and 268435460 (the limit of MQTT's and CMP's framing)")
-            }
-        }
+        var decoding: DecodeOptions
 
         func run() throws {
-            var hints = ProtocolHints.defaults
-            for port in ports { _ = hints.add(port) }
-            let options = DecodePipeline.Options(hints: hints, maximumMessageSize: maxMessageSize, collectStatistics: stats, filter: try filters.filter())
-            let output = DecodeOutput(format: stats ? nil : json ? .json : .text, quiet: false)
+            let output = DecodeOutput(showsLines: decoding.format != nil)
             // Lines (or statistics) from several threads when there are cores for them.
-            let engine = DecodeEngine(options: options, output: output, threads: threads.count)
-            let failed = read(into: output) { engine.process($0) }
-            engine.finish()
-            if stats, let report = engine.report { write(report, to: output) }
+            let session = DecodeSession(
+                options: try decoding.pipelineOptions(), format: decoding.format, threads: decoding.threads.count, output: output.stream)
+            let failed = read(into: output) { session.process($0) }
+            session.finish()
+            output.finish()
+            if let report = session.report {
+                output.stream.write(decoding.render(report))
+                output.stream.flush()
+            }
             if failed { throw ExitCode(1) }
-        }
-
-        private func write(_ report: StatisticsReport, to output: DecodeOutput) {
-            if json { output.stream.write(report.json()) } else { output.stream.write(report.text() + "\n") }
-            output.stream.flush()
         }
 
         /// Reads every file in turn into `process`; true when one could not be read to its end

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Capture
+import Decode
 
 /// `--threads N` of `decode` and `capture`: how many threads decode, each a share of the
 /// connections.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Capture
+import Decode
 import Wire
 
 /// `--client`, `--topic`, `--type` of `decode` and `capture`: which messages to show, as

@@ -1,3 +1,3 @@
 // glibc's allocator tuning (mallopt), which Swift's Glibc module leaves out: cmtune fixes the
-// mmap threshold and the arena count for the buffers of a sharded decode (Capture/Decode/ShardedDecode.swift).
+// mmap threshold and the arena count at its entry point (Sources/cmtune/AllocatorSettings.swift).
 #include <malloc.h>

@@ -39,7 +39,7 @@ enum Fixtures {
     static let captures: String = {
         var parts = String(#filePath).split(separator: "/", omittingEmptySubsequences: false)
         parts.removeLast(2)
-        return parts.joined(separator: "/") + "/CaptureTests/Fixtures"
+        return parts.joined(separator: "/") + "/CaptureTestSupport/Fixtures"
     }()
 }
 

@@ -61,7 +61,7 @@ private func le32(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(value >> (8 
 private func be16(_ value: UInt16) -> [UInt8] { [UInt8(value >> 8), UInt8(value & 0xFF)] }
 private func be32(_ value: UInt32) -> [UInt8] { le32(value).reversed() }
 
-@Suite("cmtune decode: CMP")
+@Suite("cmtune decode: CMP", .timeLimit(.minutes(5)))
 struct DecodeCMPCommandTests {
     static let token = "v1.1795000000.*.dGhpcyB0b2tlbiBuZXZlciByZWFjaGVzIHRoZSBvdXRwdXQ"
 

@@ -2,7 +2,7 @@ import CMTuneTestSupport
 import Foundation
 import Testing
 
-@Suite("cmtune capture and decode", .serialized)
+@Suite("cmtune capture and decode", .serialized, .timeLimit(.minutes(5)))
 struct DecodeCommandTests {
     struct Sent: Hashable {
         var topic: String
@@ -31,7 +31,8 @@ struct DecodeCommandTests {
         capture.standardOutput = FileHandle.nullDevice
         capture.standardError = captureErrors
         try capture.run()
-        Thread.sleep(forTimeInterval: 0.5)
+        let captureStartup = try LoopbackCapture.waitForLine(
+            containing: "listening on", in: captureErrors.fileHandleForReading, process: capture, limit: .seconds(20))
 
         let big = bed.path("big.bin")
         let bigPayload = Data((0..<20_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
@@ -68,10 +69,9 @@ struct DecodeCommandTests {
         Thread.sleep(forTimeInterval: 1)
         kill(subscriber.processIdentifier, SIGKILL)
         subscriber.waitUntilExit()
-        Thread.sleep(forTimeInterval: 0.5)
         kill(capture.processIdentifier, SIGINT)
         capture.waitUntilExit()
-        let stderr = String(decoding: captureErrors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = captureStartup + String(decoding: captureErrors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(capture.terminationStatus == 0, "\(stderr)")
         #expect(stderr.contains("packets captured"))
         #expect(stderr.contains("dropped by the kernel"))
@@ -275,12 +275,15 @@ struct DecodeCommandTests {
         #expect(absurdResult.error.contains("absurd.pcap"))
     }
 
-    /// An MQTT client and server on loopback: one CONNECT, one CONNACK.
+    /// An MQTT client and server on loopback: one CONNECT, one CONNACK. The server binds port 0
+    /// and prints the port the kernel gave it; the client connects once a line arrives on stdin.
     static let connectOverLoopback = """
         import socket, sys, threading
-        port = int(sys.argv[1])
-        server = socket.socket(); server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        server.bind(("127.0.0.1", port)); server.listen(1)
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0)); server.listen(1)
+        port = server.getsockname()[1]
+        print(port, flush=True)
+        sys.stdin.readline()
         def serve():
             peer, _ = server.accept(); peer.recv(100); peer.sendall(bytes([0x20, 2, 0, 0])); peer.recv(100); peer.close()
         thread = threading.Thread(target=serve); thread.start()
@@ -289,34 +292,45 @@ struct DecodeCommandTests {
         client.sendall(bytes([0x10, len(body)]) + body); client.recv(10); client.close(); thread.join()
         """
 
-    @Test("a live capture shows each message's line while it runs, not when it ends, on one thread or several", .needsRoot, arguments: ["1", "3"])
+    @Test(
+        "a live capture shows each message's line while it runs, not when it ends, on one thread or several", .needsRoot,
+        arguments: ["1", "3"])
     func liveLines(threads: String) throws {
         try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
-        let directory = try TemporaryDirectory()
-        let port = Int.random(in: 20_000...40_000)
-        let output = directory.path + "/lines.txt"
-        FileManager.default.createFile(atPath: output, contents: nil)
+        // The peers first: their server's port, bound by the kernel, is the one to capture.
+        let peers = Process()
+        peers.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        peers.arguments = ["-c", Self.connectOverLoopback]
+        let (peersIn, peersOut) = (Pipe(), Pipe())
+        peers.standardInput = peersIn
+        peers.standardOutput = peersOut
+        peers.standardError = FileHandle.nullDevice
+        try peers.run()
+        defer {
+            if peers.isRunning { kill(peers.processIdentifier, SIGKILL) }
+            peers.waitUntilExit()
+        }
+        let portLine = try LoopbackCapture.waitForLine(containing: "\n", in: peersOut.fileHandleForReading, process: peers, limit: .seconds(20))
+        let port = try #require(Int(portLine.trimmingCharacters(in: .whitespacesAndNewlines)))
+
         let capture = Process()
         capture.executableURL = URL(fileURLWithPath: CMTuneBinary.path)
         capture.arguments = ["capture", "-i", "lo", "-f", "tcp port \(port)", "--port", "\(port)=mqtt", "--threads", threads]
-        capture.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        capture.standardError = FileHandle.nullDevice
+        let (lines, errors) = (Pipe(), Pipe())
+        capture.standardOutput = lines
+        capture.standardError = errors
         try capture.run()
         defer {
             kill(capture.processIdentifier, SIGINT)
             capture.waitUntilExit()
         }
-        Thread.sleep(forTimeInterval: 0.6)
-        let peers = try runCommand(["python3", "-c", Self.connectOverLoopback, "\(port)"])
-        try #require(peers.status == 0, "\(peers.error)")
-        // The capture keeps running: its lines must show up within a second or so.
-        var lines = ""
-        for _ in 0..<30 where !lines.contains("CONNACK") {
-            Thread.sleep(forTimeInterval: 0.1)
-            lines = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-        }
+        _ = try LoopbackCapture.waitForLine(containing: "listening on", in: errors.fileHandleForReading, process: capture, limit: .seconds(20))
+        peersIn.fileHandleForWriting.write(Data("go\n".utf8))
+        // The capture keeps running: its lines must come while it does (a watchdog ends it
+        // after the limit, and the read then ends without them).
+        let shown = (try? LoopbackCapture.waitForLine(containing: "CONNACK", in: lines.fileHandleForReading, process: capture, limit: .seconds(20))) ?? ""
         #expect(capture.isRunning)
-        #expect(lines.contains("CONNECT     clientId=live-lines") && lines.contains("CONNACK"), "\(lines)")
+        #expect(shown.contains("CONNECT     clientId=live-lines") && shown.contains("CONNACK"), "\(shown)")
     }
 
     @Test("a bad BPF filter or interface is a clear error, exit status 2", .needsRoot)

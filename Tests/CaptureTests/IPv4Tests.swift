@@ -1,4 +1,5 @@
 import Capture
+import CaptureTestSupport
 import Testing
 
 @Suite("IPv4 and fragment reassembly")

@@ -1,4 +1,5 @@
 import CMTuneTestSupport
+import CaptureTestSupport
 import Capture
 import Glibc
 import Testing
@@ -29,33 +30,10 @@ final class PcapScratchDirectory {
     }
 }
 
-enum PcapFixtures {
-    static let directory: String = {
-        var parts = String(#filePath).split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast()
-        return parts.joined(separator: "/") + "/Fixtures"
-    }()
-
-    static let zeekMQTT = directory + "/zeek/mqtt.pcap"
-
-    /// A classic little-endian pcap header.
-    static func fileHeader(magic: UInt32 = 0xa1b2_c3d4, snaplen: UInt32 = 65535, linkType: UInt32 = 1) -> [UInt8] {
-        Frames.le32(magic) + [2, 0, 4, 0] + Frames.le32(0) + Frames.le32(0) + Frames.le32(snaplen) + Frames.le32(linkType)
-    }
-
-    static func record(seconds: UInt32, microseconds: UInt32, caplen: UInt32? = nil, _ data: [UInt8]) -> [UInt8] {
-        Frames.le32(seconds) + Frames.le32(microseconds) + Frames.le32(caplen ?? UInt32(data.count))
-            + Frames.le32(UInt32(data.count)) + data
-    }
-}
-
 @Suite("pcap files")
 struct PcapFileTests {
     static func readAll(_ path: String) throws(CaptureError) -> [CapturedPacket] {
-        let reader = try PcapFileReader(path: path)
-        var packets: [CapturedPacket] = []
-        while let packet = try reader.next() { packets.append(packet) }
-        return packets
+        try PcapFixtures.readAll(path)
     }
 
     /// tshark's view of a file: one line per packet, epoch time with nanoseconds, frame lengths.

@@ -1,5 +1,6 @@
 import CMTuneTestSupport
 import Capture
+import CaptureTestSupport
 import Glibc
 import Testing
 

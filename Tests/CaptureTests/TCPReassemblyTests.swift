@@ -1,4 +1,5 @@
 import Capture
+import CaptureTestSupport
 import Testing
 
 /// Records reassembler events and checks, as they come, that they make sense: nothing before

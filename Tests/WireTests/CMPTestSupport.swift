@@ -83,25 +83,6 @@ func cmpDecodeAll(_ bytes: [UInt8], decoder: inout CMPDecoder) throws(CMPDecodeE
     return frames
 }
 
-/// `CMPDecoder` as a `ByteToMessageDecoder`, for NIOTestUtils' `ByteToMessageDecoderVerifier`
-/// (which takes only that protocol; `ByteToMessageHandler` takes the single-step one directly).
-struct CMPVerifiedDecoder: ByteToMessageDecoder {
-    typealias InboundOut = CMPFrame
-    var decoder = CMPDecoder()
-
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let frame = try decoder.decode(buffer: &buffer) else { return .needMoreData }
-        context.fireChannelRead(Self.wrapInboundOut(frame))
-        return .continue
-    }
-
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws
-        -> DecodingState
-    {
-        try decode(context: context, buffer: &buffer)
-    }
-}
-
 extension ByteBuffer {
     /// Test shorthand: the UTF-8 of `text`.
     static func text(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }

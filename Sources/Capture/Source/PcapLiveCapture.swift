@@ -234,6 +234,13 @@ public final class PcapLiveCapture: PacketSource {
         }
     }
 
+    /// A packet the kernel already holds for this capture, without waiting, stopped or not; nil
+    /// when it holds none. After a stop, what arrived before it: a stop then loses no packet that
+    /// was already captured.
+    public func nextBuffered() throws(CaptureError) -> CapturedPacket? {
+        try readOne()
+    }
+
     /// Waits for the next packet; nil once the capture is stopped.
     public func next() throws(CaptureError) -> CapturedPacket? {
         while !isStopped {

@@ -15,7 +15,7 @@ struct CMPBodyReader {
     /// The buffer index of the message's first byte.
     let messageStart: Int
     let messageLength: Int
-    var problems = CMPProblems()
+    var problems = Problems()
 
     @inline(__always)
     init(message: ByteBuffer, header: CMPHeader) {

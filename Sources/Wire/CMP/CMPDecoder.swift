@@ -94,7 +94,7 @@ public struct CMPDecoder: Sendable {
         var reader = CMPBodyReader(message: view, header: header)
         let message = try CMPDecoder.decodeBody(&reader)
         buffer.moveReaderIndex(forwardBy: length)
-        return CMPFrame(message: message, wireLength: length, problems: reader.problems.result)
+        return CMPFrame(message: message, wireLength: length, problems: reader.problems.result())
     }
 
     /// How many bytes the message at `buffer`'s reader index needs in total, header included,

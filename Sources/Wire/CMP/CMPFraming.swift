@@ -53,13 +53,7 @@ public enum CMPFraming {
     public static func resynchronize(
         _ buffer: ByteBuffer, maximumMessageSize: Int = CMPDecoder.defaultMaximumMessageSize, confirmations: Int = 2
     ) -> Int? {
-        let scanner = Scanner(buffer: buffer, limit: maximumMessageSize, confirmations: max(confirmations, 1))
-        var index = buffer.readerIndex
-        while index < buffer.writerIndex {
-            if scanner.confirms(at: index) { return index - buffer.readerIndex }
-            index += 1
-        }
-        return nil
+        FramingScanner(CMPFramingRules(limit: maximumMessageSize), buffer: buffer, confirmations: confirmations).firstBoundary()
     }
 
     /// `resynchronize` over an array.
@@ -68,62 +62,49 @@ public enum CMPFraming {
     ) -> Int? {
         resynchronize(ByteBuffer(bytes: bytes), maximumMessageSize: maximumMessageSize, confirmations: confirmations)
     }
+}
 
-    /// The checks behind `resynchronize`.
-    private struct Scanner {
-        let buffer: ByteBuffer
-        let limit: Int
-        let confirmations: Int
+/// CMP's checks behind `CMPFraming.resynchronize`.
+struct CMPFramingRules: FramingRules {
+    let limit: Int
 
-        typealias Candidate = FramingCandidate
+    func header(in view: ByteBuffer) throws(CMPDecodeError) -> CMPHeader? {
+        try CMPHeader.parse(view, maximumMessageSize: limit)
+    }
 
-        func confirms(at index: Int) -> Bool {
-            FramingConfirmation.confirms(at: index, end: buffer.writerIndex, confirmations: confirmations) { candidate(at: $0) }
+    func isPlausible(_ header: CMPHeader) -> Bool {
+        header.remainingLength >= header.type.minimumRemainingLength(flags: header.flags)
+            && (header.type != .ping && header.type != .pong || header.remainingLength == 0)
+    }
+
+    func messageLength(_ header: CMPHeader) -> Int { header.messageLength }
+
+    /// What can be seen agrees with the length: a LOGIN's protocol name, the first string of a
+    /// SEND or DELIVER.
+    func visibleFieldsFit(_ view: ByteBuffer, _ header: CMPHeader) -> Bool {
+        let body = view.readerIndex + header.headerLength
+        let remaining = header.remainingLength
+        switch header.type {
+        case .login:
+            guard let length = view.getInteger(at: body, as: UInt16.self) else { return true }
+            guard length == 3 else { return false }
+            guard let name = view.getBytes(at: body + 2, length: min(3, view.writerIndex - body - 2)) else { return true }
+            return name.elementsEqual([0x43, 0x4D, 0x50].prefix(name.count))
+        case .send:
+            guard let length = view.getInteger(at: body + 4, as: UInt16.self) else { return true }
+            return 4 + 2 + Int(length) + 1 <= remaining
+        case .deliver:
+            guard let length = view.getInteger(at: body + 8, as: UInt16.self) else { return true }
+            return Int(length) + header.type.minimumRemainingLength(flags: header.flags) <= remaining
+        default:
+            return true
         }
+    }
 
-        func candidate(at index: Int) -> Candidate {
-            var view = buffer
-            view.moveReaderIndex(to: index)
-            let parsed: CMPHeader?
-            do {
-                parsed = try CMPHeader.parse(view, maximumMessageSize: limit)
-            } catch {
-                return .implausible
-            }
-            guard let header = parsed else { return .partial }
-            let minimum = header.type.minimumRemainingLength(flags: header.flags)
-            guard header.remainingLength >= minimum,
-                header.type != .ping && header.type != .pong || header.remainingLength == 0
-            else { return .implausible }
-            guard header.messageLength <= view.readableBytes else {
-                return visibleFieldsFit(view, header) ? .partial : .implausible
-            }
-            view.moveWriterIndex(to: index + header.messageLength)
-            var decoder = CMPDecoder(maximumMessageSize: limit)
-            guard let frame = try? decoder.decode(buffer: &view), frame.problems.isEmpty else { return .implausible }
-            return .complete(length: header.messageLength)
-        }
-
-        /// For a message cut by the end of the bytes: whether what can be seen agrees with its
-        /// length (a LOGIN's protocol name, the first string of a SEND or DELIVER).
-        func visibleFieldsFit(_ view: ByteBuffer, _ header: CMPHeader) -> Bool {
-            let body = view.readerIndex + header.headerLength
-            let remaining = header.remainingLength
-            switch header.type {
-            case .login:
-                guard let length = view.getInteger(at: body, as: UInt16.self) else { return true }
-                guard length == 3 else { return false }
-                guard let name = view.getBytes(at: body + 2, length: min(3, view.writerIndex - body - 2)) else { return true }
-                return name.elementsEqual([0x43, 0x4D, 0x50].prefix(name.count))
-            case .send:
-                guard let length = view.getInteger(at: body + 4, as: UInt16.self) else { return true }
-                return 4 + 2 + Int(length) + 1 <= remaining
-            case .deliver:
-                guard let length = view.getInteger(at: body + 8, as: UInt16.self) else { return true }
-                return Int(length) + header.type.minimumRemainingLength(flags: header.flags) <= remaining
-            default:
-                return true
-            }
-        }
+    func decodesCleanly(_ view: ByteBuffer) -> Bool {
+        var decoder = CMPDecoder(maximumMessageSize: limit)
+        var message = view
+        guard let frame = try? decoder.decode(buffer: &message) else { return false }
+        return frame.problems.isEmpty
     }
 }

@@ -4,9 +4,8 @@ import NIOCore
 /// names the field and its stream offset, and collecting the packet's problems.
 ///
 /// It reads the caller's `ByteBuffer` in place, between two indices of its own (`position` and
-/// `limit`: the packet's end, or a property block's), and holds no copy of it: a copy was a
-/// retain and a release of the buffer's storage per packet. Only `readRest` (a PUBLISH's
-/// payload) makes a view of the buffer, sharing its storage; a view rather than a slice
+/// `limit`: the packet's end, or a property block's), through a view of it that shares its
+/// storage. `readRest` (a PUBLISH's payload) returns such a view; a view rather than a slice
 /// because NIO copies slices that start beyond 16 MiB into a buffer, and a capture file read
 /// whole is often larger than that.
 ///
@@ -14,8 +13,8 @@ import NIOCore
 /// packet: each `ByteBuffer` read checks exclusive access to its storage at run time (about a
 /// hundred instructions, several times per PUBLISH).
 struct MQTTBodyReader {
-    /// The caller's buffer, valid inside `reading` only.
-    private let buffer: UnsafePointer<ByteBuffer>
+    /// The caller's buffer (a view sharing its storage), for `readRest`.
+    private let buffer: ByteBuffer
     /// The packet's first byte (buffer index `packetStart`), valid inside `reading` only.
     private let bytes: UnsafeRawPointer
     /// The buffer index of the next unread byte.
@@ -30,39 +29,35 @@ struct MQTTBodyReader {
     let type: MQTTPacketType
     /// How the body is laid out: MQTT 5.0 adds properties and reason codes.
     let version: MQTTVersion
-    var problems = MQTTProblems()
+    var problems = Problems()
     /// Topics and User Property strings read before, which the next PUBLISH most likely
-    /// repeats. Unmanaged: a reader lives for one packet inside `MQTTDecoder.decode`, whose
-    /// decoder holds the table, and a strong reference cost a retain and a release per packet
-    /// (an unowned(unsafe) one, per string read: each call made a strong reference of it).
-    let strings: Unmanaged<MQTTStringTable>
+    /// repeats, when the decoder's caller keeps them.
+    let strings: (any MQTTStringCache)?
 
     /// Runs `body` with a reader of the `length` bytes of `buffer` from its reader index (one
     /// whole packet) positioned after its fixed header; the pointers it reads through live as
     /// long as this call.
     static func reading<Result>(
         packet buffer: ByteBuffer, length: Int, headerLength: Int, packetOffset: Int, type: MQTTPacketType,
-        version: MQTTVersion, strings: MQTTStringTable, _ body: (inout MQTTBodyReader) throws(MQTTDecodeError) -> Result
-    ) throws(MQTTDecodeError) -> (Result, MQTTProblems) {
-        try withUnsafePointer(to: buffer) { (pointer: UnsafePointer<ByteBuffer>) throws(MQTTDecodeError) -> (Result, MQTTProblems) in
-            try buffer.withUnsafeReadableBytes { (raw: UnsafeRawBufferPointer) throws(MQTTDecodeError) -> (Result, MQTTProblems) in
-                // A packet always has its fixed header, so `raw` is never empty.
-                var reader = MQTTBodyReader(
-                    buffer: pointer, bytes: raw.baseAddress!, start: buffer.readerIndex, length: length,
-                    headerLength: headerLength, packetOffset: packetOffset, type: type, version: version, strings: strings)
-                let result = try body(&reader)
-                return (result, reader.problems)
-            }
+        version: MQTTVersion, strings: (any MQTTStringCache)?, _ body: (inout MQTTBodyReader) throws(MQTTDecodeError) -> Result
+    ) throws(MQTTDecodeError) -> (Result, Problems) {
+        try buffer.withUnsafeReadableBytes { (raw: UnsafeRawBufferPointer) throws(MQTTDecodeError) -> (Result, Problems) in
+            // A packet always has its fixed header, so `raw` is never empty.
+            var reader = MQTTBodyReader(
+                buffer: buffer, bytes: raw.baseAddress!, start: buffer.readerIndex, length: length,
+                headerLength: headerLength, packetOffset: packetOffset, type: type, version: version, strings: strings)
+            let result = try body(&reader)
+            return (result, reader.problems)
         }
     }
 
     private init(
-        buffer: UnsafePointer<ByteBuffer>, bytes: UnsafeRawPointer, start: Int, length: Int, headerLength: Int,
-        packetOffset: Int, type: MQTTPacketType, version: MQTTVersion, strings: MQTTStringTable
+        buffer: ByteBuffer, bytes: UnsafeRawPointer, start: Int, length: Int, headerLength: Int,
+        packetOffset: Int, type: MQTTPacketType, version: MQTTVersion, strings: (any MQTTStringCache)?
     ) {
         self.buffer = buffer
         self.bytes = bytes
-        self.strings = Unmanaged.passUnretained(strings)
+        self.strings = strings
         self.packetLength = length
         self.packetStart = start
         self.position = start + headerLength
@@ -192,7 +187,8 @@ struct MQTTBodyReader {
         else {
             throw truncated(field(), at: start)
         }
-        let string = strings._withUnsafeGuaranteedRef { $0.string(UnsafeRawBufferPointer(start: bytes, count: length)) }
+        let raw = UnsafeRawBufferPointer(start: bytes, count: length)
+        let string = strings?.string(raw) ?? MQTTString(bytes: Array(raw))
         if !string.isValidUTF8 { problems.add("invalid UTF-8 in \(field())") }
         if string.containsNull { problems.add("U+0000 in \(field())") }
         return string
@@ -210,7 +206,7 @@ struct MQTTBodyReader {
     /// The rest of the packet as a view sharing the caller's storage (PUBLISH payloads): its
     /// readable bytes are the rest, its indices need not start at 0.
     mutating func readRest() -> ByteBuffer {
-        var rest = buffer.pointee
+        var rest = buffer
         rest.moveWriterIndex(to: limit)
         rest.moveReaderIndex(to: position)
         position = limit

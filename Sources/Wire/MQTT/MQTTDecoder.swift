@@ -96,17 +96,17 @@ public struct MQTTDecoder {
     /// The whole length of the packet `decode` is waiting for, once its fixed header is in;
     /// never more than `maximumPacketSize`. nil when waiting for a fixed header.
     public private(set) var awaitedPacketLength: Int?
-    /// PUBLISH topics (and User Property strings) read before: a connection mostly repeats
-    /// them, and reusing their storage spares an allocation and a UTF-8 check per message.
-    /// Shared by the decoders given the same table.
-    public let topics: MQTTStringTable
+    /// Where PUBLISH topics (and User Property strings) come from when the caller keeps the ones
+    /// read before: a connection mostly repeats them, and reusing their storage spares an
+    /// allocation and a UTF-8 check per message. nil: every string is made anew.
+    public let strings: (any MQTTStringCache)?
 
     public init(
         version: MQTTVersion? = nil, assumedVersion: MQTTVersion? = nil,
         maximumPacketSize: Int = MQTTDecoder.defaultMaximumPacketSize, streamOffset: Int = 0,
-        topics: MQTTStringTable = MQTTStringTable()
+        strings: (any MQTTStringCache)? = nil
     ) {
-        self.topics = topics
+        self.strings = strings
         self.version = version
         self.assumedVersion = assumedVersion
         self.maximumPacketSize = maximumPacketSize
@@ -140,7 +140,7 @@ public struct MQTTDecoder {
         awaitedPacketLength = nil
         let (body, problems) = try MQTTBodyReader.reading(
             packet: buffer, length: length, headerLength: header.headerLength, packetOffset: streamOffset, type: header.type,
-            version: effectiveVersion, strings: topics
+            version: effectiveVersion, strings: strings
         ) { (reader: inout MQTTBodyReader) throws(MQTTDecodeError) in
             try MQTTDecoder.decodeBody(&reader, flags: header.flags)
         }

@@ -43,14 +43,8 @@ public enum MQTTFraming {
         maximumPacketSize: Int = MQTTDecoder.defaultMaximumPacketSize, confirmations: Int = 2
     ) -> Int? {
         let versions: [MQTTVersion] = version.map { [$0] } ?? [.v3_1_1, .v5]
-        let scanner = Scanner(
-            buffer: buffer, versions: versions, limit: maximumPacketSize, confirmations: max(confirmations, 1))
-        var index = buffer.readerIndex
-        while index < buffer.writerIndex {
-            if scanner.confirms(at: index) { return index - buffer.readerIndex }
-            index += 1
-        }
-        return nil
+        let rules = MQTTFramingRules(versions: versions, limit: maximumPacketSize)
+        return FramingScanner(rules, buffer: buffer, confirmations: confirmations).firstBoundary()
     }
 
     /// `resynchronize` over an array.
@@ -97,68 +91,53 @@ public enum MQTTFraming {
     public static func looksLikeConnect(_ bytes: [UInt8]) -> MQTTVersion? {
         looksLikeConnect(ByteBuffer(bytes: bytes))
     }
+}
 
-    /// The checks behind `resynchronize`.
-    private struct Scanner {
-        let buffer: ByteBuffer
-        let versions: [MQTTVersion]
-        let limit: Int
-        let confirmations: Int
+/// MQTT's checks behind `MQTTFraming.resynchronize`.
+struct MQTTFramingRules: FramingRules {
+    /// The versions a complete packet may decode in (one, once the stream's is known).
+    let versions: [MQTTVersion]
+    let limit: Int
 
-        typealias Candidate = FramingCandidate
+    func header(in view: ByteBuffer) throws(MQTTDecodeError) -> MQTTFixedHeader? {
+        try MQTTFixedHeader.parse(view, streamOffset: 0, maximumPacketSize: limit)
+    }
 
-        func confirms(at index: Int) -> Bool {
-            FramingConfirmation.confirms(at: index, end: buffer.writerIndex, confirmations: confirmations) { candidate(at: $0) }
+    func isPlausible(_ header: MQTTFixedHeader) -> Bool {
+        header.remainingLength >= Self.minimumRemainingLength(header)
+            && (header.type != .pingRequest && header.type != .pingResponse || header.remainingLength == 0)
+    }
+
+    func messageLength(_ header: MQTTFixedHeader) -> Int { header.packetLength }
+
+    /// For a PUBLISH: whether its topic length, when present, fits in the remaining length.
+    func visibleFieldsFit(_ view: ByteBuffer, _ header: MQTTFixedHeader) -> Bool {
+        guard header.type == .publish,
+            let topicLength = view.getInteger(at: view.readerIndex + header.headerLength, as: UInt16.self)
+        else { return true }
+        let packetIDLength = header.flags & 0b0110 == 0 ? 0 : 2
+        return 2 + Int(topicLength) + packetIDLength <= header.remainingLength
+    }
+
+    func decodesCleanly(_ view: ByteBuffer) -> Bool {
+        for version in versions {
+            var decoder = MQTTDecoder(version: version, maximumPacketSize: limit)
+            var packet = view
+            if let decoded = try? decoder.decode(buffer: &packet), decoded.problems.isEmpty { return true }
         }
+        return false
+    }
 
-        func candidate(at index: Int) -> Candidate {
-            var view = buffer
-            view.moveReaderIndex(to: index)
-            let parsed: MQTTFixedHeader?
-            do {
-                parsed = try MQTTFixedHeader.parse(view, streamOffset: 0, maximumPacketSize: limit)
-            } catch {
-                return .implausible
-            }
-            guard let header = parsed else { return .partial }
-            guard header.remainingLength >= Scanner.minimumRemainingLength(header),
-                header.type != .pingRequest && header.type != .pingResponse || header.remainingLength == 0
-            else { return .implausible }
-            guard header.packetLength <= view.readableBytes else {
-                return publishTopicFits(view, header) ? .partial : .implausible
-            }
-            for version in versions {
-                var decoder = MQTTDecoder(version: version, maximumPacketSize: limit)
-                var packet = view
-                packet.moveWriterIndex(to: index + header.packetLength)
-                if let decoded = try? decoder.decode(buffer: &packet), decoded.problems.isEmpty {
-                    return .complete(length: header.packetLength)
-                }
-            }
-            return .implausible
-        }
-
-        /// For a PUBLISH cut by the end of the bytes: whether its topic length, when present,
-        /// fits in the remaining length.
-        func publishTopicFits(_ view: ByteBuffer, _ header: MQTTFixedHeader) -> Bool {
-            guard header.type == .publish,
-                let topicLength = view.getInteger(at: view.readerIndex + header.headerLength, as: UInt16.self)
-            else { return true }
-            let packetIDLength = header.flags & 0b0110 == 0 ? 0 : 2
-            return 2 + Int(topicLength) + packetIDLength <= header.remainingLength
-        }
-
-        /// The fewest body bytes a packet of the header's type can have in any version.
-        static func minimumRemainingLength(_ header: MQTTFixedHeader) -> Int {
-            switch header.type {
-            case .connect: return 12
-            case .connAck, .pubAck, .pubRec, .pubRel, .pubComp, .unsubAck: return 2
-            case .publish: return header.flags & 0b0110 == 0 ? 2 : 4
-            case .subscribe: return 5
-            case .subAck: return 3
-            case .unsubscribe: return 4
-            case .pingRequest, .pingResponse, .disconnect, .auth: return 0
-            }
+    /// The fewest body bytes a packet of the header's type can have in any version.
+    static func minimumRemainingLength(_ header: MQTTFixedHeader) -> Int {
+        switch header.type {
+        case .connect: return 12
+        case .connAck, .pubAck, .pubRec, .pubRel, .pubComp, .unsubAck: return 2
+        case .publish: return header.flags & 0b0110 == 0 ? 2 : 4
+        case .subscribe: return 5
+        case .subAck: return 3
+        case .unsubscribe: return 4
+        case .pingRequest, .pingResponse, .disconnect, .auth: return 0
         }
     }
 }
