@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 
 # C libraries the package links, and the real peers the tests drive.
 BUILD_PACKAGES = pkg-config libpcap-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libexpat1-dev libhiredis-dev
-TEST_PACKAGES = iproute2 ethtool procps mosquitto mosquitto-clients python3-paho-mqtt nftables curl openssl chromium python3 tshark irqbalance
+TEST_PACKAGES = iproute2 ethtool procps mosquitto mosquitto-clients python3-paho-mqtt nftables curl openssl chromium python3 tshark tcpdump irqbalance
 
 .PHONY: run test format-check format sanitize deps build release install bench clean
 

@@ -68,6 +68,7 @@ let package = Package(
             dependencies: [
                 "Capture", "Wire", "HostKit",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -166,6 +167,7 @@ let package = Package(
             dependencies: [
                 "Decode", "Capture", "Wire", "HostKit", "CaptureTestSupport", "CMTuneTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HostKit", "CMTuneTestSupport"]),

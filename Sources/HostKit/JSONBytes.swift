@@ -1,5 +1,6 @@
-/// The two primitives every JSON writer in cmtune needs, on bytes: decimal integers and quoted
-/// strings. The document writer (CLI) and the line writer (decode) share them.
+/// The two primitives of the JSON document writer (the CLI's `JSONValue`), on bytes: decimal
+/// integers and quoted strings. Decode's line writer (`JSONLineBuilder`) escapes the same way but
+/// in place, into the output buffer it reserves per line, so it does not go through an array.
 public enum JSONBytes {
     /// Appends `value` in decimal, without going through String.
     public static func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {

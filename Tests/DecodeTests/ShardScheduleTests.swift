@@ -1,4 +1,5 @@
 import Dispatch
+import NIOConcurrencyHelpers
 import Synchronization
 import Testing
 
@@ -8,22 +9,23 @@ import Capture
 @Suite("Shard schedule")
 struct ShardScheduleTests {
     /// What decoded which round of which shard, and whether two ever overlapped on one shard.
+    /// Locked boxes on pthread mutexes, which ThreadSanitizer sees (`make sanitize`).
     final class Log: Sendable {
-        let rounds: Mutex<[[Int]]>
-        let active: Mutex<Set<Int>>
+        let rounds: NIOLockedValueBox<[[Int]]>
+        let active: NIOLockedValueBox<Set<Int>>
         let overlaps = Atomic<Int>(0)
         let byReader = Atomic<Int>(0)
 
         init(shards: Int) {
-            rounds = Mutex(Array(repeating: [], count: shards))
-            active = Mutex([])
+            rounds = NIOLockedValueBox(Array(repeating: [], count: shards))
+            active = NIOLockedValueBox([])
         }
 
         func decode(_ shard: Int, _ round: Int, reader: Bool) {
-            if !active.withLock({ $0.insert(shard).inserted }) { overlaps.add(1, ordering: .relaxed) }
-            rounds.withLock { $0[shard].append(round) }
+            if !active.withLockedValue({ $0.insert(shard).inserted }) { overlaps.add(1, ordering: .relaxed) }
+            rounds.withLockedValue { $0[shard].append(round) }
             if reader { byReader.add(1, ordering: .relaxed) }
-            _ = active.withLock { $0.remove(shard) }
+            _ = active.withLockedValue { $0.remove(shard) }
         }
     }
 
@@ -55,7 +57,7 @@ struct ShardScheduleTests {
         schedule.stop()
         for _ in 0..<threads { exited.wait() }
 
-        let decoded = log.rounds.withLock { $0 }
+        let decoded = log.rounds.withLockedValue { $0 }
         #expect(decoded.allSatisfy { $0 == Array(0..<rounds) })
         #expect(log.overlaps.load(ordering: .relaxed) == 0)
         // Whether the reader got to decode some depends on the scheduler; `readerAlone` makes sure it can.
@@ -69,7 +71,7 @@ struct ShardScheduleTests {
             schedule.submitRound()
             schedule.waitFor(round: round) { log.decode($0, $1, reader: true) }
         }
-        #expect(log.rounds.withLock { $0 }.allSatisfy { $0 == Array(0..<20) })
+        #expect(log.rounds.withLockedValue { $0 }.allSatisfy { $0 == Array(0..<20) })
         #expect(log.byReader.load(ordering: .relaxed) == 80)
         schedule.stop()
         #expect(schedule.take() == nil)

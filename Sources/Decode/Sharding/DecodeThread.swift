@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 internal import Glibc
@@ -44,13 +44,14 @@ enum DecodeThread {
 }
 
 /// The kernel thread ids of a decode's threads, as they start (for a test, or a tool, that
-/// looks at those threads and no others in /proc/self/task).
+/// looks at those threads and no others in /proc/self/task). A pthread-mutex box rather than
+/// `Synchronization.Mutex`, whose futex ThreadSanitizer cannot see (it reports races under it).
 final class DecodeThreadIDs: Sendable {
-    private let ids = Mutex<[Int32]>([])
+    private let ids = NIOLockedValueBox<[Int32]>([])
 
     func add(_ id: Int32) {
-        ids.withLock { $0.append(id) }
+        ids.withLockedValue { $0.append(id) }
     }
 
-    var all: [Int32] { ids.withLock { $0 } }
+    var all: [Int32] { ids.withLockedValue { $0 } }
 }
