@@ -1,9 +1,10 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import Foundation
 
 /// `CMTUNE_TEST_SIGNAL_AFTER_STEP=K[:INT|TERM|HUP|KILL]`: the process sends itself the signal
 /// right after step K of an apply (a channel change or a file write, counted from 1). Tests use

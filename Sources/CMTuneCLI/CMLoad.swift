@@ -44,7 +44,11 @@ extension CMTune {
         @Option(name: .long, help: ArgumentHelp("Length of the measured phase, after the ramp.", valueName: "DURATION"))
         var duration = DurationArgument(seconds: 10)
 
-        @Option(name: .long, help: ArgumentHelp("Local addresses to spread connections over: A-B or A,B,C (default for a 127.x target with over 10000 connections: 127.0.1.1 onwards).", valueName: "RANGE"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Local addresses to spread connections over: A-B or A,B,C (default for a 127.x target with over 10000 connections: 127.0.1.1 onwards).",
+                valueName: "RANGE"))
         var sourceIps: String?
 
         @Flag(name: .long, help: "Speak WebSocket to a tcp:// target's host and port at path /cm.")
@@ -102,7 +106,8 @@ extension CMTune {
             let address = try parsedTarget()
             var tls = TLSConfiguration.makeClientConfiguration()
             if let tlsCa { tls.trustRoots = .file(tlsCa) }
-            let sources = try sourceIps.map { try SourceAddresses.parse($0) }
+            let sources =
+                try sourceIps.map { try SourceAddresses.parse($0) }
                 ?? SourceAddresses.automatic(forTarget: address.host, connections: connections)
             let configuration = LoadConfiguration(
                 target: address, tokens: tokens, connections: connections, connectRate: connectRate.perSecond, rate: rate.perSecond,
@@ -117,9 +122,11 @@ extension CMTune {
                 throw ExitCode(2)
             }
             let showProgress = !json && Console.standardErrorIsTerminal
-            let outcome = BlockingTask.run { try await generator.run(progress: { progress in
-                if showProgress { Console.writeStandardError("\r\u{1B}[K" + LoadSummary.progressLine(progress, of: configuration.connections)) }
-            }) }
+            let outcome = BlockingTask.run {
+                try await generator.run(progress: { progress in
+                    if showProgress { Console.writeStandardError("\r\u{1B}[K" + LoadSummary.progressLine(progress, of: configuration.connections)) }
+                })
+            }
             if showProgress { Console.writeStandardError("\r\u{1B}[K") }
             let result: LoadResult
             switch outcome {

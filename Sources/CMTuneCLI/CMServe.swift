@@ -3,6 +3,7 @@ import CM
 import Dispatch
 import HostKit
 import Logging
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -91,7 +92,9 @@ extension CMTune {
             guard maxWriteBuffer.bytes >= 4096 else { throw ValidationError("--max-write-buffer \(maxWriteBuffer): at least 4KiB") }
             guard idleTimeout.seconds >= 1, idleTimeout.seconds <= 65535 else { throw ValidationError("--idle-timeout \(idleTimeout): from 1s to 65535s") }
             guard ["none", "memory"].contains(offlineStore) else { throw ValidationError("--offline-store \(offlineStore): none or memory") }
-            guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel): trace, debug, info, notice, warning, error or critical") }
+            guard Logger.Level(rawValue: logLevel) != nil else {
+                throw ValidationError("--log-level \(logLevel): trace, debug, info, notice, warning, error or critical")
+            }
         }
 
         func run() throws {
@@ -132,7 +135,7 @@ extension CMTune {
                 return source
             }
             server.waitUntilStopped()
-            signals.forEach { $0.cancel() }
+            for signal in signals { signal.cancel() }
         }
 
         /// Status lines on stdout, flushed at once so a supervisor or test reading a pipe sees them.

@@ -1,9 +1,10 @@
 import ArgumentParser
+import CM
+import HostKit
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import CM
-import HostKit
 
 extension CMTune {
     /// `cmtune cm token`: mint a login token for a user.

@@ -1,11 +1,12 @@
 import ArgumentParser
-#if canImport(Glibc)
-import Glibc
-#endif
 import Capture
 import Decode
 import HostKit
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension CMTune {
     /// `cmtune capture -i IFACE`: capture live with libpcap, decode as it goes, optionally save.
@@ -48,7 +49,8 @@ extension CMTune {
 
         @Option(
             name: .long,
-            help: ArgumentHelp("With --rotate-size or --rotate-every, keep only the newest N files, deleting the oldest as each new one starts.", valueName: "N"))
+            help: ArgumentHelp(
+                "With --rotate-size or --rotate-every, keep only the newest N files, deleting the oldest as each new one starts.", valueName: "N"))
         var keepFiles: Int?
 
         @Option(name: [.customShort("c"), .long], help: "Stop after this many packets.")
@@ -116,7 +118,8 @@ extension CMTune {
             // (-w alone, --stats, or lines piped on), as tcpdump -w counts what it got.
             let output = DecodeOutput(showsLines: !quietFile && decoding.format != nil)
             // Nothing to decode when the packets only go to the file.
-            let session = quietFile
+            let session =
+                quietFile
                 ? nil : DecodeSession(options: decodeOptions, format: decoding.format, threads: decoding.threads.count, output: output.stream)
 
             /// Writes out the lines decoded so far and puts what -w holds on disk, where another
@@ -193,7 +196,9 @@ extension CMTune {
             let counters = try? capture.statistics()
             Console.writeStandardError(
                 "\(captured) packets captured"
-                    + (counters.map { ", \($0.received) received by the filter, \($0.droppedByKernel) dropped by the kernel, \($0.droppedByInterface) dropped by the interface" } ?? "")
+                    + (counters.map {
+                        ", \($0.received) received by the filter, \($0.droppedByKernel) dropped by the kernel, \($0.droppedByInterface) dropped by the interface"
+                    } ?? "")
                     + (writer.map { "; written to " + Self.describe($0) } ?? "") + "\n")
             if let failure {
                 Console.error(failure)

@@ -58,7 +58,8 @@ extension CMTune {
                 }
             }
             if report.checked.isEmpty {
-                let message = "nothing persisted to check against under \(root.path): no \(policyPath) and no \(sysctlPath) (see 'cmtune spread --persist', 'cmtune sysctl --apply --persist')"
+                let message =
+                    "nothing persisted to check against under \(root.path): no \(policyPath) and no \(sysctlPath) (see 'cmtune spread --persist', 'cmtune sysctl --apply --persist')"
                 if output.json {
                     console.print(JSONValue.object([("status", .string("nothing-to-check")), ("message", .string(message))]).rendered(pretty: true))
                 }
@@ -70,12 +71,16 @@ extension CMTune {
                     JSONValue.object([
                         ("status", .string(report.matches ? "matches" : "drift")),
                         ("checked", .array(report.checked.map { .string($0) })),
-                        ("differences", .array(report.differences.map { difference in
-                            .object([
-                                ("subject", .string(difference.subject)), ("now", .string(difference.now)), ("wanted", .string(difference.wanted)),
-                                ("source", .string(difference.source)),
-                            ])
-                        })),
+                        (
+                            "differences",
+                            .array(
+                                report.differences.map { difference in
+                                    .object([
+                                        ("subject", .string(difference.subject)), ("now", .string(difference.now)), ("wanted", .string(difference.wanted)),
+                                        ("source", .string(difference.source)),
+                                    ])
+                                })
+                        ),
                         ("notes", .array(report.notes.map { .string($0) })),
                         ("issues", HostJSON.issues(issues)),
                     ]).rendered(pretty: true))
@@ -83,7 +88,9 @@ extension CMTune {
                 if report.matches {
                     console.print(console.paint("MATCHES", .bold) + ": the host is as persisted (" + report.checked.joined(separator: "; ") + ")")
                 } else {
-                    console.print(console.paint("DRIFT", .yellow) + ": \(Plural.count(report.differences.count, "difference")) from " + report.checked.joined(separator: "; "))
+                    console.print(
+                        console.paint("DRIFT", .yellow) + ": \(Plural.count(report.differences.count, "difference")) from "
+                            + report.checked.joined(separator: "; "))
                     var table = TextTable([("SETTING", .left), ("NOW", .left), ("PERSISTED", .left)])
                     for difference in report.differences { table.add([difference.subject, difference.now, difference.wanted]) }
                     table.render(console: console, indent: "  ").forEach(console.print)

@@ -8,7 +8,8 @@ struct ConnectionManagerOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The CM's listening ports to reserve (default: every port the host listens on).", valueName: "LIST"))
     var ports: String?
 
-    @Option(name: .customLong("cm"), help: ArgumentHelp("A process name that is a connection manager (besides 'cmtune cm serve'); repeatable.", valueName: "NAME"))
+    @Option(
+        name: .customLong("cm"), help: ArgumentHelp("A process name that is a connection manager (besides 'cmtune cm serve'); repeatable.", valueName: "NAME"))
     var processNames: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("A systemd unit whose LimitNOFILE caps the CM; repeatable.", valueName: "UNIT"))
@@ -29,7 +30,9 @@ struct ConnectionManagerOptions: ParsableArguments {
     }
 
     static func portList(_ text: String) -> [Int]? {
-        guard let ranges = SysctlContext.portRanges(text), !ranges.isEmpty, ranges.allSatisfy({ $0.lowerBound >= 1 && $0.upperBound <= 65535 }) else { return nil }
+        guard let ranges = SysctlContext.portRanges(text), !ranges.isEmpty, ranges.allSatisfy({ $0.lowerBound >= 1 && $0.upperBound <= 65535 }) else {
+            return nil
+        }
         return ranges.flatMap { Array($0) }
     }
 

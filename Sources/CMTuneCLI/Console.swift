@@ -1,9 +1,10 @@
+import HostKit
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import HostKit
 
 /// Where output goes, and whether it is a person at a terminal (colour, progress) or a pipe.
 struct Console {
@@ -46,6 +47,10 @@ struct Console {
     }
 
     enum Style: String {
-        case bold = "1", red = "31", yellow = "33", cyan = "36", dim = "2"
+        case bold = "1"
+        case red = "31"
+        case yellow = "33"
+        case cyan = "36"
+        case dim = "2"
     }
 }

@@ -10,7 +10,9 @@ struct DecodeOptions: ParsableArguments {
     @Flag(name: .long, help: "A summary instead of messages: types, clients and users, topics, request/ack latency, gaps.")
     var stats = false
 
-    @Option(name: .customLong("port"), help: ArgumentHelp("Decode this server port as PROTOCOL (e.g. 8884=mqtt, 7443=cmp); repeatable.", valueName: "PORT=PROTOCOL"))
+    @Option(
+        name: .customLong("port"), help: ArgumentHelp("Decode this server port as PROTOCOL (e.g. 8884=mqtt, 7443=cmp); repeatable.", valueName: "PORT=PROTOCOL")
+    )
     var ports: [String] = []
 
     @OptionGroup(title: "Filters")

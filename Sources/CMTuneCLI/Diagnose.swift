@@ -122,9 +122,10 @@ enum DiagnoseChecks {
 
 /// The tunables `diagnose` reads: those it recommends, and those its fixes mention.
 enum DiagnoseSysctls {
-    static let names = SysctlRecommendation.connectionManagerHost.map(\.name) + [
-        "net.core.netdev_budget", "net.core.netdev_budget_usecs", "net.ipv4.ip_local_reserved_ports",
-    ]
+    static let names =
+        SysctlRecommendation.connectionManagerHost.map(\.name) + [
+            "net.core.netdev_budget", "net.core.netdev_budget_usecs", "net.ipv4.ip_local_reserved_ports",
+        ]
 }
 
 extension Array where Element == HostIssue {

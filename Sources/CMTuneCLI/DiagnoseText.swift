@@ -45,7 +45,8 @@ struct DiagnoseText {
             }
             if let manual = finding.manualFix, !manual.isEmpty {
                 let commands = manual.split(separator: "; ")
-                lines.append("   by hand: " + commands.prefix(3).joined(separator: "; ") + (commands.count > 3 ? "; ... (\(commands.count - 3) more in --json)" : ""))
+                lines.append(
+                    "   by hand: " + commands.prefix(3).joined(separator: "; ") + (commands.count > 3 ? "; ... (\(commands.count - 3) more in --json)" : ""))
             }
         }
         if let rates = diagnosis.rates, !rates.cpus.isEmpty {

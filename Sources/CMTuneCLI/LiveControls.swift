@@ -24,7 +24,7 @@ final class LiveChannelControl: ChannelControl, @unchecked Sendable {
         guard let client else { return .failed(openFailure!) }
         do {
             return .value(try client.channels(of: NetlinkDevice(name: interface, index: ifindex)))
-        } catch where error.isNotSupported {
+        } catch  where error.isNotSupported {
             return .notSupported
         } catch {
             return .failed(error.deviceQueryFailure())

@@ -1,10 +1,11 @@
+import HostKit
+import Tuning
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import HostKit
-import Tuning
 
 /// A countdown on stderr while cmtune waits, for a person at a terminal; silent when stderr
 /// is not a terminal or the output is JSON.
@@ -29,7 +30,8 @@ struct Progress {
                 if show { Console.writeStandardError("\r\u{1B}[K") }
                 let elapsed = NumberText.seconds(MonotonicClock.now() - started)
                 Console.error(
-                    "\(label) stopped by \(StoppableWait.stopSignalName ?? "a signal") after \(elapsed) s of \(NumberText.seconds(seconds)) s: nothing judged (UNKNOWN)")
+                    "\(label) stopped by \(StoppableWait.stopSignalName ?? "a signal") after \(elapsed) s of \(NumberText.seconds(seconds)) s: nothing judged (UNKNOWN)"
+                )
                 exit(3)
             }
         }

@@ -96,10 +96,14 @@ extension CMTune {
                 for refusal in outcome.refusals { Console.error("refused: \(refusal)") }
                 if outcome.refusals.isEmpty {
                     for note in outcome.notes { console.print("note: \(note)") }
-                    let what = "\(Plural.count(Set(outcome.restoredFiles).count, "file")), \(Plural.count(outcome.restoredChannels.count, "channel setting"))"
+                    let what =
+                        "\(Plural.count(Set(outcome.restoredFiles).count, "file")), \(Plural.count(outcome.restoredChannels.count, "channel setting"))"
                         + (outcome.restoredConfigFiles.isEmpty ? "" : ", \(Plural.count(outcome.restoredConfigFiles.count, "configuration file"))")
                         + (outcome.irqbalance.map { ", \($0)" } ?? "")
-                    let snapshots = outcome.snapshotIDs.count == 1 ? "snapshot \(outcome.snapshotIDs[0])" : "\(outcome.snapshotIDs.count) snapshots (\(outcome.snapshotIDs.last ?? "") to \(outcome.snapshotIDs.first ?? ""))"
+                    let snapshots =
+                        outcome.snapshotIDs.count == 1
+                        ? "snapshot \(outcome.snapshotIDs[0])"
+                        : "\(outcome.snapshotIDs.count) snapshots (\(outcome.snapshotIDs.last ?? "") to \(outcome.snapshotIDs.first ?? ""))"
                     if outcome.succeeded {
                         console.print("restored \(snapshots): \(what)")
                     } else {
@@ -132,18 +136,20 @@ extension CMTune {
             let here = HostIdentity.read(from: root)
             if output.json {
                 console.print(
-                    JSONValue.array(entries.map { entry in
-                        let snapshot = entry.snapshot
-                        return .object([
-                            ("id", .string(entry.id)), ("sequence", .int(snapshot?.sequence)), ("createdAt", .string(snapshot?.createdAt)),
-                            ("origin", .string(snapshot?.origin.rawValue)), ("state", .string(snapshot?.state.rawValue)),
-                            ("interfaces", .array((snapshot?.interfaces ?? []).map { .string($0) })), ("files", .int(snapshot?.files.count)),
-                            ("root", .string(snapshot?.root)), ("networkNamespace", .string(snapshot?.host.networkNamespace?.identifier)),
-                            ("thisNamespace", .bool(snapshot.map { $0.host.isSameNamespace(as: here) })),
-                            ("restoredAt", .string(snapshot?.restoredAt)), ("folded", .array((snapshot?.folded ?? []).map { .string($0) })),
-                            ("note", .string(snapshot?.note)), ("problem", .string(entry.problem?.description)),
-                        ])
-                    }).rendered(pretty: true))
+                    JSONValue.array(
+                        entries.map { entry in
+                            let snapshot = entry.snapshot
+                            return .object([
+                                ("id", .string(entry.id)), ("sequence", .int(snapshot?.sequence)), ("createdAt", .string(snapshot?.createdAt)),
+                                ("origin", .string(snapshot?.origin.rawValue)), ("state", .string(snapshot?.state.rawValue)),
+                                ("interfaces", .array((snapshot?.interfaces ?? []).map { .string($0) })), ("files", .int(snapshot?.files.count)),
+                                ("root", .string(snapshot?.root)), ("networkNamespace", .string(snapshot?.host.networkNamespace?.identifier)),
+                                ("thisNamespace", .bool(snapshot.map { $0.host.isSameNamespace(as: here) })),
+                                ("restoredAt", .string(snapshot?.restoredAt)), ("folded", .array((snapshot?.folded ?? []).map { .string($0) })),
+                                ("note", .string(snapshot?.note)), ("problem", .string(entry.problem?.description)),
+                            ])
+                        }
+                    ).rendered(pretty: true))
                 return
             }
             guard !entries.isEmpty else {
@@ -161,7 +167,8 @@ extension CMTune {
                 let state = snapshot.state == .restored ? "restored \(snapshot.restoredAt ?? "")" : snapshot.state.rawValue
                 table.add([
                     snapshot.id, snapshot.createdAt, snapshot.origin.rawValue, state + (snapshot.folded.isEmpty ? "" : " (+\(snapshot.folded.count) folded)"),
-                    snapshot.interfaces.isEmpty ? (snapshot.origin == .sysctl ? "-" : "all") : snapshot.interfaces.joined(separator: ","), String(snapshot.files.count),
+                    snapshot.interfaces.isEmpty ? (snapshot.origin == .sysctl ? "-" : "all") : snapshot.interfaces.joined(separator: ","),
+                    String(snapshot.files.count),
                     snapshot.host.isSameNamespace(as: here) ? "this" : snapshot.host.namespaceDescription,
                 ])
             }

@@ -69,7 +69,8 @@ extension CMTune {
                         ("issues", HostJSON.issues(issues)),
                     ]).rendered(pretty: true))
             } else {
-                console.print("snapshot of \(source.path) written to \(output): \(summary.files) files, \(summary.links) links, \(summary.directories) directories")
+                console.print(
+                    "snapshot of \(source.path) written to \(output): \(summary.files) files, \(summary.links) links, \(summary.directories) directories")
                 if !summary.skipped.isEmpty {
                     console.print("\(summary.skipped.count) paths not copied (unreadable or vanished), e.g. \(summary.skipped[0].description)")
                 }

@@ -45,13 +45,17 @@ extension CMTune {
             help: ArgumentHelp("With --cpus-for-irqs --persist: pin this systemd unit to the application's CPUs (a CPUAffinity= drop-in).", valueName: "UNIT"))
         var applicationUnit: String?
 
-        @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Channel count: max (what NIC and CPUs allow), keep, or a number.", valueName: "max|keep|N"))
+        @Option(
+            name: .long, parsing: .unconditional,
+            help: ArgumentHelp("Channel count: max (what NIC and CPUs allow), keep, or a number.", valueName: "max|keep|N"))
         var channels: String = "max"
 
         @Option(name: .long, help: "RPS: auto (when fewer receive queues than CPUs), on, off.")
         var rps: SpreadPolicy.Switch = .auto
 
-        @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("RFS: auto (with RPS), off, or the global socket-flow entries.", valueName: "auto|off|ENTRIES"))
+        @Option(
+            name: .long, parsing: .unconditional,
+            help: ArgumentHelp("RFS: auto (with RPS), off, or the global socket-flow entries.", valueName: "auto|off|ENTRIES"))
         var rfs: String = "auto"
 
         @Option(name: .long, help: "XPS: auto/on (tx queue N from the CPU of rx queue N), off.")
@@ -81,7 +85,9 @@ extension CMTune {
         func validate() throws {
             if remove && !persist { throw ValidationError("--remove goes with --persist") }
             if dryRun && (persist || remove) { throw ValidationError("--dry-run writes nothing; it does not go with --persist") }
-            if applicationUnit != nil && cpusForIRQs == nil { throw ValidationError("--app-unit goes with --cpus-for-irqs (it pins the unit to the CPUs the IRQs leave)") }
+            if applicationUnit != nil && cpusForIRQs == nil {
+                throw ValidationError("--app-unit goes with --cpus-for-irqs (it pins the unit to the CPUs the IRQs leave)")
+            }
             if let unit = applicationUnit, SpreadPersistence.unitName(unit) == nil {
                 throw ValidationError("--app-unit '\(unit)': not a systemd unit name (letters, digits and -_.@: only)")
             }
@@ -102,7 +108,8 @@ extension CMTune {
                 return try SpreadPersistence.loadPolicy(at: path)
             }
             return SpreadPolicy(
-                interfaces: interfaces, cpus: try cpus.map { try CPUSet(parsingList: $0) }, excludedCPUs: try excludeCPUs.map { try CPUSet(parsingList: $0) } ?? [],
+                interfaces: interfaces, cpus: try cpus.map { try CPUSet(parsingList: $0) },
+                excludedCPUs: try excludeCPUs.map { try CPUSet(parsingList: $0) } ?? [],
                 channels: SpreadPolicy.Channels(argument: channels) ?? .max, rps: rps, rfs: SpreadPolicy.RFS(argument: rfs) ?? .auto, xps: xps,
                 irqbalance: irqbalance, irqCPUCount: cpusForIRQs.flatMap { Int($0) }, applicationUnit: applicationUnit.flatMap(SpreadPersistence.unitName))
         }
@@ -115,7 +122,9 @@ extension CMTune {
 
             if persist && remove {
                 let removed = SpreadPersistence(root: root, services: services, executable: "").remove()
-                report(console, removed.isEmpty ? "nothing to remove: no persisted spread policy under \(root.path)" : "removed: " + removed.joined(separator: ", "))
+                report(
+                    console,
+                    removed.isEmpty ? "nothing to remove: no persisted spread policy under \(root.path)" : "removed: " + removed.joined(separator: ", "))
                 return
             }
             // Bad CPU lists are refusals (exit 2), like every other reason not to write.
@@ -130,7 +139,10 @@ extension CMTune {
                 return try refuse(["\(error)"], console: console)
             }
             if live && !dryRun && geteuid() != 0 {
-                return try refuse(["spread writes /proc/irq and /sys/class/net and sets channels: run it as root (it needs CAP_SYS_ADMIN and CAP_NET_ADMIN), or use --dry-run"], console: console)
+                return try refuse(
+                    [
+                        "spread writes /proc/irq and /sys/class/net and sets channels: run it as root (it needs CAP_SYS_ADMIN and CAP_NET_ADMIN), or use --dry-run"
+                    ], console: console)
             }
 
             var issues: [HostIssue] = []
@@ -155,7 +167,8 @@ extension CMTune {
                 var refusals = plan.refusals
                 if irqbalanceState.isRunning && policy.irqbalance == .refuse && !dryRun && !plan.isEmpty {
                     refusals.append(
-                        "irqbalance is running (pid \(irqbalanceState.pids.map(String.init).joined(separator: ", "))): it would undo this placement within 10 s; re-run with --irqbalance ban, stop or ignore")
+                        "irqbalance is running (pid \(irqbalanceState.pids.map(String.init).joined(separator: ", "))): it would undo this placement within 10 s; re-run with --irqbalance ban, stop or ignore"
+                    )
                 }
                 return (plan, refusals)
             }
@@ -203,7 +216,8 @@ extension CMTune {
                         switch saved?.action {
                         case "stop": irqbalanceNote = "irqbalance stopped and disabled (restore starts it again)"
                         case "ban": irqbalanceNote = "irqbalance now bans IRQs \(irqs.map(String.init).joined(separator: ","))"
-                        default: if policy.irqbalance == .ignore { irqbalanceNote = "irqbalance is running and will move these IRQs again (--irqbalance ignore)" }
+                        default:
+                            if policy.irqbalance == .ignore { irqbalanceNote = "irqbalance is running and will move these IRQs again (--irqbalance ignore)" }
                         }
                     }
                     return result
@@ -221,7 +235,9 @@ extension CMTune {
                 console.print(SpreadText(console: console).result(transaction, plan: plan, irqbalance: irqbalanceNote, persisted: persisted))
             }
             if let applicationCPUs = plan.applicationCPUs, !output.json, !quiet {
-                console.print("application CPUs: \(applicationCPUs.listString)   (taskset -c \(applicationCPUs.listString) CMD, or CPUAffinity=\(applicationCPUs.listString) in its unit)")
+                console.print(
+                    "application CPUs: \(applicationCPUs.listString)   (taskset -c \(applicationCPUs.listString) CMD, or CPUAffinity=\(applicationCPUs.listString) in its unit)"
+                )
             }
             switch transaction.status {
             case .applied, .unchanged: return

@@ -21,9 +21,10 @@ enum SpreadJSON {
     }
 
     static func result(_ transaction: SpreadTransaction, plan: SpreadPlan, irqbalance: String?, persisted: [String]) -> JSONValue {
-        let failure: JSONValue = transaction.failure.map {
-            .object([("target", .string($0.target)), ("errno", .int($0.errno)), ("message", .string($0.message))])
-        } ?? .null
+        let failure: JSONValue =
+            transaction.failure.map {
+                .object([("target", .string($0.target)), ("errno", .int($0.errno)), ("message", .string($0.message))])
+            } ?? .null
         return .object(
             [
                 ("status", .string(transaction.status.rawValue)),

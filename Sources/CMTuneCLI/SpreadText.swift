@@ -12,7 +12,10 @@ struct SpreadText {
         lines.append(contentsOf: body(plan))
         if dryRun {
             lines.append("")
-            lines.append(plan.isEmpty ? "nothing to change: the host already matches the plan." : "dry run: nothing was written. Apply by running the same command without --dry-run (as root).")
+            lines.append(
+                plan.isEmpty
+                    ? "nothing to change: the host already matches the plan."
+                    : "dry run: nothing was written. Apply by running the same command without --dry-run (as root).")
         }
         return lines.joined(separator: "\n")
     }
@@ -63,9 +66,12 @@ struct SpreadText {
             lines += table.render(console: console, indent: "  ")
         }
         lines.append(
-            "\(Plural.count(plan.channelChanges.count, "channel change")), \(Plural.count(irqWrites, "IRQ affinity write")), \(Plural.count(fileWrites.count, "steering write"))")
+            "\(Plural.count(plan.channelChanges.count, "channel change")), \(Plural.count(irqWrites, "IRQ affinity write")), \(Plural.count(fileWrites.count, "steering write"))"
+        )
         if let applicationCPUs = plan.applicationCPUs {
-            lines.append("IRQs and RPS keep to CPUs \(plan.placements.reduce(CPUSet()) { $0.union($1.after) }.listString); the application gets CPUs \(applicationCPUs.listString)")
+            lines.append(
+                "IRQs and RPS keep to CPUs \(plan.placements.reduce(CPUSet()) { $0.union($1.after) }.listString); the application gets CPUs \(applicationCPUs.listString)"
+            )
         }
         for skip in plan.skipped { lines.append(console.paint("skipped ", .yellow) + "\(skip.subject): \(skip.reason)") }
         for note in plan.notes { lines.append(console.paint("note: ", .dim) + note) }
@@ -79,7 +85,9 @@ struct SpreadText {
             lines += body(plan)
             lines.append("")
             let count = transaction.applied.count + transaction.appliedChannels.count
-            lines.append(console.paint("applied \(Plural.count(count, "change")), each read back", .bold) + " (snapshot \(transaction.snapshot.id) in \(transaction.store.directory))")
+            lines.append(
+                console.paint("applied \(Plural.count(count, "change")), each read back", .bold)
+                    + " (snapshot \(transaction.snapshot.id) in \(transaction.store.directory))")
             let rootOption = transaction.root.isLiveSystem ? "" : " --root \(transaction.root.path)"
             lines.append("undo with: cmtune restore\(rootOption)   (this step only: cmtune restore --id \(transaction.snapshot.id)\(rootOption))")
         case .unchanged:

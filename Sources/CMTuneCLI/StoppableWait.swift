@@ -1,10 +1,11 @@
+import HostKit
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import HostKit
-import Synchronization
 
 /// Waits that SIGINT, SIGTERM and SIGHUP end at once.
 ///

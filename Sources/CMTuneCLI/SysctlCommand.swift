@@ -121,7 +121,10 @@ struct SysctlText {
         for skip in plan.skipped { lines.append(console.paint("skipped ", .yellow) + "\(skip.subject): \(skip.reason)") }
         if !context.processes.isEmpty {
             lines.append(
-                "connection managers: " + context.processes.map { "\($0.name) (pid \($0.pid), open files \($0.openFilesSoft.map { NumberText.grouped(Double($0)) } ?? "unlimited"))" }.joined(separator: ", "))
+                "connection managers: "
+                    + context.processes.map {
+                        "\($0.name) (pid \($0.pid), open files \($0.openFilesSoft.map { NumberText.grouped(Double($0)) } ?? "unlimited"))"
+                    }.joined(separator: ", "))
         }
         if !plan.isEmpty { lines.append("apply with: cmtune sysctl --apply --persist   (undo with: cmtune restore)") }
         return lines.joined(separator: "\n")
@@ -132,9 +135,13 @@ struct SysctlText {
         switch transaction.status {
         case .applied:
             for applied in transaction.applied {
-                lines.append("\(applied.write.kind.sysctlName ?? applied.write.path) = \(applied.readBack)   (was \(applied.write.old.isEmpty ? "unset" : applied.write.old))")
+                lines.append(
+                    "\(applied.write.kind.sysctlName ?? applied.write.path) = \(applied.readBack)   (was \(applied.write.old.isEmpty ? "unset" : applied.write.old))"
+                )
             }
-            lines.append(console.paint("applied \(Plural.count(transaction.applied.count, "tunable")), each read back", .bold) + " (snapshot \(transaction.snapshot.id))")
+            lines.append(
+                console.paint("applied \(Plural.count(transaction.applied.count, "tunable")), each read back", .bold) + " (snapshot \(transaction.snapshot.id))"
+            )
             if !persisted.isEmpty { lines.append("persisted: " + persisted.joined(separator: ", ")) }
             lines.append("undo with: cmtune restore" + (transaction.root.isLiveSystem ? "" : " --root \(transaction.root.path)"))
         case .unchanged:
@@ -142,7 +149,8 @@ struct SysctlText {
         case .rolledBack:
             lines.append(
                 console.paint(transaction.interruptedBy == nil ? "FAILED" : "INTERRUPTED", .red)
-                    + ": \(transaction.interruptedBy.map { "by \($0)" } ?? transaction.failure?.description ?? "unknown failure"); every value written was put back")
+                    + ": \(transaction.interruptedBy.map { "by \($0)" } ?? transaction.failure?.description ?? "unknown failure"); every value written was put back"
+            )
         case .refused:
             lines.append(console.paint("refused", .red) + ": \(transaction.failure?.description ?? "unknown")")
         }
@@ -161,12 +169,17 @@ enum SysctlJSON {
             ("writes", .array(plan.writes.map(SpreadJSON.write))),
             ("notes", .array(plan.notes.map { .string($0) })),
             ("listeningPorts", .array(context.sysctl.listeningPorts.map { .int($0) })),
-            ("connectionManagers", .array(context.processes.map { process in
-                .object([
-                    ("pid", .int(process.pid)), ("name", .string(process.name)), ("openFilesSoft", .int(process.openFilesSoft.map { Int(clamping: $0) })),
-                    ("openDescriptors", .int(process.openDescriptors)), ("connectionTarget", .int(process.connectionTarget)),
-                ])
-            })),
+            (
+                "connectionManagers",
+                .array(
+                    context.processes.map { process in
+                        .object([
+                            ("pid", .int(process.pid)), ("name", .string(process.name)),
+                            ("openFilesSoft", .int(process.openFilesSoft.map { Int(clamping: $0) })),
+                            ("openDescriptors", .int(process.openDescriptors)), ("connectionTarget", .int(process.connectionTarget)),
+                        ])
+                    })
+            ),
         ])
     }
 
@@ -178,9 +191,10 @@ enum SysctlJSON {
     }
 
     static func result(_ transaction: SpreadTransaction, plan: SpreadPlan, persisted: [String]) -> JSONValue {
-        let failure: JSONValue = transaction.failure.map {
-            .object([("target", .string($0.target)), ("errno", .int($0.errno)), ("message", .string($0.message))])
-        } ?? .null
+        let failure: JSONValue =
+            transaction.failure.map {
+                .object([("target", .string($0.target)), ("errno", .int($0.errno)), ("message", .string($0.message))])
+            } ?? .null
         return .object([
             ("status", .string(transaction.status.rawValue)),
             ("snapshot", .string(transaction.status == .applied ? transaction.snapshot.id : nil)),

@@ -106,7 +106,8 @@ struct TopView {
     private func header(_ rates: CounterRates) -> String {
         let totalRX = rates.cpus.compactMap(\.netRX).reduce(0, +)
         let drops = rates.cpus.compactMap(\.dropped).reduce(0, +)
-        return console.paint("cmtune top", .bold) + "  \(rates.cpus.count) CPUs  every \(NumberText.seconds(rates.seconds)) s  NET_RX \(NumberText.grouped(totalRX))/s  drops \(NumberText.grouped(drops))/s"
+        return console.paint("cmtune top", .bold)
+            + "  \(rates.cpus.count) CPUs  every \(NumberText.seconds(rates.seconds)) s  NET_RX \(NumberText.grouped(totalRX))/s  drops \(NumberText.grouped(drops))/s"
             + (rates.notes.isEmpty ? "" : "  " + console.paint(rates.notes.joined(separator: "; "), .yellow))
     }
 
@@ -114,7 +115,9 @@ struct TopView {
     private func shownCPUs(_ rates: CounterRates, rows: Int) -> CounterRates {
         guard rows > 1, rates.cpus.count > rows - 1 else { return rates }
         var copy = rates
-        copy.cpus = Array(rates.cpus.sorted { (($0.softirq ?? 0), ($0.busy ?? 0)) > (($1.softirq ?? 0), ($1.busy ?? 0)) }.prefix(rows - 1)).sorted { $0.cpu < $1.cpu }
+        copy.cpus = Array(rates.cpus.sorted { (($0.softirq ?? 0), ($0.busy ?? 0)) > (($1.softirq ?? 0), ($1.busy ?? 0)) }.prefix(rows - 1)).sorted {
+            $0.cpu < $1.cpu
+        }
         return copy
     }
 

@@ -13,7 +13,8 @@ enum VerifyChild {
             guard process.isRunning, Date() < deadline else {
                 if process.isRunning { kill(process.processIdentifier, SIGKILL) }
                 let message = String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self)
-                throw VerifyRun.RunError(description: "\(arguments.joined(separator: " ")) did not start: \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
+                throw VerifyRun.RunError(
+                    description: "\(arguments.joined(separator: " ")) did not start: \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
             }
             let data = output.fileHandleForReading.availableData
             if data.isEmpty { continue }

@@ -55,7 +55,10 @@ extension CMTune {
         @Option(name: .long, help: "With --netns: queues of the veth pair.")
         var queues = 4
 
-        @Option(name: .long, help: ArgumentHelp("With --netns: CPUs that process what both ends of the veth pair receive (RPS); default every online CPU.", valueName: "CPULIST"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp("With --netns: CPUs that process what both ends of the veth pair receive (RPS); default every online CPU.", valueName: "CPULIST")
+        )
         var rps: String?
 
         func validate() throws {

@@ -21,8 +21,10 @@ extension VerifyRun {
         try Data((0..<32).map { _ in UInt8.random(in: 0...255) }.map { String(format: "%02x", $0) }.joined().utf8)
             .write(to: URL(fileURLWithPath: secretFile))
         let address = testbed?.cmEnd.address ?? "127.0.0.1"
-        var arguments = [Self.executable, "cm", "serve", "--secret-file", secretFile, "--listen", "tcp://\(address):0",
-                         "--metrics", "\(address):0", "--log-level", "error", "--send-rate", "0", "--max-write-buffer", "8MiB"]
+        var arguments = [
+            Self.executable, "cm", "serve", "--secret-file", secretFile, "--listen", "tcp://\(address):0",
+            "--metrics", "\(address):0", "--log-level", "error", "--send-rate", "0", "--max-write-buffer", "8MiB",
+        ]
         if let testbed { arguments = ["ip", "netns", "exec", testbed.cmEnd.namespace] + arguments }
         let (process, lines) = try VerifyChild.start(arguments, until: { $0.contains("metrics on ") })
         cleanup.add { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }

@@ -15,10 +15,12 @@ extension VerifyRun {
     }
 
     func measureLoad(against cm: MeasuredCM, testbed: VethTestbed?, cleanup: Cleanup) throws -> MeasuredLoad {
-        var arguments = [Self.executable, "cm", "load", "--target", cm.target, "--secret-file", cm.secretFile, "--json",
-                         "--connections", String(options.connections), "--rate", "\(options.rate)/s", "--pattern", options.pattern,
-                         "--duration", "\(options.duration)s", "--cm-pid", String(cm.pid), "--connect-rate", "5000/s",
-                         "--user-prefix", "verify"]
+        var arguments = [
+            Self.executable, "cm", "load", "--target", cm.target, "--secret-file", cm.secretFile, "--json",
+            "--connections", String(options.connections), "--rate", "\(options.rate)/s", "--pattern", options.pattern,
+            "--duration", "\(options.duration)s", "--cm-pid", String(cm.pid), "--connect-rate", "5000/s",
+            "--user-prefix", "verify",
+        ]
         if let testbed { arguments = ["ip", "netns", "exec", testbed.loadEnd.namespace] + arguments }
         let loadStart = MonotonicClock.now()
         let child = try ChildProcess.launch(arguments)
@@ -32,7 +34,8 @@ extension VerifyRun {
         var samples: [VerifySample] = []
         var loopConnections: [Int: Int] = [:]
         while load.isRunning {
-            samples.append(VerifySample(time: MonotonicClock.now(), counters: CounterSample.read(from: root), threads: ThreadTimes.read(pid: cm.pid, from: root)))
+            samples.append(
+                VerifySample(time: MonotonicClock.now(), counters: CounterSample.read(from: root), threads: ThreadTimes.read(pid: cm.pid, from: root)))
             if let metricsURL = cm.metricsURL, samples.count % 5 == 3 {
                 let text = (try? metrics.body(of: metricsURL, namespace: testbed?.cmEnd.namespace)) ?? ""
                 loopConnections = LoopConnectionCounts.fuller(loopConnections, LoopConnectionCounts.parse(text))
@@ -44,7 +47,10 @@ extension VerifyRun {
         let resultText = outputReader.finish()
         let loadError = errorReader.finish()
         guard let result = try? JSONDecoder().decode(LoadResult.self, from: resultText) else {
-            throw RunError(description: "cm load gave no result (exit status \(load.terminationStatus)): \(String(decoding: loadError, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))")
+            throw RunError(
+                description:
+                    "cm load gave no result (exit status \(load.terminationStatus)): \(String(decoding: loadError, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))"
+            )
         }
         return MeasuredLoad(samples: samples, loadStart: loadStart, loopConnections: loopConnections, result: result)
     }

@@ -43,7 +43,7 @@ struct VerifyRun {
         }
         let testbed = try options.netns ? makeTestbed(steering: options.rps ?? online, cleanup: cleanup) : nil
         let signals = Self.interruptions { cleanup.run() }
-        defer { signals.forEach { $0.cancel() } }
+        defer { for signal in signals { signal.cancel() } }
 
         let cm = try connectionManager(testbed: testbed, scratch: scratch, cleanup: cleanup)
         progress("CM pid \(cm.pid) at \(cm.target); \(options.connections) connections, \(Int(options.rate))/s for \(Int(options.duration)) s")

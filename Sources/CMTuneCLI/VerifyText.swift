@@ -7,16 +7,21 @@ enum VerifyText {
         lines += report.reasons.map { "  - \($0)" }
         lines.append("per CPU (mean over \(report.intervals.count) s):   user  system   irq  softirq   busy")
         for (cpu, share) in zip(report.cpus, report.meanShares) {
-            lines.append("  CPU \(pad(String(cpu), 3))                  \(pct(share.user)) \(pct(share.system)) \(pct(share.irq)) \(pct(share.softirq)) \(pct(share.busy))")
+            lines.append(
+                "  CPU \(pad(String(cpu), 3))                  \(pct(share.user)) \(pct(share.system)) \(pct(share.irq)) \(pct(share.softirq)) \(pct(share.busy))"
+            )
         }
         if !report.loops.isEmpty {
             lines.append("CM loops:")
             for loop in report.loops {
-                lines.append("  loop \(loop.index) tid \(loop.threadID) cpu \(loop.pinnedCPU.map(String.init) ?? "-") busy \(pct(loop.busy)) connections \(loop.connections)")
+                lines.append(
+                    "  loop \(loop.index) tid \(loop.threadID) cpu \(loop.pinnedCPU.map(String.init) ?? "-") busy \(pct(loop.busy)) connections \(loop.connections)"
+                )
             }
         }
         if let load = report.load {
-            var text = "load: \(load.connectionsOK) connected, \(load.connectionsFailed) failed; \(load.sent) sent, \(load.delivered) delivered, \(load.lost) lost, \(Int(load.rate))/s"
+            var text =
+                "load: \(load.connectionsOK) connected, \(load.connectionsFailed) failed; \(load.sent) sent, \(load.delivered) delivered, \(load.lost) lost, \(Int(load.rate))/s"
             if let latency = load.latency { text += "; latency p50 \(ms(latency.p50)) p99 \(ms(latency.p99)) max \(ms(latency.max)) ms" }
             lines.append(text)
         }

@@ -122,7 +122,8 @@ extension CPUSet {
     /// This guesses the list form unless the text has hex letters or a `0x` prefix.
     public init(parsingListOrMask text: some StringProtocol) throws(CPUSetParseError) {
         let trimmed = String(text).trimmingWhitespace()
-        let looksLikeMask = trimmed.hasPrefix("0x") || trimmed.hasPrefix("0X")
+        let looksLikeMask =
+            trimmed.hasPrefix("0x") || trimmed.hasPrefix("0X")
             || trimmed.utf8.contains { (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0 | 0x20) }
         if looksLikeMask {
             try self.init(parsingMask: trimmed)

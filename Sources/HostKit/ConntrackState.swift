@@ -38,7 +38,8 @@ public struct ConntrackState: Sendable, Equatable {
         if hasCount {
             state.count = ProcText.singleCount(countPath, from: root, issues: &state.issues, missing: "conntrack count unknown")
             // Older kernels (and the initial namespace) also have net.nf_conntrack_max.
-            let maximumPath = root.exists("proc/sys/net/netfilter/nf_conntrack_max") ? "proc/sys/net/netfilter/nf_conntrack_max" : "proc/sys/net/nf_conntrack_max"
+            let maximumPath =
+                root.exists("proc/sys/net/netfilter/nf_conntrack_max") ? "proc/sys/net/netfilter/nf_conntrack_max" : "proc/sys/net/nf_conntrack_max"
             state.maximum = ProcText.singleCount(maximumPath, from: root, issues: &state.issues, missing: "conntrack table limit unknown")
         }
         if let statisticsBytes {

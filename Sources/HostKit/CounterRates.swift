@@ -105,7 +105,8 @@ public struct CounterRates: Sendable, Equatable {
 
         var cpuIDs = first.online.union(second.online)
         for source in [first.cpuTimes?.cpus.keys, second.cpuTimes?.cpus.keys] { if let keys = source { cpuIDs = cpuIDs.union(CPUSet(keys)) } }
-        let changed = first.online.isEmpty || second.online.isEmpty ? CPUSet() : first.online.union(second.online).subtracting(first.online.intersection(second.online))
+        let changed =
+            first.online.isEmpty || second.online.isEmpty ? CPUSet() : first.online.union(second.online).subtracting(first.online.intersection(second.online))
         if !changed.isEmpty {
             notes.append("CPUs \(changed.listString) went offline or online between samples; they have no rates")
         }

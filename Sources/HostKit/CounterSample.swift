@@ -64,7 +64,7 @@ public struct CounterSample: Sendable, Equatable {
         func text(_ path: String, consequence: String) -> String? {
             do {
                 return String(decoding: try root.readBytes(path), as: UTF8.self)
-            } catch where error.isMissing {
+            } catch  where error.isMissing {
                 issues.append(HostIssue(path: root.absolute(path), message: "missing: \(consequence)"))
             } catch {
                 issues.append(HostIssue(path: error.path, message: "\(error.reason); \(consequence)"))

@@ -7,7 +7,9 @@ import SystemPackage
 /// message can be followed up with `ls` or `cat` without translation.
 public struct HostError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Operation: String, Sendable, Equatable {
-        case read, list, readLink = "read link", write, create
+        case read, list
+        case readLink = "read link"
+        case write, create
     }
 
     /// Why the operation failed.

@@ -67,7 +67,8 @@ public struct HostInventory: Sendable, Equatable {
         guard !otherNamespaceDevices.isEmpty else { return nil }
         return Observation(
             code: "devices-of-other-namespace", severity: .info, subject: "network namespace",
-            evidence: "not the initial network namespace: /proc/interrupts also lists the vectors of devices in another namespace, usually the host's (\(otherNamespaceDevices.joined(separator: ", "))); they are left out, and none is given to this namespace's interfaces",
+            evidence:
+                "not the initial network namespace: /proc/interrupts also lists the vectors of devices in another namespace, usually the host's (\(otherNamespaceDevices.joined(separator: ", "))); they are left out, and none is given to this namespace's interfaces",
             fix: "run on the host, or add --all-namespaces to show them")
     }
 
@@ -161,9 +162,12 @@ public struct HostInventory: Sendable, Equatable {
                     issues.append(
                         HostIssue(
                             path: root.absolute("sys/class/net/\(name)"),
-                            message: "no interface named '\(name)' in this network namespace; only the host's IRQ names mention it (--all-namespaces shows it)"))
+                            message: "no interface named '\(name)' in this network namespace; only the host's IRQ names mention it (--all-namespaces shows it)")
+                    )
                 } else {
-                    issues.append(HostIssue(path: root.absolute("sys/class/net/\(name)"), message: "no interface named '\(name)' (known: \(names.joined(separator: ", ")))"))
+                    issues.append(
+                        HostIssue(
+                            path: root.absolute("sys/class/net/\(name)"), message: "no interface named '\(name)' (known: \(names.joined(separator: ", ")))"))
                 }
             }
         case .all, .withQueues:

@@ -44,7 +44,7 @@ public struct HostRoot: Sendable {
     public func readIfPresent(_ relativePath: String) throws(HostError) -> String? {
         do {
             return try read(relativePath)
-        } catch where error.isMissing {
+        } catch  where error.isMissing {
             return nil
         }
     }
@@ -64,7 +64,7 @@ public struct HostRoot: Sendable {
     public func listIfPresent(_ relativePath: String, sorted: Bool = true) throws(HostError) -> [String] {
         do {
             return try list(relativePath, sorted: sorted)
-        } catch where error.isMissing {
+        } catch  where error.isMissing {
             return []
         }
     }

@@ -60,10 +60,12 @@ public struct IRQNameScheme: Sendable {
     static func looksLikeInterfaceName<S: StringProtocol>(_ name: S) -> Bool {
         let bytes = name.utf8
         guard let first = bytes.first, bytes.count <= 15 else { return false }
-        guard bytes.allSatisfy({ byte in
-            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
-                || byte.isASCIIDigit || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
-        }) else { return false }
+        guard
+            bytes.allSatisfy({ byte in
+                (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                    || byte.isASCIIDigit || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
+            })
+        else { return false }
         // Predictable names for PCI slots: p1p1, p2p1s0.
         if first == UInt8(ascii: "p"), let second = bytes.dropFirst().first, second.isASCIIDigit { return true }
         // Compared as bytes: the name is ASCII by now, so that is what `hasPrefix` would say.

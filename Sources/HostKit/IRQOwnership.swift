@@ -102,7 +102,9 @@ public struct IRQOwnership: Sendable, Equatable {
                 if current.contains(where: { $0.interface == interface.name || ($0.source == .msiIRQs && $0.scheme != nil) }) { continue }
                 let name = interrupts.line(irq: irq)?.name ?? ""
                 add(
-                    IRQOwner(interface: interface.name, reference: .interface(interface.name), role: .misc(name.isEmpty ? "unnamed" : name), source: .msiIRQs, scheme: nil),
+                    IRQOwner(
+                        interface: interface.name, reference: .interface(interface.name), role: .misc(name.isEmpty ? "unnamed" : name), source: .msiIRQs,
+                        scheme: nil),
                     to: irq)
             }
         }
@@ -134,7 +136,8 @@ public struct IRQOwnership: Sendable, Equatable {
             for (irq, served) in queuesOfIRQ {
                 owners[irq]?.removeAll { $0.interface == interface.name }
                 add(
-                    IRQOwner(interface: interface.name, reference: .interface(interface.name), role: Self.role(serving: served), source: .netdevNetlink, scheme: nil),
+                    IRQOwner(
+                        interface: interface.name, reference: .interface(interface.name), role: Self.role(serving: served), source: .netdevNetlink, scheme: nil),
                     to: irq)
             }
         }

@@ -173,12 +173,14 @@ extension InterruptTable {
         var consumed = 1
         // A hardware IRQ column after the chip means the modern layout, whatever the chip's
         // name looks like (`intel-gpio  12-edge` is a chip with a dash, not a glued handler).
-        let nextIsHardwareIRQ = tokens.count > 1 && {
-            let next = text(tokens[1])
-            if next.utf8.allSatisfy(\.isASCIIDigit) { return true }
-            if let (head, _) = splitHandlerSuffix(next) { return head.utf8.allSatisfy(\.isASCIIDigit) }
-            return false
-        }()
+        let nextIsHardwareIRQ =
+            tokens.count > 1
+            && {
+                let next = text(tokens[1])
+                if next.utf8.allSatisfy(\.isASCIIDigit) { return true }
+                if let (head, _) = splitHandlerSuffix(next) { return head.utf8.allSatisfy(\.isASCIIDigit) }
+                return false
+            }()
         if !nextIsHardwareIRQ, let (head, handler) = splitHandlerSuffix(chip), !head.isEmpty,
             !head.utf8.allSatisfy(\.isASCIIDigit)
         {

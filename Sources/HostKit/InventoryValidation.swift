@@ -36,7 +36,9 @@ enum InventoryValidation {
                 found.append(
                     HostIssue(
                         path: root.absolute("sys/class/net/\(report.name)/device/msi_irqs"),
-                        message: "driver \(device.driver ?? "unknown") names its IRQs in a way cmtune does not know (\(names.joined(separator: ", "))); queue IRQs of \(report.name) are unknown"))
+                        message:
+                            "driver \(device.driver ?? "unknown") names its IRQs in a way cmtune does not know (\(names.joined(separator: ", "))); queue IRQs of \(report.name) are unknown"
+                    ))
             }
             // Netlink calls that failed (not merely unsupported by the driver).
             guard let facts = report.facts else { continue }

@@ -196,7 +196,7 @@ struct SysfsReader {
     func text(_ path: String, issues: inout [HostIssue]) -> String? {
         do {
             return try root.readIfPresent(path)
-        } catch where Self.isUnavailable(error) {
+        } catch  where Self.isUnavailable(error) {
             return nil
         } catch {
             issues.append(HostIssue(error))
@@ -208,7 +208,8 @@ struct SysfsReader {
         guard let value = text(path, issues: &issues) else { return nil }
         guard let number = Int(value) else {
             let digits = value.hasPrefix("-") ? value.dropFirst() : value[...]
-            let problem = CounterField.decimal(digits.utf8) != .notANumber
+            let problem =
+                CounterField.decimal(digits.utf8) != .notANumber
                 ? "number \(InputQuote.quoted(value)) is too large" : "expected a number, found \(InputQuote.quoted(value))"
             issues.append(HostIssue(path: root.absolute(path), message: problem))
             return nil

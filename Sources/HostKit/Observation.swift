@@ -78,7 +78,8 @@ enum InterfaceChecks {
             found.append(
                 Observation(
                     code: "rps-on-one-cpu", severity: .warning, subject: name,
-                    evidence: "RPS sends the packets of \(receive.count == 1 ? "the receive queue" : "all \(receive.count) receive queues") of \(name) to CPU \(first.listString) while \(Plural.count(online.count, "CPU is", "CPUs are")) online",
+                    evidence:
+                        "RPS sends the packets of \(receive.count == 1 ? "the receive queue" : "all \(receive.count) receive queues") of \(name) to CPU \(first.listString) while \(Plural.count(online.count, "CPU is", "CPUs are")) online",
                     fix: "cmtune spread \(name) --rps on", manualFix: fixes.enableRPS()))
         }
 
@@ -93,7 +94,8 @@ enum InterfaceChecks {
                 found.append(
                     Observation(
                         code: "fewer-channels-than-supported", severity: .warning, subject: name,
-                        evidence: "\(Plural.count(Int(current), "\(kind) channel")) in use, the NIC supports \(maximum) and \(Plural.count(online.count, "CPU is", "CPUs are")) online",
+                        evidence:
+                            "\(Plural.count(Int(current), "\(kind) channel")) in use, the NIC supports \(maximum) and \(Plural.count(online.count, "CPU is", "CPUs are")) online",
                         fix: "cmtune spread \(name) --channels max", manualFix: "ethtool -L \(name) \(kind) \(useful)"))
                 break
             }
@@ -105,7 +107,8 @@ enum InterfaceChecks {
                 found.append(
                     Observation(
                         code: "remote-numa-irq", severity: .warning, subject: name,
-                        evidence: "\(remote.count) of \(withIRQ.count) receive queue IRQs fire outside NUMA node \(node) (CPUs \(nodeCPUs.listString)) where \(name) is attached",
+                        evidence:
+                            "\(remote.count) of \(withIRQ.count) receive queue IRQs fire outside NUMA node \(node) (CPUs \(nodeCPUs.listString)) where \(name) is attached",
                         fix: "cmtune spread \(name)", manualFix: fixes.spreadReceiveIRQs()))
             }
         }
@@ -117,7 +120,8 @@ enum InterfaceChecks {
                 found.append(
                     Observation(
                         code: "irq-on-isolated-cpu", severity: .warning, subject: name,
-                        evidence: "\(Plural.count(onReserved.count, "queue IRQ fires", "queue IRQs fire")) on isolated or nohz_full CPUs \(reserved.listString)",
+                        evidence:
+                            "\(Plural.count(onReserved.count, "queue IRQ fires", "queue IRQs fire")) on isolated or nohz_full CPUs \(reserved.listString)",
                         fix: "cmtune spread \(name)", manualFix: fixes.spreadReceiveIRQs()))
             }
         }
@@ -140,7 +144,8 @@ enum InterfaceChecks {
                 found.append(
                     Observation(
                         code: "rfs-inconsistent", severity: .warning, subject: name,
-                        evidence: "\(Plural.count(rfsQueues, "rx queue has", "rx queues have")) rps_flow_cnt set but net.core.rps_sock_flow_entries is 0, so RFS does nothing",
+                        evidence:
+                            "\(Plural.count(rfsQueues, "rx queue has", "rx queues have")) rps_flow_cnt set but net.core.rps_sock_flow_entries is 0, so RFS does nothing",
                         fix: "cmtune spread \(name) --rfs auto", manualFix: "sysctl -w net.core.rps_sock_flow_entries=\(ManualFix.sockFlowEntries)"))
             } else if rfsQueues == 0 && entries > 0 && !report.interface.isLoopback {
                 found.append(
@@ -165,7 +170,8 @@ enum InterfaceChecks {
                 found.append(
                     Observation(
                         code: "mask-beyond-cpus", severity: .warning, subject: name,
-                        evidence: "masks name CPUs this host does not have (possible CPUs \(possible.listString)): \(beyond.prefix(4).joined(separator: "; "))"))
+                        evidence: "masks name CPUs this host does not have (possible CPUs \(possible.listString)): \(beyond.prefix(4).joined(separator: "; "))")
+                )
             }
         }
 
@@ -174,7 +180,8 @@ enum InterfaceChecks {
             found.append(
                 Observation(
                     code: "managed-irqs", severity: .info, subject: name,
-                    evidence: "\(Plural.count(managed.count, "queue IRQ has", "queue IRQs have")) kernel-managed affinity; writes to them fail with EIO by design"))
+                    evidence:
+                        "\(Plural.count(managed.count, "queue IRQ has", "queue IRQs have")) kernel-managed affinity; writes to them fail with EIO by design"))
         }
 
         if let rss = report.facts?.rss.value, !rss.indirectionTable.isEmpty {

@@ -1,10 +1,11 @@
+import Dispatch
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import Dispatch
-import Synchronization
 
 /// Work per IRQ or per queue that needs nothing of the others (reading a queue's files, naming an
 /// IRQ) runs as well on every CPU at once as on one: reading the settings of a host with 32k

@@ -139,7 +139,7 @@ enum ProcText {
     static func read(_ relativePath: String, from root: HostRoot, issues: inout [HostIssue], missing consequence: String?) -> [UInt8]? {
         do {
             return try root.readBytes(relativePath)
-        } catch where error.isMissing {
+        } catch  where error.isMissing {
             if let consequence { issues.append(HostIssue(path: root.absolute(relativePath), message: "missing: \(consequence)")) }
         } catch {
             issues.append(HostIssue(path: error.path, message: "cannot read: \(error.errno.plainDescription)"))

@@ -50,7 +50,7 @@ public struct ProcessFacts: Sendable, Equatable {
         let comm: String
         do {
             comm = try root.read("\(base)/comm")
-        } catch where error.isMissing || error.errno == .noSuchProcess {
+        } catch  where error.isMissing || error.errno == .noSuchProcess {
             return nil
         } catch {
             return (ProcessFacts(pid: pid, comm: "", issues: [HostIssue(error)]), false)
@@ -59,7 +59,7 @@ public struct ProcessFacts: Sendable, Equatable {
 
         do {
             facts.arguments = Self.arguments(fromCommandLine: try root.readBytes("\(base)/cmdline"))
-        } catch where error.isMissing || error.errno == .noSuchProcess {
+        } catch  where error.isMissing || error.errno == .noSuchProcess {
             // Gone between two reads, or a snapshot without it: no arguments known.
         } catch {
             facts.issues.append(HostIssue(error))
@@ -84,7 +84,7 @@ public struct ProcessFacts: Sendable, Equatable {
 
         do {
             facts.openDescriptors = try root.countEntries("\(base)/fd")
-        } catch where error.isMissing || error.errno == .noSuchProcess {
+        } catch  where error.isMissing || error.errno == .noSuchProcess {
             // Gone, or a snapshot without it: the count is unknown and nothing is wrong.
         } catch {
             facts.issues.append(HostIssue(path: error.path, message: "cannot list: \(error.errno.plainDescription); open descriptors unknown"))

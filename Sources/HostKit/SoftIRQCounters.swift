@@ -24,7 +24,8 @@ public struct SoftIRQCounters: Sendable, Equatable {
         var columns: [Int] = []
         for token in header.text.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
             guard token.hasPrefix("CPU"), let cpu = CounterField.decimal(token.dropFirst(3).utf8).value.flatMap({ Int(exactly: $0) }) else {
-                issues.append(HostIssue(path: path, line: header.number, message: "header should name CPU columns like 'CPU0', found \(InputQuote.quoted(token))"))
+                issues.append(
+                    HostIssue(path: path, line: header.number, message: "header should name CPU columns like 'CPU0', found \(InputQuote.quoted(token))"))
                 return
             }
             guard !columns.contains(cpu) else {
@@ -52,7 +53,8 @@ public struct SoftIRQCounters: Sendable, Equatable {
                 let message = CounterField.columnMismatchMessage(found: values.count, cpus: columns.count)
                 issues.append(HostIssue(path: path, line: number, message: "\(InputQuote.escaped(name, limit: InputQuote.characterLimit)): \(message)"))
             case .failure(let problem):
-                issues.append(HostIssue(path: path, line: number, message: "\(InputQuote.escaped(name, limit: InputQuote.characterLimit)): \(problem.description)"))
+                issues.append(
+                    HostIssue(path: path, line: number, message: "\(InputQuote.escaped(name, limit: InputQuote.characterLimit)): \(problem.description)"))
             }
         }
     }

@@ -57,7 +57,8 @@ public struct SoftnetStat: Sendable, Equatable {
             var cpu: Int?
             if fields.count > 12 {
                 guard let id = Int(exactly: fields[12]), id <= CPUSet.maximumCPU else {
-                    issues.append(HostIssue(path: path, line: number, message: "CPU id \(fields[12]) in column 13 is beyond the largest CPU id \(CPUSet.maximumCPU)"))
+                    issues.append(
+                        HostIssue(path: path, line: number, message: "CPU id \(fields[12]) in column 13 is beyond the largest CPU id \(CPUSet.maximumCPU)"))
                     continue
                 }
                 cpu = id
@@ -75,7 +76,8 @@ public struct SoftnetStat: Sendable, Equatable {
         }
         if !onlineCPUs.isEmpty && onlineCPUs.count != rows.count {
             issues.append(
-                HostIssue(path: path, message: "\(rows.count) rows for \(onlineCPUs.count) online CPUs and no CPU id column: rows matched by position may be off"))
+                HostIssue(
+                    path: path, message: "\(rows.count) rows for \(onlineCPUs.count) online CPUs and no CPU id column: rows matched by position may be off"))
         }
         for (position, entry) in rows.enumerated() {
             let cpu = position < onlineCPUs.count ? onlineCPUs[position] : position

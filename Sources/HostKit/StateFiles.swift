@@ -1,9 +1,10 @@
+import SystemPackage
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import SystemPackage
 
 /// cmtune's own files (snapshots, saved policies, systemd units): created with their parent
 /// directories, replaced atomically, removed quietly. Paths are absolute.

@@ -13,7 +13,7 @@ public struct StoredDeviceFacts: DeviceFactsSource {
         let bytes: [UInt8]
         do {
             bytes = try root.readBytes(path)
-        } catch where error.isMissing {
+        } catch  where error.isMissing {
             return nil
         }
         do {

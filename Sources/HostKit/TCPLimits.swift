@@ -29,10 +29,13 @@ public struct TCPLimits: Sendable, Equatable {
     public static func read(from root: HostRoot) -> TCPLimits {
         var limits = TCPLimits()
         let memoryPath = Sysctl.path("net.ipv4.tcp_mem")
-        if let bytes = ProcText.read(memoryPath, from: root, issues: &limits.issues, missing: "TCP memory limits unknown (partial snapshot, or not the host's network namespace)") {
+        if let bytes = ProcText.read(
+            memoryPath, from: root, issues: &limits.issues, missing: "TCP memory limits unknown (partial snapshot, or not the host's network namespace)")
+        {
             let fields = bytes.split(separator: 0x0A, maxSplits: 1).first.map(ProcText.fields) ?? []
             if fields.count != 3 {
-                limits.issues.append(HostIssue(path: root.absolute(memoryPath), line: 1, message: "expected 3 page counts (low pressure high), found \(fields.count)"))
+                limits.issues.append(
+                    HostIssue(path: root.absolute(memoryPath), line: 1, message: "expected 3 page counts (low pressure high), found \(fields.count)"))
             } else {
                 var pages: [Int?] = []
                 for (field, name) in zip(fields, ["low", "pressure", "high"]) {
@@ -49,7 +52,8 @@ public struct TCPLimits: Sendable, Equatable {
             }
         }
         limits.maxOrphans = ProcText.singleCount(
-            Sysctl.path("net.ipv4.tcp_max_orphans"), from: root, issues: &limits.issues, missing: "orphan limit unknown (partial snapshot, or not the host's network namespace)")
+            Sysctl.path("net.ipv4.tcp_max_orphans"), from: root, issues: &limits.issues,
+            missing: "orphan limit unknown (partial snapshot, or not the host's network namespace)")
         limits.maxTimeWaitBuckets = ProcText.singleCount(
             Sysctl.path("net.ipv4.tcp_max_tw_buckets"), from: root, issues: &limits.issues, missing: "TIME-WAIT limit unknown")
         return limits

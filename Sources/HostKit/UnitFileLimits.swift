@@ -89,7 +89,8 @@ public struct UnitFileLimits: Sendable, Equatable {
             openFilesSource = path
         case .failure(let reason):
             issues.append(
-                HostIssue(path: path, line: assignment.line, message: "LimitNOFILE=\(ProcText.quoted(assignment.value)) \(reason); ignored, as systemd ignores it"))
+                HostIssue(
+                    path: path, line: assignment.line, message: "LimitNOFILE=\(ProcText.quoted(assignment.value)) \(reason); ignored, as systemd ignores it"))
         }
     }
 

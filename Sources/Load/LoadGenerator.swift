@@ -60,11 +60,15 @@ public final class LoadGenerator: Sendable {
         var lastReport = NIODeadline.now()
         while true {
             let counters = try await totals()
-            let settled = counters.loggedIn + counters.failed + counters.disconnected >= configuration.connections
+            let settled =
+                counters.loggedIn + counters.failed + counters.disconnected >= configuration.connections
                 && counters.connecting == 0
             if NIODeadline.now() - lastReport >= .seconds(1) {
                 lastReport = .now()
-                progress(Progress(phase: .ramp, elapsed: seconds(since: started), loggedIn: counters.loggedIn, failed: counters.failed, sent: 0, delivered: 0, ackedSuccess: 0))
+                progress(
+                    Progress(
+                        phase: .ramp, elapsed: seconds(since: started), loggedIn: counters.loggedIn, failed: counters.failed, sent: 0, delivered: 0,
+                        ackedSuccess: 0))
             }
             if settled || seconds(since: started) > rampLimit { break }
             try await Task.sleep(for: .milliseconds(50))
@@ -87,7 +91,10 @@ public final class LoadGenerator: Sendable {
         while NIODeadline.now() < sendEnd {
             try await Task.sleep(for: .milliseconds(min(1000, max(1, Int((sendEnd - NIODeadline.now()).nanoseconds / 1_000_000)))))
             let counters = try await totals()
-            progress(Progress(phase: .send, elapsed: seconds(since: started), loggedIn: counters.loggedIn, failed: counters.failed, sent: counters.sent, delivered: counters.delivered, ackedSuccess: counters.ackedSuccess))
+            progress(
+                Progress(
+                    phase: .send, elapsed: seconds(since: started), loggedIn: counters.loggedIn, failed: counters.failed, sent: counters.sent,
+                    delivered: counters.delivered, ackedSuccess: counters.ackedSuccess))
         }
 
         // Drain: stop every loop's sending first and wait until each has, so the count of SENDs
@@ -106,7 +113,10 @@ public final class LoadGenerator: Sendable {
         let drained = seconds(since: drainStart)
         let cpuAfter = ProcessCPUTime.ofSelf()
         let cmAfter = cmPID.flatMap(ProcessCPUTime.of(pid:))
-        progress(Progress(phase: .drain, elapsed: seconds(since: started), loggedIn: counters.loggedIn, failed: counters.failed, sent: counters.sent, delivered: counters.delivered, ackedSuccess: counters.ackedSuccess))
+        progress(
+            Progress(
+                phase: .drain, elapsed: seconds(since: started), loggedIn: counters.loggedIn, failed: counters.failed, sent: counters.sent,
+                delivered: counters.delivered, ackedSuccess: counters.ackedSuccess))
 
         // Collect: counters and latencies of a loop in one step, then close, so no delivery
         // lands between the two and the histogram counts exactly the deliveries.

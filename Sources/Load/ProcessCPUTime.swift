@@ -1,7 +1,8 @@
+import HostKit
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import HostKit
 
 /// CPU seconds (user + system) of this process or another one, to compare what the generator
 /// spends with what the CM spends on the same messages.

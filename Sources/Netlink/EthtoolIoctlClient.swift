@@ -125,7 +125,7 @@ public final class EthtoolIoctlClient: Sendable {
             count =
                 mask & statisticsBit == 0
                 ? 0 : Int(request.loadHostInteger(UInt32.self, at: EthtoolIoctl.StringSetInfo.data))
-        } catch where error.isNotSupported {
+        } catch  where error.isNotSupported {
             count = try driverInfoStatisticsCount(interface: interface)
         }
         let operation = Self.operation(.getStringSetInfo, interface)

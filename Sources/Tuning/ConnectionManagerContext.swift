@@ -16,7 +16,9 @@ public struct ConnectionManagerContext: Sendable, Equatable {
     ///   - ports: the CM's listening ports when given; else the host's listening sockets.
     ///   - connections: the connections one CM should hold; else each CM's `--max-connections`,
     ///     else a million.
-    public static func read(from root: HostRoot, names: [String] = [], units: [String] = [], ports: [Int]? = nil, connections: Int? = nil) -> ConnectionManagerContext {
+    public static func read(from root: HostRoot, names: [String] = [], units: [String] = [], ports: [Int]? = nil, connections: Int? = nil)
+        -> ConnectionManagerContext
+    {
         let found = ProcessFacts.find(from: root) { process in
             if names.contains(process.comm) { return true }
             if let program = process.arguments.first?.split(separator: "/").last, names.contains(String(program)) { return true }
@@ -28,7 +30,8 @@ public struct ConnectionManagerContext: Sendable, Equatable {
         for process in found {
             let target = connections ?? maxConnections(process.arguments) ?? defaultConnectionTarget
             let name = process.arguments.first?.split(separator: "/").last.map(String.init) ?? process.comm
-            processes.append(.init(pid: process.pid, name: name, openFilesSoft: process.openFilesSoft, openDescriptors: process.openDescriptors, connectionTarget: target))
+            processes.append(
+                .init(pid: process.pid, name: name, openFilesSoft: process.openFilesSoft, openDescriptors: process.openDescriptors, connectionTarget: target))
             if process.openFilesLimitKnown { limits.append(.init(source: "process \(process.pid) (\(name))", soft: process.openFilesSoft)) }
             if let unit = systemdUnit(pid: process.pid, root: root), !unitNames.contains(unit) { unitNames.append(unit) }
         }

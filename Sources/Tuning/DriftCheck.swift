@@ -39,10 +39,13 @@ public struct DriftReport: Sendable, Equatable {
                 now.append("tx \(change.old.tx.map(String.init) ?? "?")")
                 wanted.append("tx \(tx)")
             }
-            differences.append(Difference(subject: "channels of \(change.interface)", now: now.joined(separator: ", "), wanted: wanted.joined(separator: ", "), source: source))
+            differences.append(
+                Difference(subject: "channels of \(change.interface)", now: now.joined(separator: ", "), wanted: wanted.joined(separator: ", "), source: source)
+            )
         }
         for write in plan.writes {
-            differences.append(Difference(subject: "/" + write.path, now: write.followsChannelChange ? "(no such queue yet)" : write.old, wanted: write.new, source: source))
+            differences.append(
+                Difference(subject: "/" + write.path, now: write.followsChannelChange ? "(no such queue yet)" : write.old, wanted: write.new, source: source))
         }
         notes += plan.refusals.map { "the persisted policy cannot be planned here: \($0)" }
     }

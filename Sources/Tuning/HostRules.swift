@@ -9,14 +9,18 @@ enum HostRules {
         return [
             Observation(
                 code: "irqbalance-running", severity: .warning, subject: "irqbalance",
-                evidence: "irqbalance is running (pid \(processes.map { String($0.pid) }.joined(separator: ", "))): it rewrites IRQ affinity every 10 s and will undo any manual placement",
-                fix: "systemctl disable --now irqbalance  # or add the NIC's IRQs to IRQBALANCE_BANNED_CPULIST / --banirq in /etc/default/irqbalance (pid \(first.pid))")
+                evidence:
+                    "irqbalance is running (pid \(processes.map { String($0.pid) }.joined(separator: ", "))): it rewrites IRQ affinity every 10 s and will undo any manual placement",
+                fix:
+                    "systemctl disable --now irqbalance  # or add the NIC's IRQs to IRQBALANCE_BANNED_CPULIST / --banirq in /etc/default/irqbalance (pid \(first.pid))"
+            )
         ]
     }
 
     static func sysctls(_ values: [String: String], context: SysctlContext) -> [Observation] {
         SysctlAdvice(values: values, context: context).items.map { item in
-            let commands = ["sysctl -w \(item.name)=\"\(item.recommended)\"", "echo '\(item.configurationLine)' >> \(SysctlPersistence.path)"] + item.companionCommands
+            let commands =
+                ["sysctl -w \(item.name)=\"\(item.recommended)\"", "echo '\(item.configurationLine)' >> \(SysctlPersistence.path)"] + item.companionCommands
             return Observation(
                 code: "sysctl-below-recommended", severity: .warning, subject: item.name,
                 evidence: "\(item.name) is \(item.found.map { $0.isEmpty ? "unset" : $0 } ?? "absent"); a CM host needs \(item.recommended): \(item.reason)"

@@ -56,7 +56,9 @@ enum InterruptCountRules {
             allVectors += active.map { (report.name, $0) }
             guard active.count >= 2 else { continue }
             let tops = active.compactMap { irq -> Int? in
-                guard let byCPU = counts.perIRQ[irq], let top = byCPU.max(by: { $0.value < $1.value }), top.value >= oneCPUShare * counts.total(irq) else { return nil }
+                guard let byCPU = counts.perIRQ[irq], let top = byCPU.max(by: { $0.value < $1.value }), top.value >= oneCPUShare * counts.total(irq) else {
+                    return nil
+                }
                 return top.key
             }
             guard tops.count == active.count, let cpu = tops.first, tops.allSatisfy({ $0 == cpu }) else { continue }
@@ -80,7 +82,8 @@ enum InterruptCountRules {
             } else if !firing.isEmpty, allowed == [cpu] {
                 evidence += "; their affinity sends them to CPU \(cpu) too"
             } else if !firing.isEmpty {
-                evidence += "; their affinity allows CPUs \(allowed.listString), yet every interrupt went to CPU \(cpu) (x86 delivers a multi-CPU mask to one CPU)"
+                evidence +=
+                    "; their affinity allows CPUs \(allowed.listString), yet every interrupt went to CPU \(cpu) (x86 delivers a multi-CPU mask to one CPU)"
             }
             oneCPU.insert(cpu)
             let cause = related.first { $0.code == "irqs-on-one-cpu" && $0.subject == report.name }

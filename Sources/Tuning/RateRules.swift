@@ -41,20 +41,27 @@ enum RateRules {
                 }
                 evidence += " while CPU \(idle.cpu) is \(NumberText.percent(idleBusy)) busy"
                 if let cause { evidence += "; likely cause: \(cause.code) on \(cause.subject)" }
-                found.append(Observation(code: "softirq-saturated-cpu", severity: .critical, subject: "CPU \(rate.cpu)", evidence: evidence, fix: cause?.fix, manualFix: cause?.manualFix))
+                found.append(
+                    Observation(
+                        code: "softirq-saturated-cpu", severity: .critical, subject: "CPU \(rate.cpu)", evidence: evidence, fix: cause?.fix,
+                        manualFix: cause?.manualFix))
             }
             if let irq = rate.irq, irq >= saturatedPercent {
                 var evidence = "CPU \(rate.cpu) spends \(NumberText.percent(irq)) in hard interrupts \(window)"
                 if let interrupts = rate.interrupts { evidence += " (\(NumberText.grouped(interrupts)) interrupts/s)" }
                 evidence += " while CPU \(idle.cpu) is \(NumberText.percent(idleBusy)) busy"
                 if let cause { evidence += "; likely cause: \(cause.code) on \(cause.subject)" }
-                found.append(Observation(code: "hardirq-saturated-cpu", severity: .critical, subject: "CPU \(rate.cpu)", evidence: evidence, fix: cause?.fix, manualFix: cause?.manualFix))
+                found.append(
+                    Observation(
+                        code: "hardirq-saturated-cpu", severity: .critical, subject: "CPU \(rate.cpu)", evidence: evidence, fix: cause?.fix,
+                        manualFix: cause?.manualFix))
             }
             if let user = rate.user, let system = rate.system, user + system >= saturatedPercent + 5 {
                 found.append(
                     Observation(
                         code: "user-saturated-cpu", severity: .warning, subject: "CPU \(rate.cpu)",
-                        evidence: "CPU \(rate.cpu) is \(NumberText.percent(user)) user + \(NumberText.percent(system)) system \(window) while CPU \(idle.cpu) is \(NumberText.percent(idleBusy)) busy: one thread is the bottleneck, not the network stack",
+                        evidence:
+                            "CPU \(rate.cpu) is \(NumberText.percent(user)) user + \(NumberText.percent(system)) system \(window) while CPU \(idle.cpu) is \(NumberText.percent(idleBusy)) busy: one thread is the bottleneck, not the network stack",
                         fix: "top -H -p $(pgrep -d, -f <cm process>)  # find the hot thread; give the CM one event loop per core"))
             }
         }
@@ -73,10 +80,13 @@ enum RateRules {
                 + "(\(NumberText.grouped(concentrated.value))/s of \(NumberText.grouped(concentrated.total))/s) on a host with \(Plural.count(cpus.count, "CPU"))"
             if let softirq = cpus.first(where: { $0.cpu == top })?.softirq { evidence += "; it is \(NumberText.percent(softirq)) in softirq" }
             if concentrated.what != "NET_RX softirqs", totalNetRX > 0, let netRX = cpus.first(where: { $0.cpu == top })?.netRX {
-                evidence += " (its share of NET_RX softirqs, \(NumberText.percent(netRX * 100 / totalNetRX)), understates it: RPS raises NET_RX on the CPU that takes the IRQ too)"
+                evidence +=
+                    " (its share of NET_RX softirqs, \(NumberText.percent(netRX * 100 / totalNetRX)), understates it: RPS raises NET_RX on the CPU that takes the IRQ too)"
             }
             if let cause { evidence += "; likely cause: \(cause.code) on \(cause.subject)" }
-            found.append(Observation(code: "net-rx-concentrated", severity: .warning, subject: "CPU \(top)", evidence: evidence, fix: cause?.fix, manualFix: cause?.manualFix))
+            found.append(
+                Observation(
+                    code: "net-rx-concentrated", severity: .warning, subject: "CPU \(top)", evidence: evidence, fix: cause?.fix, manualFix: cause?.manualFix))
         }
 
         // The backlog: drops and squeezes.
@@ -101,7 +111,8 @@ enum RateRules {
             found.append(
                 Observation(
                     code: "softnet-squeeze", severity: .warning, subject: "softnet budget",
-                    evidence: "receive processing ran out of budget with packets left \(window): \(list) (net.core.netdev_budget = \(budget), netdev_budget_usecs = \(usecs))",
+                    evidence:
+                        "receive processing ran out of budget with packets left \(window): \(list) (net.core.netdev_budget = \(budget), netdev_budget_usecs = \(usecs))",
                     fix: "sysctl -w net.core.netdev_budget=\(budget * 2) net.core.netdev_budget_usecs=\(usecs * 2)"))
         }
 
@@ -165,8 +176,10 @@ enum RateRules {
             found.append(
                 Observation(
                     code: "rx-queue-imbalance", severity: .warning, subject: report.name,
-                    evidence: "\(top.label) carries \(NumberText.percent(share * 100)) of \(report.name)'s \(NumberText.grouped(total)) \(unit) \(window) (fair share \(NumberText.percent(fair * 100)) over \(perQueue.count) queues): the flow hash, not IRQ placement, concentrates the load",
-                    fix: rss?.fix ?? "ethtool -N \(report.name) rx-flow-hash udp4 sdfn  # hash ports too; if a few large flows dominate, no placement can spread them"))
+                    evidence:
+                        "\(top.label) carries \(NumberText.percent(share * 100)) of \(report.name)'s \(NumberText.grouped(total)) \(unit) \(window) (fair share \(NumberText.percent(fair * 100)) over \(perQueue.count) queues): the flow hash, not IRQ placement, concentrates the load",
+                    fix: rss?.fix
+                        ?? "ethtool -N \(report.name) rx-flow-hash udp4 sdfn  # hash ports too; if a few large flows dominate, no placement can spread them"))
         }
         return found
     }
@@ -175,12 +188,14 @@ enum RateRules {
     /// IRQs all land there, else a single-queue interface without RPS (its softirq runs on
     /// whichever CPU takes the IRQ or sends to it), else any other placement problem.
     static func likelyCause(for cpu: Int, inventory: HostInventory, related: [Observation]) -> Observation? {
-        let onCPU = Set(inventory.interfaces.filter { report in
-            report.receiveQueues.contains { $0.firingCPUs?.contains(cpu) ?? false }
-        }.map(\.name))
-        let rpsOnCPU = Set(inventory.interfaces.filter { report in
-            report.receiveQueues.contains { $0.rpsCPUs == [cpu] }
-        }.map(\.name))
+        let onCPU = Set(
+            inventory.interfaces.filter { report in
+                report.receiveQueues.contains { $0.firingCPUs?.contains(cpu) ?? false }
+            }.map(\.name))
+        let rpsOnCPU = Set(
+            inventory.interfaces.filter { report in
+                report.receiveQueues.contains { $0.rpsCPUs == [cpu] }
+            }.map(\.name))
         if let pinned = related.first(where: { $0.code == "rps-on-one-cpu" && rpsOnCPU.contains($0.subject) }) { return pinned }
         let preference = ["irqs-on-one-cpu", "single-queue-no-rps", "remote-numa-irq", "fewer-channels-than-supported", "rss-uneven"]
         for code in preference {

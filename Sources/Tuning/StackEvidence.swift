@@ -138,9 +138,11 @@ public struct SysctlContext: Sendable, Equatable {
         for part in text.split(separator: ",") {
             let bounds = part.split(separator: "-").map { Int(String($0).trimmingCharacters()) }
             switch bounds.count {
-            case 1: guard let port = bounds[0] else { return nil }
+            case 1:
+                guard let port = bounds[0] else { return nil }
                 ranges.append(port...port)
-            case 2: guard let low = bounds[0], let high = bounds[1], low <= high else { return nil }
+            case 2:
+                guard let low = bounds[0], let high = bounds[1], low <= high else { return nil }
                 ranges.append(low...high)
             default: return nil
             }

@@ -54,7 +54,8 @@ enum StackRules {
             found.append(
                 Observation(
                     code: "listen-overflows", severity: countSeverity, subject: "TCP listen queues",
-                    evidence: "\(NumberText.grouped(Double(overflows))) connections overflowed a full accept queue and \(NumberText.grouped(Double(listenDrops))) SYNs were dropped at a listener \(window) (TcpExt ListenOverflows, ListenDrops)"
+                    evidence:
+                        "\(NumberText.grouped(Double(overflows))) connections overflowed a full accept queue and \(NumberText.grouped(Double(listenDrops))) SYNs were dropped at a listener \(window) (TcpExt ListenOverflows, ListenDrops)"
                         + (somaxconn.map { "; net.core.somaxconn = \($0)" } ?? "") + (synBacklog.map { ", tcp_max_syn_backlog = \($0)" } ?? "")
                         + ": the CM accepts too slowly or its backlog is too short for a reconnect storm",
                     fix: "cmtune sysctl --apply --persist  # somaxconn and tcp_max_syn_backlog 65535; and listen() with a backlog that large in the CM",
@@ -69,10 +70,12 @@ enum StackRules {
                 found.append(
                     Observation(
                         code: "conntrack-full", severity: share >= conntrackCriticalShare || drops > 0 ? .critical : .warning, subject: "nf_conntrack",
-                        evidence: "the connection tracking table holds \(NumberText.grouped(Double(count))) of \(NumberText.grouped(Double(maximum))) entries (\(NumberText.percent(share * 100)))"
+                        evidence:
+                            "the connection tracking table holds \(NumberText.grouped(Double(count))) of \(NumberText.grouped(Double(maximum))) entries (\(NumberText.percent(share * 100)))"
                             + (drops > 0 ? "; \(NumberText.grouped(Double(drops))) packets dropped for want of an entry \(window)" : "")
                             + ": when it is full new connections are dropped (\"nf_conntrack: table full, dropping packet\")",
-                        fix: "sysctl -w net.netfilter.nf_conntrack_max=\(raised)  # or exempt the CM's port: nft add rule inet raw prerouting tcp dport <port> notrack",
+                        fix:
+                            "sysctl -w net.netfilter.nf_conntrack_max=\(raised)  # or exempt the CM's port: nft add rule inet raw prerouting tcp dport <port> notrack",
                         manualFix: "sysctl -w net.netfilter.nf_conntrack_max=\(raised)"))
             }
         }
@@ -82,18 +85,26 @@ enum StackRules {
             found.append(
                 Observation(
                     code: "tcp-memory-pressure", severity: atHigh ? .critical : .warning, subject: "net.ipv4.tcp_mem",
-                    evidence: "TCP holds \(NumberText.grouped(Double(pages))) pages; tcp_mem is \(limits.low) \(limits.pressure) \(limits.high) (low, pressure, high)"
-                        + ((stack.memoryPressures ?? 0) > 0 ? "; TCP entered memory pressure \(NumberText.grouped(Double(stack.memoryPressures ?? 0))) times \(window)" : "")
+                    evidence:
+                        "TCP holds \(NumberText.grouped(Double(pages))) pages; tcp_mem is \(limits.low) \(limits.pressure) \(limits.high) (low, pressure, high)"
+                        + ((stack.memoryPressures ?? 0) > 0
+                            ? "; TCP entered memory pressure \(NumberText.grouped(Double(stack.memoryPressures ?? 0))) times \(window)" : "")
                         + ": under pressure the kernel shrinks every socket's buffers, at high it drops packets",
-                    fix: "sysctl -w net.ipv4.tcp_mem=\"\(limits.low * 2) \(limits.pressure * 2) \(limits.high * 2)\"  # and smaller per-socket buffers (tcp_rmem/tcp_wmem) for idle connections"))
+                    fix:
+                        "sysctl -w net.ipv4.tcp_mem=\"\(limits.low * 2) \(limits.pressure * 2) \(limits.high * 2)\"  # and smaller per-socket buffers (tcp_rmem/tcp_wmem) for idle connections"
+                ))
         }
 
         // Sockets counted against a kernel limit: orphans are reset past it, TIME_WAIT destroyed.
         let gauges: [(code: String, tunable: String, now: Int?, limit: Int?, what: String, consequence: String)] = [
-            ("tcp-orphans", "net.ipv4.tcp_max_orphans", stack.orphans, stack.maxOrphans, "orphaned TCP sockets",
-             "past the limit the kernel resets them (\"too many orphaned sockets\")"),
-            ("time-wait-overflow", "net.ipv4.tcp_max_tw_buckets", stack.timeWait, stack.maxTimeWait, "sockets in TIME_WAIT",
-             "past it the kernel destroys them early (\"time wait bucket table overflow\")"),
+            (
+                "tcp-orphans", "net.ipv4.tcp_max_orphans", stack.orphans, stack.maxOrphans, "orphaned TCP sockets",
+                "past the limit the kernel resets them (\"too many orphaned sockets\")"
+            ),
+            (
+                "time-wait-overflow", "net.ipv4.tcp_max_tw_buckets", stack.timeWait, stack.maxTimeWait, "sockets in TIME_WAIT",
+                "past it the kernel destroys them early (\"time wait bucket table overflow\")"
+            ),
         ]
         for gauge in gauges {
             guard let now = gauge.now, let limit = gauge.limit, limit > 0, Double(now) >= nearLimitShare * Double(limit) else { continue }
@@ -111,8 +122,10 @@ enum StackRules {
                 Observation(
                     code: "cm-nofile-low", severity: (process.openDescriptors.map { Double($0) >= 0.9 * Double(soft) } ?? false) ? .critical : .warning,
                     subject: "pid \(process.pid) (\(process.name))",
-                    evidence: "\(process.name) (pid \(process.pid)) may open \(NumberText.grouped(Double(soft))) files but should hold \(NumberText.grouped(Double(process.connectionTarget))) connections\(open): each one is a descriptor, so accept() fails with EMFILE first",
-                    fix: "LimitNOFILE=\(max(process.connectionTarget * 2, 1_048_576)) in its systemd unit (systemctl edit <unit>), fs.nr_open at least as high: cmtune sysctl --apply --persist",
+                    evidence:
+                        "\(process.name) (pid \(process.pid)) may open \(NumberText.grouped(Double(soft))) files but should hold \(NumberText.grouped(Double(process.connectionTarget))) connections\(open): each one is a descriptor, so accept() fails with EMFILE first",
+                    fix:
+                        "LimitNOFILE=\(max(process.connectionTarget * 2, 1_048_576)) in its systemd unit (systemctl edit <unit>), fs.nr_open at least as high: cmtune sysctl --apply --persist",
                     manualFix: "prlimit --pid \(process.pid) --nofile=\(max(process.connectionTarget * 2, 1_048_576))"))
         }
         return found

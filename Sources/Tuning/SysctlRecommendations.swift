@@ -75,7 +75,8 @@ public struct SysctlAdvice: Sendable, Equatable {
                 let low = context.openFileLimits.filter { limit in limit.soft.map { $0 < target } ?? false }
                 if !low.isEmpty {
                     item.context =
-                        "the limit a CM gets is its own: " + low.map { "\($0.source) has \(NumberText.grouped(Double($0.soft ?? 0))) open files" }.joined(separator: ", ")
+                        "the limit a CM gets is its own: "
+                        + low.map { "\($0.source) has \(NumberText.grouped(Double($0.soft ?? 0))) open files" }.joined(separator: ", ")
                         + ", below the \(NumberText.grouped(Double(target))) connections it should hold; raise LimitNOFILE with it"
                     item.companionCommands = low.compactMap { limit in
                         limit.source.hasPrefix("unit ")

@@ -24,7 +24,8 @@ final class CMTuneChild {
         directory = try TemporaryDirectory()
         var command = [CMTuneBinary.path] + arguments
         if blockingStopSignals {
-            let exec = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}); os.execv(sys.argv[1], sys.argv[1:])"
+            let exec =
+                "import os, signal, sys; signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}); os.execv(sys.argv[1], sys.argv[1:])"
             command = ["python3", "-c", exec] + command
         }
         if terminal {

@@ -22,7 +22,9 @@ struct CaptureRotationTests {
         }
     }
 
-    @Test("real mosquitto traffic captured into rotated files: none passes the size, the series decodes as one capture, --keep-files leaves the newest; a -w file reads whole while its capture runs", .needsRoot)
+    @Test(
+        "real mosquitto traffic captured into rotated files: none passes the size, the series decodes as one capture, --keep-files leaves the newest; a -w file reads whole while its capture runs",
+        .needsRoot)
     func rotatedLiveCapture() throws {
         try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
         let directory = try TemporaryDirectory()
@@ -37,7 +39,10 @@ struct CaptureRotationTests {
         let messages = 24
         for index in 0..<messages {
             let payload = String(repeating: Character(UnicodeScalar(UInt8(97 + index % 26))), count: 400 + index)
-            let sent = try runCommand(["mosquitto_pub", "-h", "127.0.0.1", "-p", String(port), "-q", "1", "-V", index % 2 == 0 ? "mqttv5" : "mqttv311", "-t", "rot/\(index)", "-m", payload])
+            let sent = try runCommand([
+                "mosquitto_pub", "-h", "127.0.0.1", "-p", String(port), "-q", "1", "-V", index % 2 == 0 ? "mqttv5" : "mqttv311", "-t", "rot/\(index)", "-m",
+                payload,
+            ])
             #expect(sent.status == 0, "\(sent.error)")
         }
         // What -w wrote is on disk while the capture still runs (flushed when it goes quiet).

@@ -47,7 +47,8 @@ struct CMPPcapFile {
         let serverAddress: [UInt8] = [10, 0, 0, 2]
         let fromClient = source > destination ? source != 7000 && source != 7443 : destination == 7000 || destination == 7443
         let tcp = be16(source) + be16(destination) + be32(seq) + be32(ack) + [0x50, flags] + be16(65535) + [0, 0, 0, 0] + payload
-        let ip: [UInt8] = [0x45, 0] + be16(UInt16(20 + tcp.count)) + [0, 0, 0x40, 0, 64, 6, 0, 0]
+        let ip: [UInt8] =
+            [0x45, 0] + be16(UInt16(20 + tcp.count)) + [0, 0, 0x40, 0, 64, 6, 0, 0]
             + (fromClient ? clientAddress + serverAddress : serverAddress + clientAddress)
         let frame = [0x02, 0, 0, 0, 0, 0x0B, 0x02, 0, 0, 0, 0, 0x0A, 0x08, 0x00] + ip + tcp
         bytes += le32(UInt32(microseconds / 1_000_000)) + le32(UInt32(microseconds % 1_000_000)) + le32(UInt32(frame.count)) + le32(UInt32(frame.count))
@@ -79,7 +80,9 @@ struct DecodeCMPCommandTests {
         ]
         try pcap.connection(clientPort: 50001, serverPort: 7000, handshake: true, session)
         // Picked up mid-stream on another port: only --port can say it is CMP.
-        let late: [CMPMessage] = [.deliver(CMPDeliver(serverMessageID: 42, senderUser: "carol", senderDevice: "tab", serverTime: 1, payload: ByteBuffer(bytes: [0xFF, 0, 1])))]
+        let late: [CMPMessage] = [
+            .deliver(CMPDeliver(serverMessageID: 42, senderUser: "carol", senderDevice: "tab", serverTime: 1, payload: ByteBuffer(bytes: [0xFF, 0, 1])))
+        ]
         try pcap.connection(clientPort: 50002, serverPort: 7443, handshake: false, late)
         let directory = try TemporaryDirectory()
         let path = directory.path + "/cmp.pcap"
@@ -104,7 +107,10 @@ struct DecodeCMPCommandTests {
             #expect(abs((messages[index]["latencyMs"] as? Double ?? -1) - 1) < 0.01, "\(messages[index])")
         }
         let unanswered = lines.filter { $0["type"] as? String == "UNANSWERED" }.map { $0["fields"] as? [String: Any] ?? [:] }
-        #expect(unanswered.map { "\($0["request"] as? String ?? "?") \($0["messageId"] as? Int ?? $0["serverMessageId"] as? Int ?? -1)" } == ["SEND 2", "DELIVER 42"])
+        #expect(
+            unanswered.map { "\($0["request"] as? String ?? "?") \($0["messageId"] as? Int ?? $0["serverMessageId"] as? Int ?? -1)" } == [
+                "SEND 2", "DELIVER 42",
+            ])
 
         let withoutHint = try DecodeCommandTests.lines(try CMTuneBinary.run(["decode", path, "--json"]).output)
         #expect(!withoutHint.contains { $0["type"] as? String == "DELIVER" })

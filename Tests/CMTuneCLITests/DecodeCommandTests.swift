@@ -103,7 +103,8 @@ struct DecodeCommandTests {
         #expect(events.contains { $0["type"] as? String == "PUBCOMP" && $0["latencyMs"] is Double })
 
         // Filtered to the MQTT 5 publishers' topics: their PUBLISHes (both ways) and QoS answers only.
-        let filtered = try Self.lines(CMTuneBinary.run(["decode", capturePath, "--json", "--topic", "cm/mqttv5/#", "--type", "PUBLISH,PUBACK,PUBREC,PUBREL,PUBCOMP"]).output)
+        let filtered = try Self.lines(
+            CMTuneBinary.run(["decode", capturePath, "--json", "--topic", "cm/mqttv5/#", "--type", "PUBLISH,PUBACK,PUBREC,PUBREL,PUBCOMP"]).output)
         let filteredTopics = Set(filtered.compactMap { ($0["fields"] as? [String: Any])?["topic"] as? String })
         #expect(filteredTopics == Set(sent.map(\.topic).filter { $0.hasPrefix("cm/mqttv5/") }))
         #expect(Set(filtered.compactMap { $0["type"] as? String }) == ["PUBLISH", "PUBACK", "PUBREC", "PUBREL", "PUBCOMP"])
@@ -161,7 +162,7 @@ struct DecodeCommandTests {
         let directory = try TemporaryDirectory()
         let probes = try [RawListener(), RawListener()]
         let (plainPort, port) = (probes[0].port, probes[1].port)
-        probes.forEach { $0.close() }
+        for probe in probes { probe.close() }
         // mosquitto 2.0.11 starts no websockets listener without a plain one beside it
         // ("Unable to start any listening sockets"); the clients use loopback only.
         let broker = try LoopbackBroker(
@@ -178,10 +179,14 @@ struct DecodeCommandTests {
         let published = lines.filter { $0["type"] as? String == "PUBLISH" && $0["client"] as? String == "ws-pub" }
         let sent = published.compactMap { line -> Sent? in
             guard let fields = line["fields"] as? [String: Any] else { return nil }
-            return Sent(topic: fields["topic"] as? String ?? "?", qos: fields["qos"] as? Int ?? -1, length: fields["payloadLength"] as? Int ?? -1, retain: false)
+            return Sent(
+                topic: fields["topic"] as? String ?? "?", qos: fields["qos"] as? Int ?? -1, length: fields["payloadLength"] as? Int ?? -1, retain: false)
         }
-        #expect(Set(sent) == [Sent(topic: "ws/q0", qos: 0, length: 100, retain: false), Sent(topic: "ws/q1", qos: 1, length: 101, retain: false),
-                              Sent(topic: "ws/q2", qos: 2, length: 102, retain: false), Sent(topic: "ws/big", qos: 1, length: 20_480, retain: false)])
+        #expect(
+            Set(sent) == [
+                Sent(topic: "ws/q0", qos: 0, length: 100, retain: false), Sent(topic: "ws/q1", qos: 1, length: 101, retain: false),
+                Sent(topic: "ws/q2", qos: 2, length: 102, retain: false), Sent(topic: "ws/big", qos: 1, length: 20_480, retain: false),
+            ])
         #expect(Set(lines.filter { $0["type"] as? String == "CONNECT" }.compactMap { $0["version"] as? String }) == ["3.1.1", "5.0"])
         #expect(lines.contains { $0["type"] as? String == "PUBCOMP" && $0["latencyMs"] is Double })
         #expect(lines.filter { $0["type"] as? String == "PUBLISH" && $0["client"] as? String == "ws-sub" }.count == 4)
@@ -228,7 +233,9 @@ struct DecodeCommandTests {
         let zeek = Fixtures.captures + "/zeek/mqtt.pcap"
         let cut = try Self.cutCapture(zeek, in: directory)
         let files = [zeek, Fixtures.captures + "/websocket/cmp-ws.pcap", Fixtures.captures + "/websocket/mqtt-ws.pcap", cut]
-        for extra in [["--json"], [], ["--json", "--type", "PUBLISH,SEND,DELIVER,SUBACK", "--client", "load*", "--client", "ws-*"], ["--stats"], ["--stats", "--json"]] {
+        for extra in [
+            ["--json"], [], ["--json", "--type", "PUBLISH,SEND,DELIVER,SUBACK", "--client", "load*", "--client", "ws-*"], ["--stats"], ["--stats", "--json"],
+        ] {
             let one = try CMTuneBinary.run(["decode"] + files + extra + ["--threads", "1"])
             #expect(one.status == 1 && one.error.contains("cut.pcap"), "\(one.error)")
             let expectedLines = extra.contains("--stats") ? (extra.count > 1 ? 1 : 8) : extra.count > 1 ? 10 : 100

@@ -116,7 +116,8 @@ struct DiagnoseCommandTests {
     @Test("RPS pinned to CPU 1 under a flood from CPU 0: CPU 1 processes every packet and is named, with RPS on vb as the cause", .needsRoot)
     func rpsPinnedFlood() throws {
         try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
-        let online = try CPUSet(parsingList: try String(contentsOfFile: "/sys/devices/system/cpu/online", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+        let online = try CPUSet(
+            parsingList: try String(contentsOfFile: "/sys/devices/system/cpu/online", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
         try #require(online.contains(0) && online.contains(1), "needs CPUs 0 and 1")
         try FloodBed.with { bed in
             try bed.testbed.setReceiveSteering(CPUSet([1]), on: bed.testbed.second)
@@ -141,7 +142,8 @@ struct DiagnoseCommandTests {
             #expect(evidence.contains("likely cause: rps-on-one-cpu on vb"), "\(evidence)")
             #expect(finding["fix"] as? String == "cmtune spread vb --rps on")
             let cpus = try #require(document["cpus"] as? [[String: Any]])
-            let processed = Dictionary(uniqueKeysWithValues: cpus.compactMap { cpu in (cpu["cpu"] as? Int).map { ($0, cpu["processedPerSecond"] as? Double ?? 0) } })
+            let processed = Dictionary(
+                uniqueKeysWithValues: cpus.compactMap { cpu in (cpu["cpu"] as? Int).map { ($0, cpu["processedPerSecond"] as? Double ?? 0) } })
             #expect((processed[1] ?? 0) > 5 * (processed[0] ?? 0), "\(processed)")
         }
     }

@@ -8,7 +8,8 @@ struct IRQCommandTests {
     func interruptsOnly() throws {
         try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
         let tree = try TemporaryDirectory()
-        try tree.write("proc/interrupts", try String(contentsOfFile: Fixtures.realHosts + "/2xE5530.82576_and_82574L.l2_mixed.manual/interrupts", encoding: .utf8))
+        try tree.write(
+            "proc/interrupts", try String(contentsOfFile: Fixtures.realHosts + "/2xE5530.82576_and_82574L.l2_mixed.manual/interrupts", encoding: .utf8))
         let (result, document) = try CMTuneBinary.json(["irq", "--root", tree.path])
         #expect(result.status == 0, "\(result.error)")
         #expect(document["cpus"] as? [Int] == Array(0..<16))

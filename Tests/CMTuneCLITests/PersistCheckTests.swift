@@ -7,7 +7,9 @@ import Testing
 /// still matches it.
 @Suite("cmtune spread --persist and cmtune check", .serialized, .timeLimit(.minutes(3)))
 struct PersistCheckTests {
-    @Test("persist from a build tree copies the binary the unit runs; check matches, sees a moved IRQ, matches again after a re-apply; --remove takes it all away")
+    @Test(
+        "persist from a build tree copies the binary the unit runs; check matches, sees a moved IRQ, matches again after a re-apply; --remove takes it all away"
+    )
     func persistThenCheck() throws {
         try #require(CMTuneBinary.exists, "build first: \(CMTuneBinary.path) is missing")
         let tree = SpreadSafetyTests.fakeHost()

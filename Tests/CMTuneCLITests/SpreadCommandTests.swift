@@ -8,7 +8,8 @@ struct SpreadCommandTests {
     /// Every queue file of an interface in a namespace, with its bytes.
     static func queueFiles(_ namespace: VethNamespace, _ interface: String) throws -> [String: String] {
         let listing = try namespace.execChecked([
-            "sh", "-c", "for f in /sys/class/net/\(interface)/queues/*/rps_cpus /sys/class/net/\(interface)/queues/*/rps_flow_cnt /sys/class/net/\(interface)/queues/*/xps_cpus; do printf '%s=' $f; cat $f 2>/dev/null || echo '<unreadable>'; done",
+            "sh", "-c",
+            "for f in /sys/class/net/\(interface)/queues/*/rps_cpus /sys/class/net/\(interface)/queues/*/rps_flow_cnt /sys/class/net/\(interface)/queues/*/xps_cpus; do printf '%s=' $f; cat $f 2>/dev/null || echo '<unreadable>'; done",
         ])
         var files: [String: String] = [:]
         for line in listing.split(separator: "\n") {
@@ -37,7 +38,8 @@ struct SpreadCommandTests {
             #expect(try FileManager.default.contentsOfDirectory(atPath: state.path).isEmpty)
 
             // RPS on: with as many queues as CPUs, auto would (rightly) leave it off.
-            let (apply, result) = try CMTuneBinary.json(["spread", "v0", "--rps", "on", "--state-dir", state.path, "--irqbalance", "ignore"], namespace: namespace.name)
+            let (apply, result) = try CMTuneBinary.json(
+                ["spread", "v0", "--rps", "on", "--state-dir", state.path, "--irqbalance", "ignore"], namespace: namespace.name)
             #expect(apply.status == 0, "\(apply.error) \(apply.output)")
             #expect(result["status"] as? String == "applied")
             let online = try CPUSet(parsingList: try String(contentsOfFile: "/sys/devices/system/cpu/online", encoding: .utf8))

@@ -14,7 +14,8 @@ struct StopSignalCommandTests {
         SyntheticHost.healthy().write(to: tree)
         let cpus = 0..<8
         tree.write("proc/stat", "cpu  8 0 8 80\n" + cpus.map { "cpu\($0) 1 0 1 10 0 0 0 0 0 0\n" }.joined() + "intr 0\n")
-        tree.write("proc/softirqs", "    " + cpus.map { "CPU\($0)" }.joined(separator: " ") + "\nNET_RX: " + cpus.map { _ in "1" }.joined(separator: " ") + "\n")
+        tree.write(
+            "proc/softirqs", "    " + cpus.map { "CPU\($0)" }.joined(separator: " ") + "\nNET_RX: " + cpus.map { _ in "1" }.joined(separator: " ") + "\n")
         tree.write("proc/net/softnet_stat", cpus.map { _ in "00000001 00000000 00000000\n" }.joined())
         return tree
     }

@@ -25,8 +25,9 @@ struct VerifyCommandTests {
         try runChecked(["ip", "netns", "list"]).split(separator: "\n").map(String.init).filter { $0.hasPrefix("cmtune-v") }
     }
 
-    @Test("passes with RPS spread over every CPU; the HTML report shows it; nothing is left behind",
-          .enabled(if: canRun, "needs root (network namespaces) and the cmtune binary"))
+    @Test(
+        "passes with RPS spread over every CPU; the HTML report shows it; nothing is left behind",
+        .enabled(if: canRun, "needs root (network namespaces) and the cmtune binary"))
     func spreadPasses() throws {
         let directory = try TemporaryDirectory()
         let report = directory.path + "/verify.html"
@@ -53,8 +54,9 @@ struct VerifyCommandTests {
         #expect(try leftoverNamespaces().isEmpty)
     }
 
-    @Test("fails, naming receive processing on one CPU, when RPS sends every packet to CPU 0",
-          .enabled(if: canRun && ProcessInfo.processInfo.activeProcessorCount > 1, "needs root, two CPUs and the cmtune binary"))
+    @Test(
+        "fails, naming receive processing on one CPU, when RPS sends every packet to CPU 0",
+        .enabled(if: canRun && ProcessInfo.processInfo.activeProcessorCount > 1, "needs root, two CPUs and the cmtune binary"))
     func oneCPUFails() throws {
         let (status, json, error) = try verify(["--rps", "0"], threshold: 1.25)
         #expect(status == 1, "\(error)")
@@ -84,8 +86,9 @@ struct VerifyCommandTests {
 }
 
 extension VerifyCommandTests {
-    @Test("Ctrl-C in the middle removes the namespaces and stops the CM and the load",
-          .enabled(if: VerifyCommandTests.canRun, "needs root (network namespaces) and the cmtune binary"))
+    @Test(
+        "Ctrl-C in the middle removes the namespaces and stops the CM and the load",
+        .enabled(if: VerifyCommandTests.canRun, "needs root (network namespaces) and the cmtune binary"))
     func interrupted() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CMTuneBinary.path)

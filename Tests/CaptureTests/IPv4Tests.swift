@@ -42,13 +42,14 @@ struct IPv4Tests {
             0x0800,
             Frames.ipv4(
                 source: [192, 168, 1, 10], destination: [10, 9, 8, 7], options: options,
-                Frames.tcp(sourcePort: 40000, destinationPort: 443, seq: 0xfffffff0, ack: 77, flags: [.ack, .psh], window: 512,
+                Frames.tcp(
+                    sourcePort: 40000, destinationPort: 443, seq: 0xffff_fff0, ack: 77, flags: [.ack, .psh], window: 512,
                     options: [1, 1, 1, 1], [9, 8, 7])) + [0, 0, 0, 0, 0, 0])  // Ethernet padding
         let parsed = parser.segment(frame)
         let segment = try #require(parsed)
         #expect(segment.src.description == "192.168.1.10:40000")
         #expect(segment.dst.description == "10.9.8.7:443")
-        #expect(segment.seq == 0xfffffff0)
+        #expect(segment.seq == 0xffff_fff0)
         #expect(segment.ack == 77)
         #expect(segment.flags == [.ack, .psh])
         #expect(segment.window == 512)
@@ -169,8 +170,11 @@ struct IPv4Tests {
         let cut = Frames.ethernet(0x0800, Frames.ipv4(identification: 2, moreFragments: true, Array(repeating: 0, count: 64)))
         _ = parser.parse(Array(cut.prefix(60)), linkType: 1, timestamp: Frames.time)
         // A final fragment ending at 64, then a fragment beyond it.
-        _ = parser.parse(Frames.ethernet(0x0800, Frames.ipv4(identification: 3, fragmentOffset: 48, Array(repeating: 0, count: 16))), linkType: 1, timestamp: Frames.time)
-        _ = parser.parse(Frames.ethernet(0x0800, Frames.ipv4(identification: 3, moreFragments: true, fragmentOffset: 64, Array(repeating: 0, count: 16))), linkType: 1, timestamp: Frames.time)
+        _ = parser.parse(
+            Frames.ethernet(0x0800, Frames.ipv4(identification: 3, fragmentOffset: 48, Array(repeating: 0, count: 16))), linkType: 1, timestamp: Frames.time)
+        _ = parser.parse(
+            Frames.ethernet(0x0800, Frames.ipv4(identification: 3, moreFragments: true, fragmentOffset: 64, Array(repeating: 0, count: 16))), linkType: 1,
+            timestamp: Frames.time)
         #expect(parser.statistics.malformed == [.fragmentBadLength: 1, .fragmentTruncated: 1, .fragmentInconsistent: 1])
     }
 
@@ -222,7 +226,12 @@ struct IPv4Tests {
     func fuzz(linkType: Int32) {
         var generator = SeededGenerator(seed: UInt64(linkType) + 99)
         var parser = PacketParser()
-        let base = Frames.ethernet(0x86dd, Frames.ipv6(nextHeader: 0, Frames.extensionHeader(next: 44) + Frames.fragmentHeader(next: 6, offset: 0, more: true, identification: 1) + Frames.tcp(Array(repeating: 5, count: 40))))
+        let base = Frames.ethernet(
+            0x86dd,
+            Frames.ipv6(
+                nextHeader: 0,
+                Frames.extensionHeader(next: 44) + Frames.fragmentHeader(next: 6, offset: 0, more: true, identification: 1)
+                    + Frames.tcp(Array(repeating: 5, count: 40))))
         for round in 0..<3000 {
             var bytes: [UInt8]
             if round % 2 == 0 {

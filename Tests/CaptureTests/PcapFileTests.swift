@@ -1,6 +1,6 @@
 import CMTuneTestSupport
-import CaptureTestSupport
 import Capture
+import CaptureTestSupport
 import Glibc
 import Testing
 
@@ -206,7 +206,8 @@ struct PcapFileTests {
     func cutRecord() throws {
         let directory = PcapScratchDirectory()
         let frame = Frames.ethernetTCP(Array(repeating: 1, count: 100))
-        let whole = PcapFixtures.fileHeader()
+        let whole =
+            PcapFixtures.fileHeader()
             + PcapFixtures.record(seconds: 1, microseconds: 0, frame) + PcapFixtures.record(seconds: 2, microseconds: 0, frame)
             + PcapFixtures.record(seconds: 3, microseconds: 0, frame)
         let path = directory.write("cut.pcap", Array(whole.dropLast(50)))
@@ -237,7 +238,8 @@ struct PcapFileTests {
     func absurdLength() throws {
         let directory = PcapScratchDirectory()
         let frame = Frames.ethernetTCP([1, 2, 3])
-        let bytes = PcapFixtures.fileHeader() + PcapFixtures.record(seconds: 1, microseconds: 0, frame)
+        let bytes =
+            PcapFixtures.fileHeader() + PcapFixtures.record(seconds: 1, microseconds: 0, frame)
             + PcapFixtures.record(seconds: 2, microseconds: 0, caplen: 0x7fff_fff0, frame)
         let path = directory.write("absurd.pcap", bytes)
         let reader = try PcapFileReader(path: path)

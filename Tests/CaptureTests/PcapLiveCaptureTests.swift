@@ -84,9 +84,10 @@ struct PcapLiveCaptureTests {
             try Self.sendTraffic(namespace)
             let packets = try Self.collect(capture, count: 4)
             let seen = Self.classify(packets)
-            #expect(Array(seen.prefix(3)) == [
-                .udp(port: 9999, payload: "hello1"), .udp(port: 9999, payload: "hello2"), .udp(port: 9999, payload: "hello3"),
-            ])
+            #expect(
+                Array(seen.prefix(3)) == [
+                    .udp(port: 9999, payload: "hello1"), .udp(port: 9999, payload: "hello2"), .udp(port: 9999, payload: "hello3"),
+                ])
             #expect(seen.dropFirst(3).first == .tcp(port: 8080, flags: [.syn]))
             #expect(!seen.contains(.udp(port: 7777, payload: "other")))
             for packet in packets {

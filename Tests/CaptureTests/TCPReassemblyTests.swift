@@ -161,11 +161,13 @@ struct TCPReassemblyTests {
         let download = Self.randomBytes(20_000, &generator)
         let clientISN = UInt32.random(in: 0...UInt32.max, using: &generator)
         let serverISN = UInt32.random(in: 0...UInt32.max, using: &generator)
-        var body = Self.cut(upload, first: clientISN &+ 1, from: Self.client, to: Self.server, maximum: 1460, &generator)
+        var body =
+            Self.cut(upload, first: clientISN &+ 1, from: Self.client, to: Self.server, maximum: 1460, &generator)
             + Self.cut(download, first: serverISN &+ 1, from: Self.server, to: Self.client, maximum: 1460, &generator)
         // Retransmissions re-cut at other boundaries: overlapping, identical content.
         for _ in 0..<60 {
-            let (data, isn, src, dst) = Bool.random(using: &generator)
+            let (data, isn, src, dst) =
+                Bool.random(using: &generator)
                 ? (upload, clientISN, Self.client, Self.server) : (download, serverISN, Self.server, Self.client)
             let start = Int.random(in: 0..<data.count, using: &generator)
             let end = min(data.count, start + Int.random(in: 1...3000, using: &generator))
@@ -174,10 +176,11 @@ struct TCPReassemblyTests {
         body.append(Self.segment(seq: clientISN &+ 1 &+ UInt32(upload.count), flags: [.ack, .fin]))
         body.append(Self.segment(Self.server, Self.client, seq: serverISN &+ 1 &+ UInt32(download.count), flags: [.ack, .fin]))
         body.shuffle(using: &generator)
-        let segments = [
-            Self.segment(seq: clientISN, flags: [.syn]),
-            Self.segment(Self.server, Self.client, seq: serverISN, flags: [.syn, .ack]),
-        ] + body
+        let segments =
+            [
+                Self.segment(seq: clientISN, flags: [.syn]),
+                Self.segment(Self.server, Self.client, seq: serverISN, flags: [.syn, .ack]),
+            ] + body
 
         let reassembler = TCPReassembler()
         let recorder = StreamRecorder()
@@ -209,7 +212,8 @@ struct TCPReassemblyTests {
                 Self.segment(seq: 351, [UInt8](repeating: 0x79, count: 100)),  // 50 conflict with buffered, 50 new
                 Self.segment(seq: 151, [UInt8](repeating: 0x7a, count: 150)),  // fills 150..<300
             ], recorder)
-        let expected = a + [UInt8](repeating: 0x62, count: 50) + [UInt8](repeating: 0x7a, count: 150)
+        let expected =
+            a + [UInt8](repeating: 0x62, count: 50) + [UInt8](repeating: 0x7a, count: 150)
             + [UInt8](repeating: 0x78, count: 100) + [UInt8](repeating: 0x79, count: 50)
         #expect(recorder.bytes() == expected)
         #expect(reassembler.statistics.conflictingBytes == 100)

@@ -30,7 +30,9 @@ struct CMPDecodeTests {
         conversation.wait(milliseconds: waits.send)
         conversation.send(cmp: .sendAck(CMPSendAck(messageID: 2, result: .recipientInvalid, serverMessageID: 0)))
         conversation.send(cmp: .sendAck(CMPSendAck(messageID: 1, result: .success, serverMessageID: 9001)))
-        conversation.send(cmp: .deliver(CMPDeliver(serverMessageID: 9002, senderUser: "bob", senderDevice: "laptop", serverTime: 1_795_000_000_200, payload: ByteBuffer(string: "yo"))))
+        conversation.send(
+            cmp: .deliver(
+                CMPDeliver(serverMessageID: 9002, senderUser: "bob", senderDevice: "laptop", serverTime: 1_795_000_000_200, payload: ByteBuffer(string: "yo"))))
         conversation.wait(milliseconds: waits.deliver)
         conversation.send(cmp: .deliverAck(CMPDeliverAck(serverMessageID: 9002)))
         conversation.send(cmp: .ping)
@@ -232,9 +234,10 @@ struct CMPDecodeTests {
         conversation.finish()
         let pipelineEvents = decodeWithStatistics(conversation.packets)
         let flows = pipelineEvents.events.unansweredFlows
-        #expect(flows.map { "\($0.request) \($0.messageID.map(String.init) ?? $0.serverMessageID.map(String.init) ?? "-") \($0.awaiting)" } == [
-            "SEND 7 SEND_ACK", "DELIVER 9005 DELIVER_ACK", "PING - PONG",
-        ])
+        #expect(
+            flows.map { "\($0.request) \($0.messageID.map(String.init) ?? $0.serverMessageID.map(String.init) ?? "-") \($0.awaiting)" } == [
+                "SEND 7 SEND_ACK", "DELIVER 9005 DELIVER_ACK", "PING - PONG",
+            ])
         #expect(flows.allSatisfy { $0.proto == .cmp })
         #expect(flows.map(\.direction) == [.clientToServer, .serverToClient, .clientToServer])
         let stray = try #require(pipelineEvents.events.cmpMessages.last)
@@ -268,7 +271,8 @@ struct CMPDecodeTests {
         #expect(fields[7]["serverMessageId"] as? Int == 9002)
         #expect(fields[10]["reason"] as? String == "idle-timeout" && fields[10]["reasonCode"] as? Int == Int(CMPResultCode.idleTimeout.rawValue))
         #expect((fields[10]["extensions"] as? [String: Any])?["reasonString"] as? String == "silent for 90 s")
-        #expect(lines.filter { $0["latencyMs"] is Double }.map { $0["type"] as? String ?? "?" } == ["LOGIN_ACK", "SEND_ACK", "SEND_ACK", "DELIVER_ACK", "PONG"])
+        #expect(
+            lines.filter { $0["latencyMs"] is Double }.map { $0["type"] as? String ?? "?" } == ["LOGIN_ACK", "SEND_ACK", "SEND_ACK", "DELIVER_ACK", "PONG"])
         let sendAck = try #require(lines.first { $0["type"] as? String == "SEND_ACK" })
         #expect(abs((sendAck["latencyMs"] as? Double ?? 0) - Double(1 + Self.waits.send)) < 0.5)
         #expect(lines.allSatisfy { ($0["src"] as? String)?.hasSuffix(":7000") == ($0["direction"] as? String == "server-to-client") })
@@ -288,7 +292,8 @@ struct CMPDecodeTests {
         }
         #expect(lines.allSatisfy { $0["proto"] as? String == "cmp" })
         #expect(lines.contains { $0["type"] as? String == "DECODE_ERROR" })
-        let unanswered = try #require(lines.first { $0["type"] as? String == "UNANSWERED" && ($0["fields"] as? [String: Any])?["request"] as? String == "SEND" })
+        let unanswered = try #require(
+            lines.first { $0["type"] as? String == "UNANSWERED" && ($0["fields"] as? [String: Any])?["request"] as? String == "SEND" })
         let fields = try #require(unanswered["fields"] as? [String: Any])
         #expect(fields["request"] as? String == "SEND" && fields["messageId"] as? Int == 41 && fields["awaiting"] as? String == "SEND_ACK")
         #expect(fields["packetId"] == nil)
@@ -308,7 +313,9 @@ struct CMPDecodeTests {
         #expect(lines[6].contains("serverId=9002 from bob/laptop len=2 \"yo\""))
         #expect(lines[10].contains("idle-timeout \"silent for 90 s\""))
         // The type column is aligned: it starts at the same place on every line.
-        let columns = Set(zip(lines, Self.sessionTypes).map { line, type in line.range(of: " " + type).map { line.distance(from: line.startIndex, to: $0.lowerBound) } ?? -1 })
+        let columns = Set(
+            zip(lines, Self.sessionTypes).map { line, type in line.range(of: " " + type).map { line.distance(from: line.startIndex, to: $0.lowerBound) } ?? -1 }
+        )
         #expect(columns.count == 1 && !columns.contains(-1))
     }
 

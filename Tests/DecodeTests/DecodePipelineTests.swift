@@ -178,7 +178,8 @@ struct DecodePipelineTests {
         var conversation = ConversationBuilder(version: .v5)
         conversation.send(.connect(.init(version: .v5, clientID: "a")), fromClient: true)
         conversation.send(.connAck(.init()), fromClient: false)
-        conversation.send(.publish(.init(topic: "long/topic/name", payload: .text("1"), properties: [.init(.topicAlias, .twoByteInteger(3))])), fromClient: true)
+        conversation.send(
+            .publish(.init(topic: "long/topic/name", payload: .text("1"), properties: [.init(.topicAlias, .twoByteInteger(3))])), fromClient: true)
         conversation.send(.publish(.init(topic: "", payload: .text("2"), properties: [.init(.topicAlias, .twoByteInteger(3))])), fromClient: true)
         conversation.send(.publish(.init(topic: "", payload: .text("3"), properties: [.init(.topicAlias, .twoByteInteger(3))])), fromClient: false)
         conversation.finish()
@@ -258,10 +259,11 @@ struct DecodePipelineTests {
         good.send(.connect(.init(version: .v3_1_1, clientID: "fine")), fromClient: true)
         good.send(.publish(.init(topic: "still", payload: .text("here"))), fromClient: true)
         let events = decode(bad.packets + good.packets)
-        #expect(events.contains { event in
-            if case .streamError(_, _, _, let message, _, .mqtt) = event { return message.contains("200000000") || message.contains("limit") }
-            return false
-        })
+        #expect(
+            events.contains { event in
+                if case .streamError(_, _, _, let message, _, .mqtt) = event { return message.contains("200000000") || message.contains("limit") }
+                return false
+            })
         #expect(events.messages.filter { $0.clientID == "fine" }.map(\.packet.type.name) == ["CONNECT", "PUBLISH"])
     }
 

@@ -33,7 +33,8 @@ struct DecodeStatisticsTests {
             conversation.send(.connect(.init(version: .v3_1_1, clientID: MQTTString(client), keepAlive: 30)), fromClient: true)
             conversation.send(.connAck(.init()), fromClient: false)
             for message in 0..<(index + 2) {
-                conversation.send(.publish(.init(topic: MQTTString("t/\(message % 2)"), payload: .text(String(repeating: "x", count: message + 1)))), fromClient: true)
+                conversation.send(
+                    .publish(.init(topic: MQTTString("t/\(message % 2)"), payload: .text(String(repeating: "x", count: message + 1)))), fromClient: true)
             }
             conversation.finish()
             conversations.append(conversation)

@@ -1,8 +1,8 @@
+import Capture
 import NIOCore
 import Testing
 import Wire
 
-import Capture
 @testable import Decode
 
 @Suite("The JSON lines' cache of each direction's constant parts")

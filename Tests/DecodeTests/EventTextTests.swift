@@ -18,7 +18,9 @@ struct EventTextTests {
         conversation.send(.pubAck(.init(packetID: 7)), fromClient: false)
         let long = String(repeating: "line one\nline two ", count: 4)
         conversation.send(.publish(.init(topic: "a/b", payload: .text(long), dup: true)), fromClient: true)
-        conversation.send(.publish(.init(topic: "", payload: ByteBuffer(bytes: [0xFF, 0x00, 0x10]), properties: [MQTTProperty(.topicAlias, .twoByteInteger(4))])), fromClient: false)
+        conversation.send(
+            .publish(.init(topic: "", payload: ByteBuffer(bytes: [0xFF, 0x00, 0x10]), properties: [MQTTProperty(.topicAlias, .twoByteInteger(4))])),
+            fromClient: false)
         let binary = (0..<60).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 128) }
         conversation.send(.publish(.init(topic: "bin", payload: ByteBuffer(bytes: binary), qos: .exactlyOnce, packetID: 9)), fromClient: true)
         conversation.send(.pubRec(.init(packetID: 9)), fromClient: false)
@@ -33,7 +35,9 @@ struct EventTextTests {
     func messageLines() {
         var text = EventText()
         let lines = Self.conversation().map { text.line($0) }
-        let hex = (0..<24).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 128) }.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        let hex = (0..<24).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 128) }.map {
+            String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16)
+        }.joined()
         let expected = [
             "   0.000000 capteur-é                -> CONNECT     clientId=capteur-é v=5.0 keepAlive=30 clean",
             "   0.001000 capteur-é                <- CONNACK     Success",
@@ -68,19 +72,24 @@ struct EventTextTests {
         conversation.send(cmp: .login(CMPLogin(keepAlive: 60, user: "ana", device: "tab", token: "secret")))
         conversation.send(cmp: .send(CMPSend(messageID: UInt32.max, recipient: "room-7", toRoom: true, payload: ByteBuffer(string: "hello"))))
         conversation.send(cmp: .sendAck(CMPSendAck(messageID: UInt32.max, result: .success, serverMessageID: UInt64.max)))
-        conversation.send(cmp: .deliver(CMPDeliver(serverMessageID: UInt64.max - 1, senderUser: "bo", senderDevice: "pc", serverTime: 1, room: "room-7", payload: ByteBuffer(bytes: [0xFF, 0x00, 0x81]))))
+        conversation.send(
+            cmp: .deliver(
+                CMPDeliver(
+                    serverMessageID: UInt64.max - 1, senderUser: "bo", senderDevice: "pc", serverTime: 1, room: "room-7",
+                    payload: ByteBuffer(bytes: [0xFF, 0x00, 0x81]))))
         conversation.send(cmp: .deliverAck(CMPDeliverAck(serverMessageID: UInt64.max - 1)))
         conversation.finish()
         let events = decode(conversation.packets)
         var text = EventText()
         let lines = events.map { text.line($0) }
-        #expect(Array(lines.prefix(5).map { String($0.dropFirst(12)) }) == [
-            "ana/tab                  -> LOGIN       user=ana device=tab v=1 keepAlive=60 token=(6 bytes)",
-            "ana/tab                  -> SEND        id=4294967295 -> room-7 (room) len=5 \"hello\"",
-            "ana/tab                  <- SEND_ACK    id=4294967295 success serverId=18446744073709551615  (1.0 ms after request)",
-            "ana/tab                  <- DELIVER     serverId=18446744073709551614 from bo/pc in room room-7 len=3 0xff0081",
-            "ana/tab                  -> DELIVER_ACK serverId=18446744073709551614  (1.0 ms after request)",
-        ])
+        #expect(
+            Array(lines.prefix(5).map { String($0.dropFirst(12)) }) == [
+                "ana/tab                  -> LOGIN       user=ana device=tab v=1 keepAlive=60 token=(6 bytes)",
+                "ana/tab                  -> SEND        id=4294967295 -> room-7 (room) len=5 \"hello\"",
+                "ana/tab                  <- SEND_ACK    id=4294967295 success serverId=18446744073709551615  (1.0 ms after request)",
+                "ana/tab                  <- DELIVER     serverId=18446744073709551614 from bo/pc in room room-7 len=3 0xff0081",
+                "ana/tab                  -> DELIVER_ACK serverId=18446744073709551614  (1.0 ms after request)",
+            ])
         let writer = EventLineWriter(format: .text)
         var written = JSONLineBuilder(capacity: 16)
         for event in events { writer.write(event, into: &written) }

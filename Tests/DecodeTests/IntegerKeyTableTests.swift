@@ -1,6 +1,6 @@
+import Capture
 import Testing
 
-import Capture
 @testable import Decode
 
 @Suite("Integer-keyed tables: connections by id, QoS exchanges by packet id, recent flows")

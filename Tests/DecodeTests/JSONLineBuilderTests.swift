@@ -1,8 +1,9 @@
 import Capture
-@testable import Decode
-import HostKit
 import Foundation
+import HostKit
 import Testing
+
+@testable import Decode
 
 @Suite("JSON lines")
 struct JSONLineBuilderTests {

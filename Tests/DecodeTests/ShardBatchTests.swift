@@ -1,15 +1,17 @@
+import Capture
 import Testing
 
-import Capture
 @testable import Decode
 
 @Suite("Shard batch")
 struct ShardBatchTests {
-    static let connection = TCPConnection(id: 1, client: Endpoint(address: .v4(0x0A00_0001), port: 50_000), server: Endpoint(address: .v4(0x0A00_0002), port: 1883))
+    static let connection = TCPConnection(
+        id: 1, client: Endpoint(address: .v4(0x0A00_0001), port: 50_000), server: Endpoint(address: .v4(0x0A00_0002), port: 1883))
 
     static func fill(_ batch: ShardBatch, bytes: Int) {
         let data = [UInt8](repeating: 0x41, count: bytes)
-        batch.add(.data(connection, .clientToServer, data[...], CaptureTimestamp(seconds: 1, nanoseconds: 0)), now: CaptureTimestamp(seconds: 1, nanoseconds: 0))
+        batch.add(
+            .data(connection, .clientToServer, data[...], CaptureTimestamp(seconds: 1, nanoseconds: 0)), now: CaptureTimestamp(seconds: 1, nanoseconds: 0))
         batch.lines.textLine(String(repeating: "x", count: bytes))
         batch.ends.append(batch.lines.count)
     }
@@ -21,9 +23,15 @@ struct ShardBatchTests {
         batch.add(.opened(Self.connection, hadSYN: true), now: time)
         batch.add(.data(Self.connection, .serverToClient, [1, 2, 3][...], time), now: time)
         batch.add(.closed(Self.connection, reason: .fin), now: time)
-        guard case .data(_, .serverToClient, let bytes, _) = batch.event(1).event else { Issue.record("not data"); return }
+        guard case .data(_, .serverToClient, let bytes, _) = batch.event(1).event else {
+            Issue.record("not data")
+            return
+        }
         #expect(Array(bytes) == [1, 2, 3])
-        guard case .closed(_, .fin) = batch.event(2).event else { Issue.record("not closed"); return }
+        guard case .closed(_, .fin) = batch.event(2).event else {
+            Issue.record("not closed")
+            return
+        }
         #expect(batch.event(2).now == time && batch.event(0).now == nil)
     }
 

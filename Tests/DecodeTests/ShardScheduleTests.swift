@@ -1,9 +1,9 @@
+import Capture
 import Dispatch
 import NIOConcurrencyHelpers
 import Synchronization
 import Testing
 
-import Capture
 @testable import Decode
 
 @Suite("Shard schedule")
@@ -31,7 +31,10 @@ struct ShardScheduleTests {
 
     @Test("every round of every shard is decoded once, in order, one thread at a time per shard; a waiting reader decodes too")
     func ordered() {
-        let shards = 9, rounds = 300, threads = 3, ring = 4
+        let shards = 9
+        let rounds = 300
+        let threads = 3
+        let ring = 4
         let schedule = ShardSchedule(shards: shards)
         let log = Log(shards: shards)
         let exited = DispatchSemaphore(value: 0)

@@ -37,7 +37,8 @@ struct ShardedDecodeTests {
         }
         do {
             let output = Decode.OutputStream(descriptor: descriptor)
-            let decode = ShardedDecode(options: .init(collectStatistics: false, filter: filter), format: format, threads: threads, output: output, roundPackets: roundPackets)
+            let decode = ShardedDecode(
+                options: .init(collectStatistics: false, filter: filter), format: format, threads: threads, output: output, roundPackets: roundPackets)
             for packet in packets { decode.process(packet) }
             decode.finish()
             output.flush()

@@ -51,8 +51,9 @@ struct ShardedStatisticsTests {
         let limited = Self.singleThreaded(ShardedDecodeTests.busyCapture, .init(collectStatistics: true, maximumTopics: 1))
         #expect(limited.statistics.topics.count == 1 && limited.statistics.otherTopics.messages > 0)
         let other = limited.statistics.otherTopics
-        #expect(String(decoding: limited.json(), as: UTF8.self).contains(
-            #""otherTopics":{"topicLimit":1,"messages":\#(other.messages),"payloadBytes":\#(other.payloadBytes)}"#))
+        #expect(
+            String(decoding: limited.json(), as: UTF8.self).contains(
+                #""otherTopics":{"topicLimit":1,"messages":\#(other.messages),"payloadBytes":\#(other.payloadBytes)}"#))
         let all = Self.singleThreaded(ShardedDecodeTests.busyCapture, .init(collectStatistics: true))
         #expect(all.statistics.topics.count > 2)
         // One client id on twelve connections: its count adds up over the shards.

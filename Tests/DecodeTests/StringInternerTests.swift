@@ -79,7 +79,8 @@ struct StringInternerTests {
     @Test("bytes that differ only past the hashed words are different topics")
     func sameHashPrefix() throws {
         var decoder = MQTTDecoder(strings: StringInterner(capacity: 4))
-        let a = Array("abcdefgh/1".utf8), b = Array("abcdefgh/2".utf8)
+        let a = Array("abcdefgh/1".utf8)
+        let b = Array("abcdefgh/2".utf8)
         for _ in 0..<4 {
             #expect(try Self.topic(of: Self.publish(a), &decoder).0.bytes == a)
             #expect(try Self.topic(of: Self.publish(b), &decoder).0.bytes == b)

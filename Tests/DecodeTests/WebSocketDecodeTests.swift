@@ -205,7 +205,10 @@ struct WebSocketDecodeTests {
         packets.remove(at: lostIndex)
         let withGap = decode(packets)
         #expect(withGap.contains { $0.typeName == "GAP" })
-        #expect(withGap.contains { if case .streamError(_, _, _, let message, _, _) = $0 { return message.contains("frame boundaries were lost") } else { return false } })
+        #expect(
+            withGap.contains {
+                if case .streamError(_, _, _, let message, _, _) = $0 { return message.contains("frame boundaries were lost") } else { return false }
+            })
         #expect(withGap.contains { $0.typeName == "PUBCOMP" }, "the server's direction goes on")
     }
 

@@ -99,7 +99,9 @@ struct CPUSetTests {
             for _ in 0..<40 {
                 var text = generator.next() % 4 == 0 ? "0x" : ""
                 for _ in 0..<length { text.append(alphabet[Int(generator.next() % UInt64(alphabet.count))]) }
-                if generator.next() % 3 == 0 { text = (0..<(length / 8 + 1)).map { _ in String(generator.next() % 0x1_0000_0000, radix: 16) }.joined(separator: ",") }
+                if generator.next() % 3 == 0 {
+                    text = (0..<(length / 8 + 1)).map { _ in String(generator.next() % 0x1_0000_0000, radix: 16) }.joined(separator: ",")
+                }
                 let fast: Result<CPUSet, MaskFailure>
                 do { fast = .success(try CPUSet(parsingMask: text)) } catch { fast = .failure(MaskFailure(token: error.token, reason: error.reason)) }
                 #expect(fast == Self.referenceMask(text), "\(text.debugDescription)")

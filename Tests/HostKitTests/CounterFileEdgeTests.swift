@@ -176,7 +176,8 @@ struct CounterFileEdgeTests {
         #expect(Self.isTerminalSafe(message))
         #expect(message.utf8.count < 200)
 
-        let softirqs = SoftIRQCounters(parsing: String(decoding: Array("   CPU0\n".utf8) + garbage + Array(" 1\nNET_RX: \u{1B}[31m\n".utf8), as: UTF8.self), path: "softirqs")
+        let softirqs = SoftIRQCounters(
+            parsing: String(decoding: Array("   CPU0\n".utf8) + garbage + Array(" 1\nNET_RX: \u{1B}[31m\n".utf8), as: UTF8.self), path: "softirqs")
         #expect(softirqs.issues.count == 2)
         #expect(softirqs.issues.allSatisfy { Self.isTerminalSafe($0.description) && $0.description.utf8.count < 200 })
         #expect(softirqs.issues.last?.message == #"NET_RX: expected per-CPU counts, found '\x1b[31m'"#)
@@ -193,9 +194,10 @@ struct CounterFileEdgeTests {
         var issues: [HostIssue] = []
         let interface = NetworkInterface.read(named: "eth0", from: tree.root, issues: &issues)
         #expect(interface.mtu == nil)
-        #expect(issues.map(\.message) == [
-            #"expected a number, found '\x1b]2;owned\x071500'"#,
-            #"invalid CPU mask '\x1b[31mff': '\x1b[31mff' is not hexadecimal"#,
-        ])
+        #expect(
+            issues.map(\.message) == [
+                #"expected a number, found '\x1b]2;owned\x071500'"#,
+                #"invalid CPU mask '\x1b[31mff': '\x1b[31mff' is not hexadecimal"#,
+            ])
     }
 }

@@ -10,7 +10,9 @@ struct CounterRatesTests {
         RealHosts.file("../proc-series/\(name)", "\(file).\(index)")!
     }
 
-    static func sample(time: Double, online: CPUSet, softirqs: String? = nil, softnet: String? = nil, interrupts: String? = nil, stat: String? = nil) -> CounterSample {
+    static func sample(time: Double, online: CPUSet, softirqs: String? = nil, softnet: String? = nil, interrupts: String? = nil, stat: String? = nil)
+        -> CounterSample
+    {
         CounterSample(
             time: time, online: online, cpuTimes: stat.map { CPUTimes(parsing: $0) }, softirqs: softirqs.map { SoftIRQCounters(parsing: $0) },
             interrupts: interrupts.map { InterruptTable(parsing: Array($0.utf8)) }, softnet: softnet.map { SoftnetStat(parsing: $0, online: online) })
@@ -48,12 +50,12 @@ struct CounterRatesTests {
         #expect(first.softnet?.hadCPUColumn == false)
         #expect(first.softnet?.issues.isEmpty == true)
         let rates = CounterRates(from: first, to: second)
-        #expect(rates.cpu(1)?.processed == Double(0x05963aa8 - 0x05963a92))
+        #expect(rates.cpu(1)?.processed == Double(0x0596_3aa8 - 0x0596_3a92))
         #expect(rates.cpu(1)?.dropped == 0)
         #expect(rates.cpu(1)?.squeezed == 0)
         // The same rows on a host where CPU 1 is offline belong to CPUs 0, 2, 3, ...
         let shifted = SoftnetStat(parsing: Self.series("softnet_stat", "softnet_stat", 1), online: try CPUSet(parsingList: "0,2-8"))
-        #expect(shifted.cpus[2]?.processed == 0x05963a92)
+        #expect(shifted.cpus[2]?.processed == 0x0596_3a92)
     }
 
     @Test("a modern softnet_stat row names its CPU in column 13")

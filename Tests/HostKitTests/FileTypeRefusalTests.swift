@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CMTuneTestSupport
 import HostKit
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A copied tree can hold anything where a /proc or /sys file should be. Reading a FIFO waits
 /// for a writer forever and /dev/zero never ends, so every reader refuses what is not a

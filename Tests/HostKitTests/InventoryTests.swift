@@ -154,7 +154,8 @@ struct InventoryTests {
         let facts = FakeFacts(facts: [
             "eth0": DeviceFacts(
                 interface: "eth0", ifindex: 3, channels: .notSupported,
-                rss: .failed(DeviceQueryFailure(call: "ethtool RSS_GET eth0", errno: 1, libnlCode: 28, message: "operation not permitted: needs CAP_NET_ADMIN")))
+                rss: .failed(DeviceQueryFailure(call: "ethtool RSS_GET eth0", errno: 1, libnlCode: 28, message: "operation not permitted: needs CAP_NET_ADMIN"))
+            )
         ])
         let inventory = HostInventory.read(from: tree.root, selection: .named(["eth0"]), facts: facts)
         #expect(inventory.issues.map(\.description) == ["ethtool RSS_GET eth0: operation not permitted: needs CAP_NET_ADMIN (errno 1, libnl 28)"])

@@ -1,14 +1,17 @@
+import CMTuneTestSupport
+import Testing
+
+@testable import HostKit
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import CMTuneTestSupport
-@testable import HostKit
-import Testing
 
 @Suite("Listening sockets (/proc/net/tcp, tcp6)")
 struct ListeningSocketsTests {
     static let header4 = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode"
-    static let header6 = "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode"
+    static let header6 =
+        "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode"
 
     @Test("the 6.18 files: only LISTEN rows, addresses as ss prints them, inodes")
     func realKernel() {

@@ -70,7 +70,10 @@ struct NamespaceInventoryTests {
         Self.container(initialNamespace: false).write(to: tree)
         let inventory = HostInventory.read(from: tree.root, selection: .named(["virtio2"]))
         #expect(inventory.interfaces.isEmpty)
-        #expect(inventory.issues.map(\.message) == ["no interface named 'virtio2' in this network namespace; only the host's IRQ names mention it (--all-namespaces shows it)"])
+        #expect(
+            inventory.issues.map(\.message) == [
+                "no interface named 'virtio2' in this network namespace; only the host's IRQ names mention it (--all-namespaces shows it)"
+            ])
     }
 
     @Test("in the initial namespace too, a virtual interface never takes vectors by name alone")

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CMTuneTestSupport
 import HostKit
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Suite("Process facts (/proc/PID)")
 struct ProcessFactsTests {
@@ -27,7 +28,9 @@ struct ProcessFactsTests {
     @Test("the real limits layout: soft and hard open files, argv split on NUL, descriptors counted")
     func fixture() throws {
         let tree = FixtureTree()
-        Self.process(tree, pid: 4242, comm: "cmtune", cmdline: ["/usr/bin/cmtune", "cm", "serve", "", "--port", "9000"], limits: Self.limits(openFiles: "1024", "524288"), descriptors: 7)
+        Self.process(
+            tree, pid: 4242, comm: "cmtune", cmdline: ["/usr/bin/cmtune", "cm", "serve", "", "--port", "9000"],
+            limits: Self.limits(openFiles: "1024", "524288"), descriptors: 7)
         let facts = try #require(ProcessFacts.read(pid: 4242, from: tree.root))
         #expect(facts.issues.isEmpty, "\(facts.issues)")
         #expect(facts.comm == "cmtune")
@@ -75,7 +78,9 @@ struct ProcessFactsTests {
     func badLimits() throws {
         let tree = FixtureTree()
         Self.process(tree, pid: 10, comm: "a", cmdline: ["a"], limits: nil, descriptors: 1)
-        Self.process(tree, pid: 11, comm: "b", cmdline: ["b"], limits: "Limit                     Soft Limit           Hard Limit           Units     \n", descriptors: 1)
+        Self.process(
+            tree, pid: 11, comm: "b", cmdline: ["b"], limits: "Limit                     Soft Limit           Hard Limit           Units     \n", descriptors: 1
+        )
         Self.process(tree, pid: 12, comm: "c", cmdline: ["c"], limits: Self.limits(openFiles: "18446744073709551616", "1"), descriptors: 1)
         Self.process(tree, pid: 13, comm: "d", cmdline: ["d"], limits: "Max open files \u{0}\u{1}\u{2} \u{ff}\n", descriptors: 1)
         Self.process(tree, pid: 14, comm: "e", cmdline: ["e"], limits: "Max open files            1024\n", descriptors: 1)
@@ -98,7 +103,8 @@ struct ProcessFactsTests {
     @Test("find: matches on argv or comm; other entries of /proc are skipped")
     func find() {
         let tree = FixtureTree()
-        Self.process(tree, pid: 100, comm: "cmtune", cmdline: ["/opt/cmtune", "cm", "serve"], limits: Self.limits(openFiles: "1048576", "1048576"), descriptors: 3)
+        Self.process(
+            tree, pid: 100, comm: "cmtune", cmdline: ["/opt/cmtune", "cm", "serve"], limits: Self.limits(openFiles: "1048576", "1048576"), descriptors: 3)
         Self.process(tree, pid: 101, comm: "cmtune", cmdline: ["/opt/cmtune", "diagnose"], limits: Self.limits(openFiles: "1024", "4096"), descriptors: 2)
         Self.process(tree, pid: 102, comm: "sshd", cmdline: ["sshd: root"], limits: Self.limits(openFiles: "1024", "4096"), descriptors: 2)
         tree.link("proc/self", to: "100")

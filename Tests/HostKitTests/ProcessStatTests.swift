@@ -1,5 +1,5 @@
-import Foundation
 import CMTuneTestSupport
+import Foundation
 import HostKit
 import Testing
 

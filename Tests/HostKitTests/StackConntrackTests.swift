@@ -128,7 +128,9 @@ struct InterfaceErrorCountersTests {
     @Test("over 64 bits, garbage, an unknown interface and a name that leaves the directory are issues")
     func malformed() throws {
         let base = "sys/class/net/eth0/statistics"
-        let tree = StackFixture.tree(["\(base)/rx_dropped": "18446744073709551616\n", "\(base)/rx_packets": "\u{0}\u{0}\n", "etc/secret/statistics/rx_packets": "1\n"])
+        let tree = StackFixture.tree([
+            "\(base)/rx_dropped": "18446744073709551616\n", "\(base)/rx_packets": "\u{0}\u{0}\n", "etc/secret/statistics/rx_packets": "1\n",
+        ])
         var issues: [HostIssue] = []
         let counters = InterfaceErrorCounters.read(interface: "eth0", from: tree.root, issues: &issues)
         #expect(counters.rxDropped == nil)

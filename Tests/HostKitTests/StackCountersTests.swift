@@ -208,7 +208,9 @@ struct SocketStatisticsTests {
         #expect(statistics.tcpMemoryPages == 98304)
         #expect(statistics.tcpOrphans == 12)
 
-        let old = StackFixture.tree(["proc/net/sockstat": "sockets: used 229\nTCP: inuse 4 orphan 0 tw 4 alloc 17 mem 1\nUDP: inuse 0\nRAW: inuse 0\nFRAG: inuse 0 memory 0\n"])
+        let old = StackFixture.tree([
+            "proc/net/sockstat": "sockets: used 229\nTCP: inuse 4 orphan 0 tw 4 alloc 17 mem 1\nUDP: inuse 0\nRAW: inuse 0\nFRAG: inuse 0 memory 0\n"
+        ])
         let oldStatistics = try #require(SocketStatistics.read(from: old.root))
         #expect(oldStatistics.issues.isEmpty)
         #expect(oldStatistics.tcpInUse == 4)
@@ -244,7 +246,8 @@ struct SocketStatisticsTests {
         #expect(missingName.tcpAllocated == 1)
         #expect(try #require(issue(missingName.issues, at: path, line: 1)).message.contains("'tw'"))
 
-        let broken6 = SocketStatistics(parsing: Array("TCP: inuse 1 orphan 0 tw 0 alloc 1 mem 2\n".utf8), path: path, ipv6: Array("TCP6: inuse x\n".utf8), ipv6Path: "/p/sockstat6")
+        let broken6 = SocketStatistics(
+            parsing: Array("TCP: inuse 1 orphan 0 tw 0 alloc 1 mem 2\n".utf8), path: path, ipv6: Array("TCP6: inuse x\n".utf8), ipv6Path: "/p/sockstat6")
         #expect(broken6.tcpInUse == nil)
         #expect(broken6.tcp6InUse == nil)
         #expect(issue(broken6.issues, at: "/p/sockstat6", line: 1) != nil)
@@ -262,7 +265,9 @@ struct SocketStatisticsTests {
             "proc/sys/net/ipv4/tcp_max_tw_buckets": "131072\n",
         ])
         let limits = TCPLimits.read(from: tree.root)
-        #expect(limits == TCPLimits(memoryLowPages: 287_907, memoryPressurePages: 383_877, memoryHighPages: 575_814, maxOrphans: 131_072, maxTimeWaitBuckets: 131_072))
+        #expect(
+            limits
+                == TCPLimits(memoryLowPages: 287_907, memoryPressurePages: 383_877, memoryHighPages: 575_814, maxOrphans: 131_072, maxTimeWaitBuckets: 131_072))
     }
 
     @Test("TCP limits: missing files, two numbers, a number over 64 bits, garbage")

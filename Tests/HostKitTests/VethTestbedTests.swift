@@ -65,7 +65,8 @@ struct VethTestbedTests {
 
     @Test("both ends in one namespace")
     func oneNamespace() throws {
-        let bed = VethTestbed(first: .init(namespace: "cmtbt-one-\(getpid())", device: "v0"), second: .init(namespace: "cmtbt-one-\(getpid())", device: "v1"), queues: 2)
+        let bed = VethTestbed(
+            first: .init(namespace: "cmtbt-one-\(getpid())", device: "v0"), second: .init(namespace: "cmtbt-one-\(getpid())", device: "v1"), queues: 2)
         try bed.with { bed in
             let links = try runChecked(["ip", "-n", bed.first.namespace, "-o", "link", "show"])
             #expect(links.contains("v0@v1") && links.contains("v1@v0"), "\(links)")

@@ -61,9 +61,10 @@ import Testing
         #expect(queues.compactMap(\.napiID).allSatisfy(known.contains), "queues \(queues), NAPIs \(napis)")
         // An IRQ, when reported, is one the kernel lists in /proc/interrupts.
         let interrupts = try String(contentsOfFile: "/proc/interrupts", encoding: .utf8)
-        let irqNumbers = Set(interrupts.split(separator: "\n").compactMap { line in
-            line.split(separator: ":").first.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        })
+        let irqNumbers = Set(
+            interrupts.split(separator: "\n").compactMap { line in
+                line.split(separator: ":").first.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            })
         for napi in napis {
             if let irq = napi.irq { #expect(irqNumbers.contains(irq), "NAPI \(napi.id) names IRQ \(irq)") }
         }

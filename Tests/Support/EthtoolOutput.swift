@@ -12,8 +12,14 @@ public enum EthtoolOutput {
         var inCurrent: Bool? = nil
         for line in text.split(separator: "\n") {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.hasPrefix("Pre-set maximums") { inCurrent = false; continue }
-            if trimmed.hasPrefix("Current hardware settings") { inCurrent = true; continue }
+            if trimmed.hasPrefix("Pre-set maximums") {
+                inCurrent = false
+                continue
+            }
+            if trimmed.hasPrefix("Current hardware settings") {
+                inCurrent = true
+                continue
+            }
             guard let inCurrent, let (key, value) = keyValue(trimmed) else { continue }
             if inCurrent { current[key] = value } else { maximums[key] = value }
         }

@@ -1,7 +1,8 @@
+import HostKit
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import HostKit
 
 /// A throwaway root directory that tests fill with /proc and /sys files, removed on deinit.
 public final class FixtureTree {

@@ -72,7 +72,10 @@ public final class MosquittoBed {
         mosquitto = process
         // Wait until the broker answers.
         for _ in 0..<50 {
-            if (try? runCommand(["ip", "netns", "exec", client, "mosquitto_pub", "-h", brokerAddress, "-t", "cmtune/ready", "-m", "x", "-q", "0"]))?.status == 0 { return }
+            if (try? runCommand(["ip", "netns", "exec", client, "mosquitto_pub", "-h", brokerAddress, "-t", "cmtune/ready", "-m", "x", "-q", "0"]))?.status == 0
+            {
+                return
+            }
             Thread.sleep(forTimeInterval: 0.1)
         }
         throw CommandFailure(arguments: ["mosquitto"], result: CommandResult(status: 1, output: "", error: "the broker did not start"))

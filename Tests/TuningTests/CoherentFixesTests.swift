@@ -58,8 +58,9 @@ struct CoherentFixesTests {
         host.cpus = 4
         host.nodes = [CPUSet(0..<4)]
         host.nics = [
-            .init(name: "eth0", driver: "virtio_net", pciAddress: "0000:00:03.0", virtio: "virtio0", numaNode: -1, queues: 1,
-                  vectorNames: ["virtio0-input.0", "virtio0-output.0"], extraIRQs: ["virtio0-config"])
+            .init(
+                name: "eth0", driver: "virtio_net", pciAddress: "0000:00:03.0", virtio: "virtio0", numaNode: -1, queues: 1,
+                vectorNames: ["virtio0-input.0", "virtio0-output.0"], extraIRQs: ["virtio0-config"])
         ]
         var (inventory, topology, _) = Self.read(host)
         CoherentFixes.apply(to: &inventory, topology: topology)

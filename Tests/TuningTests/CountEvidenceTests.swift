@@ -12,9 +12,11 @@ struct CountEvidenceTests {
         return Diagnosis(inventory: inventory, rates: nil, sysctls: [:], irqbalance: [], checksNotRun: checksNotRun)
     }
 
-    @Test("real hosts whose queue IRQs all fired on CPU 0, copied as proc/interrupts only: CRITICAL with the counts", arguments: [
-        ("2xE5-2640.i350_and_82599ES.l2_mixed.masterconf", "eth0", 8), ("ixgbe.E5645", "eth0", 8), ("igb.E5606", "eth1", 4),
-    ])
+    @Test(
+        "real hosts whose queue IRQs all fired on CPU 0, copied as proc/interrupts only: CRITICAL with the counts",
+        arguments: [
+            ("2xE5-2640.i350_and_82599ES.l2_mixed.masterconf", "eth0", 8), ("ixgbe.E5645", "eth0", 8), ("igb.E5606", "eth1", 4),
+        ])
     func interruptsOnly(host: String, interface: String, queues: Int) throws {
         let diagnosis = Self.diagnose(RealHosts.interruptsOnlyTree(host))
         #expect(diagnosis.verdict == .critical)
@@ -42,7 +44,9 @@ struct CountEvidenceTests {
         #expect(moved.severity == .warning)
     }
 
-    @Test("hosts whose queue IRQs are spread are not flagged by the counts", arguments: ["1xE3-1271.I217_and_X710.L2_mixed.masterconf", "2xX5650.BCM5709_and_MT27520.L2.manual"])
+    @Test(
+        "hosts whose queue IRQs are spread are not flagged by the counts",
+        arguments: ["1xE3-1271.I217_and_X710.L2_mixed.masterconf", "2xX5650.BCM5709_and_MT27520.L2.manual"])
     func spreadHosts(host: String) {
         let diagnosis = Self.diagnose(RealHosts.interruptsOnlyTree(host))
         #expect(!diagnosis.findings.contains { $0.code == "irqs-on-one-cpu" }, "\(diagnosis.findings.map(\.evidence))")

@@ -152,11 +152,13 @@ struct DiagnosisTests {
         #expect(finding.fix?.hasPrefix("systemctl disable --now irqbalance") == true)
     }
 
-    @Test("each CM-host sysctl below its floor is reported with the value found and the one recommended", arguments: [
-        ("fs.file-max", "800000", "2097152"), ("fs.nr_open", "1048576", "2097152"), ("net.core.somaxconn", "4096", "65535"),
-        ("net.ipv4.tcp_max_syn_backlog", "2048", "65535"), ("net.core.netdev_max_backlog", "1000", "16384"),
-        ("net.ipv4.ip_local_port_range", "32768 60999", "1024 65535"),
-    ])
+    @Test(
+        "each CM-host sysctl below its floor is reported with the value found and the one recommended",
+        arguments: [
+            ("fs.file-max", "800000", "2097152"), ("fs.nr_open", "1048576", "2097152"), ("net.core.somaxconn", "4096", "65535"),
+            ("net.ipv4.tcp_max_syn_backlog", "2048", "65535"), ("net.core.netdev_max_backlog", "1000", "16384"),
+            ("net.ipv4.ip_local_port_range", "32768 60999", "1024 65535"),
+        ])
     func sysctl(name: String, found: String, recommended: String) throws {
         var sysctls = Self.healthySysctls
         sysctls[name] = found
@@ -178,8 +180,9 @@ struct DiagnosisTests {
         host.cpus = 2
         host.nodes = [CPUSet(0..<2)]
         host.nics = [
-            .init(name: "eth0", driver: "virtio_net", pciAddress: "0000:00:03.0", virtio: "virtio2", numaNode: -1, queues: 1,
-                  vectorNames: ["virtio2-input.0", "virtio2-output.0"], extraIRQs: ["virtio2-config"])
+            .init(
+                name: "eth0", driver: "virtio_net", pciAddress: "0000:00:03.0", virtio: "virtio2", numaNode: -1, queues: 1,
+                vectorNames: ["virtio2-input.0", "virtio2-output.0"], extraIRQs: ["virtio2-config"])
         ]
         host.nics[0].rps = { _ in [1] }
         var rates = CounterRates(seconds: 5, cpus: [Self.cpu(0, softirq: 20, netRX: 21_000), Self.cpu(1, softirq: 77, netRX: 20_000)])

@@ -133,10 +133,12 @@ struct SnapshotChainTests {
         #expect(try SpreadTransactionTests.contents(tree) == before)
     }
 
-    @Test("an edited snapshot naming a file outside cmtune's trees is refused whole; nothing is written", arguments: [
-        "etc/passwd", "proc/irq/40/../../../etc/passwd", "sys/class/net/eth0/queues/rx-0/../../address", "proc/sys/kernel/core_pattern",
-        "sys/class/net/eth0/mtu",
-    ])
+    @Test(
+        "an edited snapshot naming a file outside cmtune's trees is refused whole; nothing is written",
+        arguments: [
+            "etc/passwd", "proc/irq/40/../../../etc/passwd", "sys/class/net/eth0/queues/rx-0/../../address", "proc/sys/kernel/core_pattern",
+            "sys/class/net/eth0/mtu",
+        ])
     func foreignPath(path: String) throws {
         let tree = Self.host()
         tree.write("etc/passwd", "root:x:0:0")

@@ -112,11 +112,15 @@ struct SpreadPlannerTests {
         host.threadsPerCore = threadsPerCore
         host.isolated = isolated
         host.nics = [
-            .init(name: "eth0", driver: "ixgbe", pciAddress: "0000:3b:00.0", numaNode: nicNode, queues: queues, vectorNames: (0..<queues).map { "eth0-TxRx-\($0)" }, extraIRQs: ["eth0"])
+            .init(
+                name: "eth0", driver: "ixgbe", pciAddress: "0000:3b:00.0", numaNode: nicNode, queues: queues,
+                vectorNames: (0..<queues).map { "eth0-TxRx-\($0)" }, extraIRQs: ["eth0"])
         ]
         if extraNIC {
             host.nics.append(
-                .init(name: "eth1", driver: "mlx5_core", pciAddress: "0000:af:00.0", numaNode: nicNode, queues: queues, vectorNames: (0..<queues).map { "mlx5_comp\($0)@pci:0000:af:00.0" }, extraIRQs: []))
+                .init(
+                    name: "eth1", driver: "mlx5_core", pciAddress: "0000:af:00.0", numaNode: nicNode, queues: queues,
+                    vectorNames: (0..<queues).map { "mlx5_comp\($0)@pci:0000:af:00.0" }, extraIRQs: []))
         }
         for index in host.nics.indices { host.nics[index].effective = { _ in [0] } }
         let tree = FixtureTree()
@@ -167,7 +171,10 @@ struct SpreadPlannerTests {
         var perCPU: [Int: Int] = [:]
         for placement in plan.placements { perCPU[placement.after.first!, default: 0] += 1 }
         #expect(perCPU.count == 8 && perCPU.values.allSatisfy { $0 == 8 })
-        #expect(!plan.writes.contains { if case .rps = $0.kind { return $0.new != "00" && $0.new != "0" && !($0.new.allSatisfy { $0 == "0" || $0 == "," }) } else { return false } })
+        #expect(
+            !plan.writes.contains {
+                if case .rps = $0.kind { return $0.new != "00" && $0.new != "0" && !($0.new.allSatisfy { $0 == "0" || $0 == "," }) } else { return false }
+            })
     }
 
     @Test("1 queue on 32 CPUs: the IRQ on one local core, RPS over the node's other CPUs, RFS sized per the guide")

@@ -98,7 +98,7 @@ struct SpreadTransactionTests {
             guard let current = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
             do {
                 try HostRoot().write(String(path.dropFirst()), current)
-            } catch where WriteFailure.isManagedIRQRefusal(error.errno) {
+            } catch  where WriteFailure.isManagedIRQRefusal(error.errno) {
                 managed = irq
                 break
             } catch {
@@ -168,16 +168,24 @@ struct SpreadTransactionTests {
         #expect(restorer.restore([try store.load(id: id)], options: .init(force: true)).succeeded)
     }
 
-    @Test("each refusal the kernel gives a write is explained in plain words", arguments: [
-        (Int32(5), PlannedWrite.Kind.irqAffinity(irq: 36), "IRQ 36 has kernel-managed affinity: the kernel places it and refuses changes (EIO)"),
-        (Int32(1), PlannedWrite.Kind.irqAffinity(irq: 36), "IRQ 36 has kernel-managed affinity: the kernel places it and refuses changes (EPERM)"),
-        (Int32(22), PlannedWrite.Kind.irqAffinity(irq: 40), "the kernel refused CPUs 7 (EINVAL): none of them is online, or this IRQ cannot be routed there"),
-        (Int32(28), PlannedWrite.Kind.irqAffinity(irq: 40), "no free interrupt vector on CPU 7 (ENOSPC): that CPU's vector space is exhausted; choose other CPUs"),
-        (Int32(75), PlannedWrite.Kind.rps(interface: "eth0", queue: 0), "the mask 7 is wider than the kernel's CPU count (EOVERFLOW)"),
-        (Int32(22), PlannedWrite.Kind.rps(interface: "eth0", queue: 0), "the kernel refused the mask 7 (EINVAL): it names no usable CPU"),
-        (Int32(13), PlannedWrite.Kind.xps(interface: "eth0", queue: 0), "not permitted (EACCES): writing it needs root"),
-        (Int32(30), PlannedWrite.Kind.sockFlowEntries, "read-only file system (EROFS)"),
-    ])
+    @Test(
+        "each refusal the kernel gives a write is explained in plain words",
+        arguments: [
+            (Int32(5), PlannedWrite.Kind.irqAffinity(irq: 36), "IRQ 36 has kernel-managed affinity: the kernel places it and refuses changes (EIO)"),
+            (Int32(1), PlannedWrite.Kind.irqAffinity(irq: 36), "IRQ 36 has kernel-managed affinity: the kernel places it and refuses changes (EPERM)"),
+            (
+                Int32(22), PlannedWrite.Kind.irqAffinity(irq: 40),
+                "the kernel refused CPUs 7 (EINVAL): none of them is online, or this IRQ cannot be routed there"
+            ),
+            (
+                Int32(28), PlannedWrite.Kind.irqAffinity(irq: 40),
+                "no free interrupt vector on CPU 7 (ENOSPC): that CPU's vector space is exhausted; choose other CPUs"
+            ),
+            (Int32(75), PlannedWrite.Kind.rps(interface: "eth0", queue: 0), "the mask 7 is wider than the kernel's CPU count (EOVERFLOW)"),
+            (Int32(22), PlannedWrite.Kind.rps(interface: "eth0", queue: 0), "the kernel refused the mask 7 (EINVAL): it names no usable CPU"),
+            (Int32(13), PlannedWrite.Kind.xps(interface: "eth0", queue: 0), "not permitted (EACCES): writing it needs root"),
+            (Int32(30), PlannedWrite.Kind.sockFlowEntries, "read-only file system (EROFS)"),
+        ])
     func explained(errno: Int32, kind: PlannedWrite.Kind, message: String) {
         let failure = WriteFailure.explain(HostError(.write, path: "/x", errno: Errno(rawValue: errno)), kind: kind, value: "7")
         #expect(failure.message == message)

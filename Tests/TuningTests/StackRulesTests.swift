@@ -57,15 +57,23 @@ struct StackRulesTests {
         #expect(Self.diagnose(old, facts: facts).findings.first { $0.code == "nic-rx-drops" }?.severity == .warning)
     }
 
-    @Test("listen overflows, a full conntrack table, TCP memory pressure, orphans and TIME_WAIT near their limits", arguments: [
-        "listen-overflows", "conntrack-full", "tcp-memory-pressure", "tcp-orphans", "time-wait-overflow",
-    ])
+    @Test(
+        "listen overflows, a full conntrack table, TCP memory pressure, orphans and TIME_WAIT near their limits",
+        arguments: [
+            "listen-overflows", "conntrack-full", "tcp-memory-pressure", "tcp-orphans", "time-wait-overflow",
+        ])
     func limits(code: String) throws {
         var stack = Self.sampled()
         switch code {
-        case "listen-overflows": stack.listenOverflows = 4_000; stack.listenDrops = 4_100
-        case "conntrack-full": stack.conntrackCount = 260_000; stack.conntrackDrops = 12
-        case "tcp-memory-pressure": stack.tcpMemoryPages = 31_000; stack.memoryPressures = 2
+        case "listen-overflows":
+            stack.listenOverflows = 4_000
+            stack.listenDrops = 4_100
+        case "conntrack-full":
+            stack.conntrackCount = 260_000
+            stack.conntrackDrops = 12
+        case "tcp-memory-pressure":
+            stack.tcpMemoryPages = 31_000
+            stack.memoryPressures = 2
         case "tcp-orphans": stack.orphans = 70_000
         default: stack.timeWait = 65_536
         }

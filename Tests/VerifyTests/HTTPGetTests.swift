@@ -63,11 +63,16 @@ struct HTTPGetTests {
         let closedURL = closed.url
         closed.close()
         let failure = #expect(throws: HTTPGetError.self) { try HTTPGet(group: refusedGroup).body(of: closedURL) }
-        guard case .connectFailed(_, let errno, _) = failure else { Issue.record("\(String(describing: failure))"); return }
+        guard case .connectFailed(_, let errno, _) = failure else {
+            Issue.record("\(String(describing: failure))")
+            return
+        }
         #expect(errno == .connectionRefused)
     }
 
-    @Test("what is not http://IP:PORT/PATH is refused before connecting", arguments: ["https://1.2.3.4:1/", "http://localhost:9/x", "http://1.2.3.4/", "http://1.2.3.4:0/"])
+    @Test(
+        "what is not http://IP:PORT/PATH is refused before connecting",
+        arguments: ["https://1.2.3.4:1/", "http://localhost:9/x", "http://1.2.3.4/", "http://1.2.3.4:0/"])
     func invalid(url: String) throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }

@@ -9,9 +9,11 @@ enum ReportSamples {
     static func balanced() -> VerifyReport {
         var noise = Noise()
         let intervals = (1...30).map { second in
-            VerifyReport.Interval(offset: Double(second), cpus: (0..<2).map { _ in
-                .init(user: 0.30 + noise.next() * 0.05, system: 0.12 + noise.next() * 0.03, irq: 0.01, softirq: 0.08 + noise.next() * 0.02)
-            })
+            VerifyReport.Interval(
+                offset: Double(second),
+                cpus: (0..<2).map { _ in
+                    .init(user: 0.30 + noise.next() * 0.05, system: 0.12 + noise.next() * 0.03, irq: 0.01, softirq: 0.08 + noise.next() * 0.02)
+                })
         }
         return VerifyReport(
             host: "cm-07.example", kernel: "6.1.0-18-amd64", startedAt: "2026-11-27T03:12:00Z", duration: 30,
@@ -38,11 +40,13 @@ enum ReportSamples {
     static func unbalanced() -> VerifyReport {
         var noise = Noise()
         let intervals = (1...60).map { second in
-            VerifyReport.Interval(offset: Double(second), cpus: (0..<4).map { cpu in
-                cpu == 0
-                    ? .init(user: 0.02, system: 0.03, irq: 0.02, softirq: 0.90 + noise.next() * 0.02)
-                    : .init(user: 0.18 + noise.next() * 0.06, system: 0.07 + noise.next() * 0.02, irq: 0, softirq: 0.01)
-            })
+            VerifyReport.Interval(
+                offset: Double(second),
+                cpus: (0..<4).map { cpu in
+                    cpu == 0
+                        ? .init(user: 0.02, system: 0.03, irq: 0.02, softirq: 0.90 + noise.next() * 0.02)
+                        : .init(user: 0.18 + noise.next() * 0.06, system: 0.07 + noise.next() * 0.02, irq: 0, softirq: 0.01)
+                })
         }
         return VerifyReport(
             host: "cm-12.example", kernel: "5.15.0-91-generic", startedAt: "2026-11-27T03:20:00Z", duration: 60,

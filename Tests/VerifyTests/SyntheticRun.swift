@@ -32,7 +32,8 @@ enum SyntheticRun {
             thread(10, "NIO-ELT-0-#0", ticksPerSecond: 50, cpu: 0), thread(11, "NIO-ELT-0-#1", ticksPerSecond: 40, cpu: 1),
             thread(20, "NIO-ELT-1-#0", ticksPerSecond: 1, cpu: 0), thread(30, "main", ticksPerSecond: 5, cpu: 1),
         ]
-        return VerifySample(time: Double(second), counters: counters, threads: ThreadTimes(threads: Dictionary(uniqueKeysWithValues: threads.map { ($0.id, $0) })))
+        return VerifySample(
+            time: Double(second), counters: counters, threads: ThreadTimes(threads: Dictionary(uniqueKeysWithValues: threads.map { ($0.id, $0) })))
     }
 
     /// What `cm load --json` prints, with the fields the analysis reads set.

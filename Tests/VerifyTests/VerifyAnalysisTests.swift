@@ -53,7 +53,8 @@ struct VerifyAnalysisTests {
         second.counters.cpuTimes!.cpus[1]!.irq = 3
         let series = CPUShareSeries.intervals([first, second], cpus: [0, 1], origin: 0)
         for cpu in [0, 1] {
-            let a = first.counters.cpuTimes!.cpus[cpu]!, b = second.counters.cpuTimes!.cpus[cpu]!
+            let a = first.counters.cpuTimes!.cpus[cpu]!
+            let b = second.counters.cpuTimes!.cpus[cpu]!
             let total = Double(b.total - a.total)
             func part(_ new: UInt64, _ old: UInt64) -> Double { new >= old ? Double(new - old) / total : 0 }
             let direct = VerifyReport.CPUShare(
@@ -92,7 +93,10 @@ struct VerifyAnalysisTests {
         #expect(pileUp.cpu == 0 && pileUp.packets == 20_200 && abs(pileUp.share - 10_000.0 / 10_100) < 1e-12)
         #expect(analysis.reasons.last == .lostMessages(3))
         #expect(analysis.reasons.map(\.sentence).last == "3 messages acked as delivered never arrived")
-        guard case .cpuBalance(let balance) = analysis.reasons[0] else { Issue.record("CPU balance first"); return }
+        guard case .cpuBalance(let balance) = analysis.reasons[0] else {
+            Issue.record("CPU balance first")
+            return
+        }
         #expect(balance.busiest?.cpu == 0 && !balance.isOver)
         #expect(analysis.load.lost == 3 && analysis.load.latency?.p99 == 2.5)
     }

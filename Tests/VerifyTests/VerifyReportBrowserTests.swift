@@ -1,6 +1,7 @@
 import CMTuneTestSupport
 import Foundation
 import Testing
+
 @testable import Verify
 
 /// The report rendered by a real browser: the screenshot must be the size asked for, not

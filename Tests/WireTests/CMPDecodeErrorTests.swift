@@ -12,11 +12,13 @@ struct CMPDecodeErrorTests {
         #expect(error.description == "CMP: reserved message type \(type) (offset 0)")
     }
 
-    @Test("a reserved flag bit is fatal on the first byte", arguments: [
-        (0x12 as UInt8, CMPMessageType.login, 0x2 as UInt8), (0x18, .login, 0x8), (0x21, .loginAck, 0x1),
-        (0x32, .send, 0x2), (0x33, .send, 0x3), (0x39, .send, 0x9), (0x41, .sendAck, 0x1), (0x54, .deliver, 0x4),
-        (0x61, .deliverAck, 0x1), (0x71, .ping, 0x1), (0x8F, .pong, 0xF), (0x91, .kick, 0x1), (0xA2, .logout, 0x2),
-    ])
+    @Test(
+        "a reserved flag bit is fatal on the first byte",
+        arguments: [
+            (0x12 as UInt8, CMPMessageType.login, 0x2 as UInt8), (0x18, .login, 0x8), (0x21, .loginAck, 0x1),
+            (0x32, .send, 0x2), (0x33, .send, 0x3), (0x39, .send, 0x9), (0x41, .sendAck, 0x1), (0x54, .deliver, 0x4),
+            (0x61, .deliverAck, 0x1), (0x71, .ping, 0x1), (0x8F, .pong, 0xF), (0x91, .kick, 0x1), (0xA2, .logout, 0x2),
+        ])
     func reservedFlags(first: UInt8, type: CMPMessageType, flags: UInt8) throws {
         let error = try #require(cmpDecodeError([first]))
         #expect(error.kind == .reservedFlags(type: type, flags: flags))
@@ -49,10 +51,12 @@ struct CMPDecodeErrorTests {
         #expect(error.description == "CMP SEND: the remaining length continues past 4 bytes (offset 1)")
     }
 
-    @Test("a non-minimal remaining length is fatal", arguments: [
-        [0x70, 0x80, 0x00] as [UInt8], [0x30, 0xFF, 0x00], [0x30, 0x80, 0x80, 0x00], [0x30, 0x80, 0x80, 0x80, 0x00],
-        [0x30, 0x80, 0x81, 0x00],
-    ])
+    @Test(
+        "a non-minimal remaining length is fatal",
+        arguments: [
+            [0x70, 0x80, 0x00] as [UInt8], [0x30, 0xFF, 0x00], [0x30, 0x80, 0x80, 0x00], [0x30, 0x80, 0x80, 0x80, 0x00],
+            [0x30, 0x80, 0x81, 0x00],
+        ])
     func nonMinimal(bytes: [UInt8]) throws {
         let error = try #require(cmpDecodeError(bytes))
         #expect(error.kind == .nonMinimalRemainingLength)
@@ -103,24 +107,31 @@ struct CMPDecodeErrorTests {
     /// The fields of each message without a payload (and the fixed part of SEND and DELIVER),
     /// with the offset where each starts.
     static let layouts: [(CMPVector, [(String, Int)])] = [
-        (CMPVectors.login, [
-            ("protocol name", 2), ("protocol version", 7), ("keep-alive", 8), ("user id", 10), ("device id", 17),
-            ("token", 24), ("extensions", 45),
-        ]),
+        (
+            CMPVectors.login,
+            [
+                ("protocol name", 2), ("protocol version", 7), ("keep-alive", 8), ("user id", 10), ("device id", 17),
+                ("token", 24), ("extensions", 45),
+            ]
+        ),
         (CMPVectors.loginAck, [("result", 2), ("session id", 3), ("server time", 11), ("keep-alive", 19), ("extensions", 21)]),
         (CMPVectors.send, [("client message id", 2), ("recipient", 6), ("extensions", 11)]),
         (CMPVectors.sendAck, [("client message id", 2), ("result", 6), ("server message id", 7), ("extensions", 15)]),
-        (CMPVectors.deliverFromRoom, [
-            ("server message id", 2), ("sender user id", 10), ("sender device id", 13), ("server time", 16),
-            ("room id", 24), ("extensions", 30),
-        ]),
+        (
+            CMPVectors.deliverFromRoom,
+            [
+                ("server message id", 2), ("sender user id", 10), ("sender device id", 13), ("server time", 16),
+                ("room id", 24), ("extensions", 30),
+            ]
+        ),
         (CMPVectors.deliverAck, [("server message id", 2), ("extensions", 10)]),
         (CMPVectors.kickShutdown, [("reason", 2), ("extensions", 3)]),
         (CMPVectors.logout, [("extensions", 2)]),
     ]
 
-    @Test("a message cut anywhere before its extensions names the field it cuts, at the field's offset",
-          arguments: 0..<8)
+    @Test(
+        "a message cut anywhere before its extensions names the field it cuts, at the field's offset",
+        arguments: 0..<8)
     func truncatedFields(index: Int) throws {
         let (vector, fields) = CMPDecodeErrorTests.layouts[index]
         let extensionsStart = fields.last!.1
@@ -147,33 +158,40 @@ struct CMPDecodeErrorTests {
         }
     }
 
-    @Test("an entry that runs past its block overruns it, at the entry's offset", arguments: [
-        // LOGOUT; block at offset 2.
-        ([0xA0, 0x04, 0x03, 0x01, 0x05, 0x41] as [UInt8], 3),  // value of 5 in a block of 3
-        ([0xA0, 0x02, 0x01, 0x80], 3),  // id varint cut by the block's end
-        ([0xA0, 0x03, 0x02, 0x07, 0x80], 3),  // length varint cut by the block's end
-        ([0xA0, 0x04, 0x01, 0x07, 0x00, 0x00], 3),  // block of 1: the entry's length lies outside it
-        ([0xA0, 0x07, 0x06, 0x09, 0x00, 0x09, 0x03, 0x00, 0x00], 5),  // the second entry: 3 bytes, 2 left
-    ])
+    @Test(
+        "an entry that runs past its block overruns it, at the entry's offset",
+        arguments: [
+            // LOGOUT; block at offset 2.
+            ([0xA0, 0x04, 0x03, 0x01, 0x05, 0x41] as [UInt8], 3),  // value of 5 in a block of 3
+            ([0xA0, 0x02, 0x01, 0x80], 3),  // id varint cut by the block's end
+            ([0xA0, 0x03, 0x02, 0x07, 0x80], 3),  // length varint cut by the block's end
+            ([0xA0, 0x04, 0x01, 0x07, 0x00, 0x00], 3),  // block of 1: the entry's length lies outside it
+            ([0xA0, 0x07, 0x06, 0x09, 0x00, 0x09, 0x03, 0x00, 0x00], 5),  // the second entry: 3 bytes, 2 left
+        ])
     func entryPastBlock(bytes: [UInt8], offset: Int) throws {
         let error = try #require(cmpDecodeError(bytes))
         #expect(error.kind == .extensionOverrun)
         #expect(error.offset == offset && error.messageLength == bytes.count)
     }
 
-    @Test("a varint in the extension block over four bytes is fatal, framing intact", arguments: [
-        ([0xA0, 0x06, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0x00] as [UInt8], "extensions", 2),
-        ([0xA0, 0x07, 0x06, 0x80, 0x80, 0x80, 0x80, 0x01, 0x00], "extension id", 3),
-        ([0xA0, 0x08, 0x07, 0x09, 0x80, 0x80, 0x80, 0x80, 0x01, 0x00], "extension length", 4),
-    ])
+    @Test(
+        "a varint in the extension block over four bytes is fatal, framing intact",
+        arguments: [
+            ([0xA0, 0x06, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0x00] as [UInt8], "extensions", 2),
+            ([0xA0, 0x07, 0x06, 0x80, 0x80, 0x80, 0x80, 0x01, 0x00], "extension id", 3),
+            ([0xA0, 0x08, 0x07, 0x09, 0x80, 0x80, 0x80, 0x80, 0x01, 0x00], "extension length", 4),
+        ])
     func varintTooLong(bytes: [UInt8], field: String, offset: Int) throws {
         let error = try #require(cmpDecodeError(bytes))
         #expect(error.kind == .varintTooLong(field) && error.offset == offset && error.messageLength == bytes.count)
     }
 
-    @Test("bytes after the last field of a message without payload are fatal, framing intact",
-          arguments: [CMPVectors.login, CMPVectors.loginAck, CMPVectors.sendAck, CMPVectors.deliverAck, CMPVectors.ping,
-                      CMPVectors.pong, CMPVectors.kickShutdown, CMPVectors.logout])
+    @Test(
+        "bytes after the last field of a message without payload are fatal, framing intact",
+        arguments: [
+            CMPVectors.login, CMPVectors.loginAck, CMPVectors.sendAck, CMPVectors.deliverAck, CMPVectors.ping,
+            CMPVectors.pong, CMPVectors.kickShutdown, CMPVectors.logout,
+        ])
     func trailingBytes(vector: CMPVector) throws {
         for extra in [1, 3] {
             let bytes = [vector.bytes[0], vector.bytes[1] + UInt8(extra)] + vector.bytes[2...] + Array(repeating: 0, count: extra)

@@ -13,8 +13,9 @@ struct CMPMessageTests {
         #expect(frame.message == send && frame.wireLength == 14 && frame.problems.isEmpty)
     }
 
-    @Test("hand-written messages decode to their values, fed whole, byte by byte and split anywhere",
-          arguments: CMPVectors.all)
+    @Test(
+        "hand-written messages decode to their values, fed whole, byte by byte and split anywhere",
+        arguments: CMPVectors.all)
     func decodesVector(vector: CMPVector) throws {
         let frame = try cmpDecodeEveryWay(vector.bytes)
         #expect(frame.message == vector.message)

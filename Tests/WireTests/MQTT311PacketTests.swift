@@ -4,8 +4,9 @@ import Wire
 
 @Suite("MQTT 3.1.1 packets")
 struct MQTT311PacketTests {
-    @Test("every hand-written packet of every version decodes whole, byte by byte and split, without problems",
-          arguments: allVectors)
+    @Test(
+        "every hand-written packet of every version decodes whole, byte by byte and split, without problems",
+        arguments: allVectors)
     func everyVectorDecodesEveryWay(vector: MQTTVector) throws {
         let packet = try decodeEveryWay(vector.bytes, version: vector.version)
         #expect(packet.problems == [])
@@ -18,7 +19,10 @@ struct MQTT311PacketTests {
         var decoder = MQTTDecoder()
         var buffer = ByteBuffer(bytes: V311.connect)
         let packet = try #require(try decoder.decode(buffer: &buffer))
-        guard case .connect(let connect) = packet.body else { Issue.record("not CONNECT"); return }
+        guard case .connect(let connect) = packet.body else {
+            Issue.record("not CONNECT")
+            return
+        }
         #expect(packet.type == .connect && packet.type.name == "CONNECT")
         #expect(connect.protocolName == "MQTT" && connect.protocolLevel == 4 && connect.version == .v3_1_1)
         #expect(connect.cleanStart && connect.keepAlive == 60)
@@ -31,7 +35,10 @@ struct MQTT311PacketTests {
     @Test("CONNECT with an empty client identifier and nothing optional")
     func connectMinimal() throws {
         let packet = try decodeOne(V311.connectMinimal)
-        guard case .connect(let connect) = packet.body else { Issue.record("not CONNECT"); return }
+        guard case .connect(let connect) = packet.body else {
+            Issue.record("not CONNECT")
+            return
+        }
         #expect(connect.clientID.isEmpty && connect.will == nil && connect.username == nil && connect.password == nil)
         #expect(connect.keepAlive == 0 && connect.cleanStart)
     }
@@ -41,7 +48,10 @@ struct MQTT311PacketTests {
         let accepted = try decodeOne(V311.connAck, version: .v3_1_1)
         #expect(accepted.body == .connAck(.init(sessionPresent: true, reasonCode: .connectionAccepted)))
         let refused = try decodeOne(V311.connAckRefused, version: .v3_1_1)
-        guard case .connAck(let connAck) = refused.body else { Issue.record("not CONNACK"); return }
+        guard case .connAck(let connAck) = refused.body else {
+            Issue.record("not CONNACK")
+            return
+        }
         #expect(connAck.reasonCode == .refusedNotAuthorized && !connAck.sessionPresent)
         #expect(connAck.reasonCode.name(in: .connAck, version: .v3_1_1) == "Connection Refused, not authorized")
     }
@@ -58,7 +68,10 @@ struct MQTT311PacketTests {
                     .init(topic: "t", payload: ByteBuffer(string: "x"), qos: .atLeastOnce, packetID: 10, retain: true, dup: true)))
         #expect(qos1.flags == 0b1011)
         let qos2 = try decodeOne(V311.publishQoS2)
-        guard case .publish(let publish) = qos2.body else { Issue.record("not PUBLISH"); return }
+        guard case .publish(let publish) = qos2.body else {
+            Issue.record("not PUBLISH")
+            return
+        }
         #expect(publish.qos == .exactlyOnce && publish.packetID == 0x1234 && publish.payload.readableBytes == 0)
         #expect(!publish.dup && !publish.retain && publish.properties.isEmpty)
     }
@@ -95,10 +108,11 @@ struct MQTT311PacketTests {
 
     @Test("packet type names are the spec's")
     func typeNames() {
-        #expect(MQTTPacketType.allCases.map(\.name) == [
-            "CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL", "PUBCOMP", "SUBSCRIBE", "SUBACK",
-            "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT", "AUTH",
-        ])
+        #expect(
+            MQTTPacketType.allCases.map(\.name) == [
+                "CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL", "PUBCOMP", "SUBSCRIBE", "SUBACK",
+                "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT", "AUTH",
+            ])
         #expect(MQTTPacketType.allCases.map(\.rawValue) == Array(1...15))
     }
 }

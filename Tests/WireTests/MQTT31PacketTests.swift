@@ -7,7 +7,10 @@ struct MQTT31PacketTests {
     @Test("CONNECT with protocol name MQIsdp and level 3 sets the decoder to 3.1")
     func connect() throws {
         let packet = try decodeEveryWay(V31.connect, version: nil)
-        guard case .connect(let connect) = packet.body else { Issue.record("not CONNECT"); return }
+        guard case .connect(let connect) = packet.body else {
+            Issue.record("not CONNECT")
+            return
+        }
         #expect(connect.protocolName == "MQIsdp" && connect.protocolLevel == 3 && connect.version == .v3_1)
         #expect(connect.clientID == "cid" && connect.keepAlive == 10 && connect.cleanStart)
         #expect(connect.username == "u" && connect.password == [0x70] && connect.will == nil)
@@ -20,7 +23,10 @@ struct MQTT31PacketTests {
     func connAck() throws {
         #expect(try decodeOne(V31.connAck, version: .v3_1).body == .connAck(.init()))
         let refused = try decodeOne(V31.connAckRefused, version: .v3_1)
-        guard case .connAck(let connAck) = refused.body else { Issue.record("not CONNACK"); return }
+        guard case .connAck(let connAck) = refused.body else {
+            Issue.record("not CONNACK")
+            return
+        }
         #expect(connAck.reasonCode == .refusedIdentifierRejected)
         #expect(connAck.reasonCode.name(in: .connAck, version: .v3_1) == "Connection Refused, identifier rejected")
     }

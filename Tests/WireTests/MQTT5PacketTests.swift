@@ -9,7 +9,10 @@ struct MQTT5PacketTests {
         var decoder = MQTTDecoder()
         let packets = try decodeAll(V5.connect, decoder: &decoder)
         #expect(decoder.version == .v5)
-        guard case .connect(let connect) = packets.first?.body else { Issue.record("not CONNECT"); return }
+        guard case .connect(let connect) = packets.first?.body else {
+            Issue.record("not CONNECT")
+            return
+        }
         #expect(connect.version == .v5 && connect.cleanStart && connect.keepAlive == 60 && connect.clientID == "c")
         #expect(
             connect.properties == [
@@ -31,7 +34,10 @@ struct MQTT5PacketTests {
     @Test("CONNACK with properties, and refused")
     func connAck() throws {
         let packet = try decodeOne(V5.connAck, version: .v5)
-        guard case .connAck(let connAck) = packet.body else { Issue.record("not CONNACK"); return }
+        guard case .connAck(let connAck) = packet.body else {
+            Issue.record("not CONNACK")
+            return
+        }
         #expect(!connAck.sessionPresent && connAck.reasonCode == .success)
         #expect(connAck.properties[.topicAliasMaximum] == .twoByteInteger(10))
         #expect(connAck.properties[.assignedClientIdentifier] == .utf8String("id"))
@@ -44,7 +50,10 @@ struct MQTT5PacketTests {
     @Test("PUBLISH with every PUBLISH property, Subscription Identifier twice")
     func publish() throws {
         let packet = try decodeOne(V5.publish, version: .v5)
-        guard case .publish(let publish) = packet.body else { Issue.record("not PUBLISH"); return }
+        guard case .publish(let publish) = packet.body else {
+            Issue.record("not PUBLISH")
+            return
+        }
         #expect(publish.topic == "t/1" && publish.qos == .atLeastOnce && publish.packetID == 7)
         #expect(publish.payload == ByteBuffer(string: "hello"))
         let p = publish.properties
@@ -89,7 +98,10 @@ struct MQTT5PacketTests {
     @Test("SUBSCRIBE options: No Local, Retain As Published, Retain Handling")
     func subscribe() throws {
         let packet = try decodeOne(V5.subscribe, version: .v5)
-        guard case .subscribe(let subscribe) = packet.body else { Issue.record("not SUBSCRIBE"); return }
+        guard case .subscribe(let subscribe) = packet.body else {
+            Issue.record("not SUBSCRIBE")
+            return
+        }
         #expect(subscribe.packetID == 3)
         #expect(subscribe.properties == [MQTTProperty(.subscriptionIdentifier, .variableByteInteger(5)), .userProperty("a", "b")])
         #expect(

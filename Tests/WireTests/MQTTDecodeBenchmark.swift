@@ -17,8 +17,9 @@ struct MQTTDecodeBenchmark {
                 version == .v5 ? [MQTTProperty(.topicAlias, .twoByteInteger(UInt16(index % 100 + 1)))] : []
             try encoder.encode(
                 .publish(
-                    .init(topic: MQTTString("sensors/\(index % 1000)/temp"), payload: payload, qos: .atLeastOnce,
-                          packetID: UInt16(index % 65535 + 1), properties: properties)),
+                    .init(
+                        topic: MQTTString("sensors/\(index % 1000)/temp"), payload: payload, qos: .atLeastOnce,
+                        packetID: UInt16(index % 65535 + 1), properties: properties)),
                 into: &buffer)
         }
         return buffer
@@ -47,6 +48,8 @@ struct MQTTDecodeBenchmark {
         }
         let seconds = Double(best.components.seconds) + Double(best.components.attoseconds) / 1e18
         let rate = Double(count) / seconds
-        print("MQTT \(version): \(count) PUBLISH (\(input.readableBytes / count) bytes each) in \(best): \(Int(rate)) packets/s, \(Int(Double(input.readableBytes) / seconds / 1e6)) MB/s")
+        print(
+            "MQTT \(version): \(count) PUBLISH (\(input.readableBytes / count) bytes each) in \(best): \(Int(rate)) packets/s, \(Int(Double(input.readableBytes) / seconds / 1e6)) MB/s"
+        )
     }
 }

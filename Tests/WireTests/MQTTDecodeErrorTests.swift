@@ -19,12 +19,14 @@ struct MQTTDecodeErrorTests {
         #expect(error.offset == 1 && error.packetOffset == 0)
     }
 
-    @Test("a non-minimal remaining length is fatal", arguments: [
-        ([0xC0, 0x80, 0x00] as [UInt8], 0, 2),
-        ([0x30, 0xFF, 0x00], 127, 2),
-        ([0x30, 0x80, 0x80, 0x80, 0x00], 0, 4),
-        ([0x30, 0x80, 0x81, 0x00], 128, 3),
-    ])
+    @Test(
+        "a non-minimal remaining length is fatal",
+        arguments: [
+            ([0xC0, 0x80, 0x00] as [UInt8], 0, 2),
+            ([0x30, 0xFF, 0x00], 127, 2),
+            ([0x30, 0x80, 0x80, 0x80, 0x00], 0, 4),
+            ([0x30, 0x80, 0x81, 0x00], 128, 3),
+        ])
     func nonMinimal(bytes: [UInt8], value: Int, count: Int) throws {
         let error = try #require(decodeError(bytes))
         #expect(error.kind == .nonMinimalRemainingLength(value: value, byteCount: count))
@@ -64,9 +66,11 @@ struct MQTTDecodeErrorTests {
         #expect(error.description.contains("reserved packet type 0"))
     }
 
-    @Test("invalid fixed-header flags are fatal on the first byte", arguments: [
-        0x60, 0x80, 0xA0, 0x41, 0x22, 0xC1, 0xD8, 0xE2, 0xF1, 0x63, 0x11,
-    ] as [UInt8])
+    @Test(
+        "invalid fixed-header flags are fatal on the first byte",
+        arguments: [
+            0x60, 0x80, 0xA0, 0x41, 0x22, 0xC1, 0xD8, 0xE2, 0xF1, 0x63, 0x11,
+        ] as [UInt8])
     func badFlags(first: UInt8) throws {
         let error = try #require(decodeError([first]))
         let type = try #require(MQTTPacketType(rawValue: first >> 4))
@@ -80,18 +84,20 @@ struct MQTTDecodeErrorTests {
         #expect(error.description.contains("QoS 3"))
     }
 
-    @Test("a body shorter than its fields is fatal, names the field, and keeps the framing", arguments: [
-        ([0x32, 0x03, 0x00, 0x01, 0x74] as [UInt8], "packet identifier", 5, MQTTVersion.v3_1_1),
-        ([0x30, 0x03, 0x00, 0x05, 0x61], "topic name", 2, .v3_1_1),
-        ([0x30, 0x01, 0x00], "topic name", 2, .v3_1_1),
-        ([0x40, 0x01, 0x00], "packet identifier", 2, .v3_1_1),
-        ([0x20, 0x01, 0x00], "return code", 3, .v3_1_1),
-        ([0x82, 0x06, 0x00, 0x01, 0x00, 0x02, 0x61, 0x62], "subscription options", 8, .v3_1_1),
-        ([0x10, 0x0D, 0x00, 0x04, 0x4D, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3C, 0x00, 0x05, 0x61], "client identifier", 12, .v3_1_1),
-        ([0x10, 0x05, 0x00, 0x04, 0x4D, 0x51, 0x54], "protocol name", 2, .v3_1_1),
-        ([0x40, 0x04, 0x00, 0x01, 0x00, 0x05], "properties (5 bytes declared, 0 left)", 5, .v5),
-        ([0x30, 0x05, 0x00, 0x01, 0x74, 0x01, 0x23], "Topic Alias", 7, .v5),
-    ])
+    @Test(
+        "a body shorter than its fields is fatal, names the field, and keeps the framing",
+        arguments: [
+            ([0x32, 0x03, 0x00, 0x01, 0x74] as [UInt8], "packet identifier", 5, MQTTVersion.v3_1_1),
+            ([0x30, 0x03, 0x00, 0x05, 0x61], "topic name", 2, .v3_1_1),
+            ([0x30, 0x01, 0x00], "topic name", 2, .v3_1_1),
+            ([0x40, 0x01, 0x00], "packet identifier", 2, .v3_1_1),
+            ([0x20, 0x01, 0x00], "return code", 3, .v3_1_1),
+            ([0x82, 0x06, 0x00, 0x01, 0x00, 0x02, 0x61, 0x62], "subscription options", 8, .v3_1_1),
+            ([0x10, 0x0D, 0x00, 0x04, 0x4D, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3C, 0x00, 0x05, 0x61], "client identifier", 12, .v3_1_1),
+            ([0x10, 0x05, 0x00, 0x04, 0x4D, 0x51, 0x54], "protocol name", 2, .v3_1_1),
+            ([0x40, 0x04, 0x00, 0x01, 0x00, 0x05], "properties (5 bytes declared, 0 left)", 5, .v5),
+            ([0x30, 0x05, 0x00, 0x01, 0x74, 0x01, 0x23], "Topic Alias", 7, .v5),
+        ])
     func truncated(bytes: [UInt8], field: String, offset: Int, version: MQTTVersion) throws {
         let error = try #require(decodeError(bytes, version: version))
         #expect(error.kind == .truncated(field: field))
@@ -133,7 +139,10 @@ struct MQTTDecodeErrorTests {
         ]
         let packet = try decodeEveryWay(topic, version: .v3_1_1)
         #expect(packet.problems == ["invalid UTF-8 in topic name"])
-        guard case .publish(let publish) = packet.body else { Issue.record("not PUBLISH"); return }
+        guard case .publish(let publish) = packet.body else {
+            Issue.record("not PUBLISH")
+            return
+        }
         #expect(publish.topic.bytes == [0xC3, 0x28] && !publish.topic.isValidUTF8)
         #expect(publish.topic.text == "\u{FFFD}(")
 
@@ -147,27 +156,29 @@ struct MQTTDecodeErrorTests {
         #expect(try decodeOne(null).problems == ["U+0000 in topic name"])
     }
 
-    @Test("rule violations in a well-framed packet are problems", arguments: [
-        ([0xC0, 0x01, 0x00] as [UInt8], MQTTVersion.v3_1_1, "1 unexpected byte after the fixed header"),
-        ([0x40, 0x03, 0x00, 0x01, 0x00], .v3_1_1, "1 unexpected byte after the packet identifier"),
-        ([0x32, 0x05, 0x00, 0x01, 0x74, 0x00, 0x00], .v3_1_1, "packet identifier 0 is not allowed"),
-        ([0x38, 0x04, 0x00, 0x01, 0x74, 0x78], .v3_1_1, "DUP set on a QoS 0 message"),
-        ([0x30, 0x04, 0x00, 0x02, 0x61, 0x23], .v3_1_1, "wildcard in the topic name"),
-        ([0x30, 0x02, 0x00, 0x00], .v3_1_1, "empty topic name"),
-        ([0x82, 0x06, 0x00, 0x01, 0x00, 0x01, 0x61, 0x03], .v3_1_1, "QoS 3 requested for \"a\""),
-        ([0x82, 0x06, 0x00, 0x01, 0x00, 0x01, 0x61, 0x04], .v3_1_1, "reserved bits set in the options of \"a\""),
-        ([0x82, 0x07, 0x00, 0x01, 0x00, 0x00, 0x01, 0x61, 0x30], .v5, "reserved Retain Handling 3 for \"a\""),
-        ([0x82, 0x02, 0x00, 0x01], .v3_1_1, "SUBSCRIBE without any topic filter"),
-        ([0xA2, 0x02, 0x00, 0x01], .v3_1_1, "UNSUBSCRIBE without any topic filter"),
-        ([0x90, 0x02, 0x00, 0x01], .v3_1_1, "SUBACK without any reason code"),
-        ([0x90, 0x03, 0x00, 0x01, 0x03], .v3_1_1, "reason code 0x03 is not defined for SUBACK in MQTT 3.1.1"),
-        ([0x20, 0x02, 0x00, 0x06], .v3_1_1, "CONNACK code 0x06 is not defined in MQTT 3.1.1"),
-        ([0x20, 0x02, 0x01, 0x05], .v3_1_1, "session present set on a refused connection"),
-        ([0x20, 0x02, 0x02, 0x00], .v3_1_1, "reserved acknowledge flags 0x02 are set"),
-        ([0x40, 0x03, 0x00, 0x01, 0x92], .v5, "reason code 0x92 is not defined for PUBACK"),
-        ([0xE0, 0x01, 0x18], .v5, "reason code 0x18 is not defined for DISCONNECT"),
-        ([0xF0, 0x01, 0x87], .v5, "reason code 0x87 is not defined for AUTH"),
-    ])
+    @Test(
+        "rule violations in a well-framed packet are problems",
+        arguments: [
+            ([0xC0, 0x01, 0x00] as [UInt8], MQTTVersion.v3_1_1, "1 unexpected byte after the fixed header"),
+            ([0x40, 0x03, 0x00, 0x01, 0x00], .v3_1_1, "1 unexpected byte after the packet identifier"),
+            ([0x32, 0x05, 0x00, 0x01, 0x74, 0x00, 0x00], .v3_1_1, "packet identifier 0 is not allowed"),
+            ([0x38, 0x04, 0x00, 0x01, 0x74, 0x78], .v3_1_1, "DUP set on a QoS 0 message"),
+            ([0x30, 0x04, 0x00, 0x02, 0x61, 0x23], .v3_1_1, "wildcard in the topic name"),
+            ([0x30, 0x02, 0x00, 0x00], .v3_1_1, "empty topic name"),
+            ([0x82, 0x06, 0x00, 0x01, 0x00, 0x01, 0x61, 0x03], .v3_1_1, "QoS 3 requested for \"a\""),
+            ([0x82, 0x06, 0x00, 0x01, 0x00, 0x01, 0x61, 0x04], .v3_1_1, "reserved bits set in the options of \"a\""),
+            ([0x82, 0x07, 0x00, 0x01, 0x00, 0x00, 0x01, 0x61, 0x30], .v5, "reserved Retain Handling 3 for \"a\""),
+            ([0x82, 0x02, 0x00, 0x01], .v3_1_1, "SUBSCRIBE without any topic filter"),
+            ([0xA2, 0x02, 0x00, 0x01], .v3_1_1, "UNSUBSCRIBE without any topic filter"),
+            ([0x90, 0x02, 0x00, 0x01], .v3_1_1, "SUBACK without any reason code"),
+            ([0x90, 0x03, 0x00, 0x01, 0x03], .v3_1_1, "reason code 0x03 is not defined for SUBACK in MQTT 3.1.1"),
+            ([0x20, 0x02, 0x00, 0x06], .v3_1_1, "CONNACK code 0x06 is not defined in MQTT 3.1.1"),
+            ([0x20, 0x02, 0x01, 0x05], .v3_1_1, "session present set on a refused connection"),
+            ([0x20, 0x02, 0x02, 0x00], .v3_1_1, "reserved acknowledge flags 0x02 are set"),
+            ([0x40, 0x03, 0x00, 0x01, 0x92], .v5, "reason code 0x92 is not defined for PUBACK"),
+            ([0xE0, 0x01, 0x18], .v5, "reason code 0x18 is not defined for DISCONNECT"),
+            ([0xF0, 0x01, 0x87], .v5, "reason code 0x87 is not defined for AUTH"),
+        ])
     func problems(bytes: [UInt8], version: MQTTVersion, problem: String) throws {
         let packet = try decodeEveryWay(bytes, version: version)
         #expect(packet.problems == [problem])

@@ -47,7 +47,8 @@ struct MQTTEncoderTests {
                 .init(
                     packetID: 6,
                     subscriptions: [
-                        .init(filter: "a/+", qos: .atLeastOnce, noLocal: v5, retainAsPublished: v5, retainHandling: v5 ? .sendOnNewSubscribe : .sendOnSubscribe),
+                        .init(
+                            filter: "a/+", qos: .atLeastOnce, noLocal: v5, retainAsPublished: v5, retainHandling: v5 ? .sendOnNewSubscribe : .sendOnSubscribe),
                         .init(filter: "#", qos: .exactlyOnce),
                     ], properties: props)),
             .subAck(.init(packetID: 6, reasonCodes: [.grantedQoS1, .grantedQoS2], properties: props)),
@@ -59,8 +60,9 @@ struct MQTTEncoderTests {
         ] + (v5 ? [.auth(.init()), .auth(.init(reasonCode: .reAuthenticate, properties: [MQTTProperty(.authenticationMethod, .utf8String("m"))]))] : [])
     }
 
-    @Test("bodies built in code survive encode then decode (every way) in every version",
-          arguments: [MQTTVersion.v3_1, .v3_1_1, .v5])
+    @Test(
+        "bodies built in code survive encode then decode (every way) in every version",
+        arguments: [MQTTVersion.v3_1, .v3_1_1, .v5])
     func roundTrip(version: MQTTVersion) throws {
         let encoder = MQTTEncoder(version: version)
         for body in MQTTEncoderTests.bodies(version) {
@@ -93,8 +95,13 @@ struct MQTTEncoderTests {
                     + [.userProperty("second", "")])
         }
         let bodies: [(MQTTPropertyScope, MQTTPacket.Body)] = [
-            (.connect, .connect(.init(version: .v5, clientID: "c", properties: properties(.connect),
-                                      will: .init(topic: "w", payload: [], properties: properties(.will))))),
+            (
+                .connect,
+                .connect(
+                    .init(
+                        version: .v5, clientID: "c", properties: properties(.connect),
+                        will: .init(topic: "w", payload: [], properties: properties(.will))))
+            ),
             (.connAck, .connAck(.init(properties: properties(.connAck)))),
             (.publish, .publish(.init(topic: "t", payload: ByteBuffer(string: "ü"), properties: properties(.publish)))),
             (.pubAck, .pubAck(.init(packetID: 1, reasonCode: .success, properties: properties(.pubAck)))),
@@ -125,8 +132,9 @@ struct MQTTEncoderTests {
         #expect(kinds.count == 7)
     }
 
-    @Test("remaining lengths at the variable byte integer boundaries are minimal",
-          arguments: [(0, 1), (127, 1), (128, 2), (16_383, 2), (16_384, 3), (2_097_151, 3), (2_097_152, 4)])
+    @Test(
+        "remaining lengths at the variable byte integer boundaries are minimal",
+        arguments: [(0, 1), (127, 1), (128, 2), (16_383, 2), (16_384, 3), (2_097_151, 3), (2_097_152, 4)])
     func lengthBoundaries(remaining: Int, byteCount: Int) throws {
         let body: MQTTPacket.Body =
             remaining == 0

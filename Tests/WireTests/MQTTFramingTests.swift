@@ -4,11 +4,13 @@ import Wire
 
 @Suite("MQTT framing: remaining length, CONNECT detection, resynchronization")
 struct MQTTFramingTests {
-    @Test("remaining lengths", arguments: [
-        ([0x30, 0x00] as [UInt8], 0, 1), ([0x30, 0x7F], 127, 1), ([0x30, 0x80, 0x01], 128, 2),
-        ([0x30, 0xFF, 0x7F], 16_383, 2), ([0x30, 0x80, 0x80, 0x01], 16_384, 3),
-        ([0x30, 0xFF, 0xFF, 0xFF, 0x7F], 268_435_455, 4),
-    ])
+    @Test(
+        "remaining lengths",
+        arguments: [
+            ([0x30, 0x00] as [UInt8], 0, 1), ([0x30, 0x7F], 127, 1), ([0x30, 0x80, 0x01], 128, 2),
+            ([0x30, 0xFF, 0x7F], 16_383, 2), ([0x30, 0x80, 0x80, 0x01], 16_384, 3),
+            ([0x30, 0xFF, 0xFF, 0xFF, 0x7F], 268_435_455, 4),
+        ])
     func remainingLength(bytes: [UInt8], value: Int, count: Int) throws {
         let length = try #require(try MQTTFraming.remainingLength(in: ByteBuffer(bytes: bytes)))
         #expect(length.value == value && length.byteCount == count)
@@ -81,8 +83,9 @@ struct MQTTFramingTests {
         return true
     }
 
-    @Test("after random garbage the offset found is the true boundary",
-          arguments: [MQTTVersion?.none, .v3_1, .v3_1_1, .v5])
+    @Test(
+        "after random garbage the offset found is the true boundary",
+        arguments: [MQTTVersion?.none, .v3_1, .v3_1_1, .v5])
     func garbagePrefixes(version: MQTTVersion?) {
         var random = SeededGenerator(seed: 0x5EED &+ UInt64(version?.rawValue ?? 9))
         let pool = version.map { v in allVectors.filter { $0.version == v } } ?? V311.all

@@ -54,8 +54,9 @@ func outcomes(
 
 @Suite("MQTT decoder robustness")
 struct MQTTFuzzTests {
-    @Test("random bytes never crash, never loop, never wait for more than the limit, and chunking does not change the result",
-          arguments: [MQTTVersion?.none, .v3_1, .v5])
+    @Test(
+        "random bytes never crash, never loop, never wait for more than the limit, and chunking does not change the result",
+        arguments: [MQTTVersion?.none, .v3_1, .v5])
     func randomBytes(version: MQTTVersion?) {
         var random = SeededGenerator(seed: 0x4D51_5454 &+ UInt64(version?.rawValue ?? 0))
         var packets = 0
@@ -74,8 +75,9 @@ struct MQTTFuzzTests {
         #expect(packets > 0 && errors > 0)
     }
 
-    @Test("random mutations of valid packets never crash and decode the same however they are fed",
-          arguments: [MQTTVersion.v3_1, .v3_1_1, .v5])
+    @Test(
+        "random mutations of valid packets never crash and decode the same however they are fed",
+        arguments: [MQTTVersion.v3_1, .v3_1_1, .v5])
     func mutations(version: MQTTVersion) {
         var random = SeededGenerator(seed: 0xF022 &+ UInt64(version.rawValue))
         let vectors = allVectors.filter { $0.version == version }

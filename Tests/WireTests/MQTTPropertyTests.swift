@@ -71,7 +71,10 @@ struct MQTTPropertyTests {
         ]
         let packet = try decodeEveryWay(bytes, version: .v5)
         #expect(packet.problems == ["duplicate Topic Alias (the first is kept)"])
-        guard case .publish(let publish) = packet.body else { Issue.record("not PUBLISH"); return }
+        guard case .publish(let publish) = packet.body else {
+            Issue.record("not PUBLISH")
+            return
+        }
         #expect(publish.properties == [MQTTProperty(.topicAlias, .twoByteInteger(1))])
     }
 
@@ -86,7 +89,10 @@ struct MQTTPropertyTests {
         ]
         let packet = try decodeEveryWay(bytes, version: .v5)
         #expect(packet.problems == [])
-        guard case .publish(let publish) = packet.body else { Issue.record("not PUBLISH"); return }
+        guard case .publish(let publish) = packet.body else {
+            Issue.record("not PUBLISH")
+            return
+        }
         #expect(publish.properties.userProperties.map { [$0.name, $0.value] } == [["a", "b"], ["a", "c"]])
     }
 
@@ -115,7 +121,10 @@ struct MQTTPropertyTests {
         ]
         let packet = try decodeOne(publish, version: .v5)
         #expect(packet.problems == ["Session Expiry Interval is not allowed in PUBLISH"])
-        guard case .publish(let body) = packet.body else { Issue.record("not PUBLISH"); return }
+        guard case .publish(let body) = packet.body else {
+            Issue.record("not PUBLISH")
+            return
+        }
         #expect(body.properties[.sessionExpiryInterval] == .fourByteInteger(1))
 
         let connect: [UInt8] = [
@@ -131,15 +140,19 @@ struct MQTTPropertyTests {
         #expect(try decodeOne(connect).problems == ["Will Delay Interval is not allowed in CONNECT"])
     }
 
-    @Test("values the spec rules out are problems", arguments: [
-        ([0x30, 0x07, 0x00, 0x01, 0x74, 0x02, 0x01, 0x02, 0x78] as [UInt8], "Payload Format Indicator 2 is neither 0 nor 1"),
-        ([0x20, 0x06, 0x00, 0x00, 0x03, 0x21, 0x00, 0x00], "Receive Maximum 0 is not allowed"),
-        ([0x20, 0x05, 0x00, 0x00, 0x02, 0x24, 0x02], "Maximum QoS 2 is neither 0 nor 1"),
-        ([0x30, 0x08, 0x00, 0x01, 0x74, 0x03, 0x23, 0x00, 0x00, 0x78], "Topic Alias 0 is not allowed"),
-        ([0x30, 0x07, 0x00, 0x01, 0x74, 0x03, 0x0B, 0x81, 0x00], "non-minimal encoding of the Subscription Identifier"),
-        ([0x30, 0x09, 0x00, 0x01, 0x74, 0x02, 0x01, 0x01, 0xC3, 0x28, 0x61],
-         "payload is not UTF-8 although its Payload Format Indicator says it is"),
-    ])
+    @Test(
+        "values the spec rules out are problems",
+        arguments: [
+            ([0x30, 0x07, 0x00, 0x01, 0x74, 0x02, 0x01, 0x02, 0x78] as [UInt8], "Payload Format Indicator 2 is neither 0 nor 1"),
+            ([0x20, 0x06, 0x00, 0x00, 0x03, 0x21, 0x00, 0x00], "Receive Maximum 0 is not allowed"),
+            ([0x20, 0x05, 0x00, 0x00, 0x02, 0x24, 0x02], "Maximum QoS 2 is neither 0 nor 1"),
+            ([0x30, 0x08, 0x00, 0x01, 0x74, 0x03, 0x23, 0x00, 0x00, 0x78], "Topic Alias 0 is not allowed"),
+            ([0x30, 0x07, 0x00, 0x01, 0x74, 0x03, 0x0B, 0x81, 0x00], "non-minimal encoding of the Subscription Identifier"),
+            (
+                [0x30, 0x09, 0x00, 0x01, 0x74, 0x02, 0x01, 0x01, 0xC3, 0x28, 0x61],
+                "payload is not UTF-8 although its Payload Format Indicator says it is"
+            ),
+        ])
     func ranges(bytes: [UInt8], problem: String) throws {
         #expect(try decodeOne(bytes, version: .v5).problems == [problem])
     }
@@ -154,7 +167,10 @@ struct MQTTPropertyTests {
         var packet: MQTTPacket?
         let elapsed = try clock.measure { packet = try decodeOne(bytes, version: .v5) }
         #expect(packet?.problems == ["duplicate Topic Alias (the first is kept)"])
-        guard case .publish(let publish) = packet?.body else { Issue.record("not PUBLISH"); return }
+        guard case .publish(let publish) = packet?.body else {
+            Issue.record("not PUBLISH")
+            return
+        }
         #expect(publish.properties.count == 1)
         #expect(elapsed < .seconds(5))
     }
@@ -165,7 +181,10 @@ struct MQTTPropertyTests {
         for _ in 0..<100_000 { properties += [0x26, 0x00, 0x00, 0x00, 0x00] }  // User Property "" = ""
         let body: [UInt8] = [0x00, 0x01, 0x74] + vbi(properties.count) + properties
         let packet = try decodeOne([0x30] + vbi(body.count) + body, version: .v5)
-        guard case .publish(let publish) = packet.body else { Issue.record("not PUBLISH"); return }
+        guard case .publish(let publish) = packet.body else {
+            Issue.record("not PUBLISH")
+            return
+        }
         #expect(publish.properties.count == 100_000 && packet.problems == [])
     }
 

@@ -55,14 +55,15 @@ struct MQTTReasonCodeTests {
 
     @Test("MQTT 3.x CONNACK return codes and SUBACK codes")
     func v3() {
-        #expect((0...5).map { MQTTReasonCode.name($0, in: .connAck, version: .v3_1_1) } == [
-            "Connection Accepted",
-            "Connection Refused, unacceptable protocol version",
-            "Connection Refused, identifier rejected",
-            "Connection Refused, Server unavailable",
-            "Connection Refused, bad user name or password",
-            "Connection Refused, not authorized",
-        ])
+        #expect(
+            (0...5).map { MQTTReasonCode.name($0, in: .connAck, version: .v3_1_1) } == [
+                "Connection Accepted",
+                "Connection Refused, unacceptable protocol version",
+                "Connection Refused, identifier rejected",
+                "Connection Refused, Server unavailable",
+                "Connection Refused, bad user name or password",
+                "Connection Refused, not authorized",
+            ])
         #expect(MQTTReasonCode.name(1, in: .connAck, version: .v3_1) == "Connection Refused, unacceptable protocol version")
         #expect(!MQTTReasonCode.isValid(6, in: .connAck, version: .v3_1_1))
         #expect(MQTTReasonCode.name(2, in: .subAck, version: .v3_1_1) == "Success - Maximum QoS 2")

@@ -72,4 +72,3 @@ struct CMPVerifiedDecoder: ByteToMessageDecoder {
         try decode(context: context, buffer: &buffer)
     }
 }
-

@@ -89,12 +89,14 @@ struct WebSocketFrameReaderTests {
         }
     }
 
-    @Test("what the CM's decoder refuses is refused, with the offset of the frame", arguments: [
-        ("a ping of 126 bytes", frame(0x9, Array(repeating: 1, count: 126)), "over the 125 allowed"),
-        ("a fragmented CLOSE", frame(0x8, [0x03, 0xE8], fin: false), "cannot be fragmented"),
-        ("a frame over the limit", frame(0x2, Array(repeating: 0, count: 5000)), "over the limit of 4096"),
-        ("a 64-bit length with its top bit set", [0x82, 0x7F, 0x80, 0, 0, 0, 0, 0, 0, 1], "over the limit"),
-    ])
+    @Test(
+        "what the CM's decoder refuses is refused, with the offset of the frame",
+        arguments: [
+            ("a ping of 126 bytes", frame(0x9, Array(repeating: 1, count: 126)), "over the 125 allowed"),
+            ("a fragmented CLOSE", frame(0x8, [0x03, 0xE8], fin: false), "cannot be fragmented"),
+            ("a frame over the limit", frame(0x2, Array(repeating: 0, count: 5000)), "over the limit of 4096"),
+            ("a 64-bit length with its top bit set", [0x82, 0x7F, 0x80, 0, 0, 0, 0, 0, 0, 1], "over the limit"),
+        ])
     func refusals(name: String, hostile: [UInt8], reason: String) {
         let good = frame(0x2, Array("fine".utf8), mask: [1, 1, 1, 1])
         let bytes = good + hostile

@@ -105,7 +105,8 @@ public enum IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible {
         case .v4(let value):
             return "\(value >> 24).\(value >> 16 & 0xff).\(value >> 8 & 0xff).\(value & 0xff)"
         case .v6(let high, let low):
-            let groups = (0..<4).map { UInt16(truncatingIfNeeded: high >> (48 - 16 * $0)) }
+            let groups =
+                (0..<4).map { UInt16(truncatingIfNeeded: high >> (48 - 16 * $0)) }
                 + (0..<4).map { UInt16(truncatingIfNeeded: low >> (48 - 16 * $0)) }
             // IPv4-mapped and IPv4-compatible forms, as inet_ntop writes them.
             if high == 0, low >> 32 == 0xffff {

@@ -154,8 +154,9 @@ public final class PcapLiveCapture: PacketSource {
         var selectable: Int32 = -1
         var activeLinkType: Int32 = -1
         repeat {
-            let milliseconds = Int32(clamping: options.bufferTimeout.components.seconds * 1000
-                + options.bufferTimeout.components.attoseconds / 1_000_000_000_000_000)
+            let milliseconds = Int32(
+                clamping: options.bufferTimeout.components.seconds * 1000
+                    + options.bufferTimeout.components.attoseconds / 1_000_000_000_000_000)
             if pcap_set_snaplen(created, Int32(clamping: options.snapshotLength)) != 0
                 || pcap_set_buffer_size(created, Int32(clamping: options.bufferSize)) != 0
                 || pcap_set_immediate_mode(created, options.immediateMode ? 1 : 0) != 0
@@ -212,9 +213,10 @@ public final class PcapLiveCapture: PacketSource {
         var network: bpf_u_int32 = 0
         var netmask: bpf_u_int32 = 0
         // The netmask matters only to `ip broadcast`; look it up where the interface lives.
-        let found = (try? Self.inNamespace(networkNamespace, interface) { () throws(CaptureError) in
-            pcap_lookupnet(interface, &network, &netmask, &errorBuffer) == 0
-        }) ?? false
+        let found =
+            (try? Self.inNamespace(networkNamespace, interface) { () throws(CaptureError) in
+                pcap_lookupnet(interface, &network, &netmask, &errorBuffer) == 0
+            }) ?? false
         if !found {
             netmask = PCAP_NETMASK_UNKNOWN
         }

@@ -45,7 +45,8 @@ public final class TCPReassembler {
         self.limits = limits
         self.serverPorts = serverPorts
         let (seconds, attoseconds) = limits.idleTimeout.components
-        idleNanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow
+        idleNanoseconds =
+            seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow
             ? Int64.max / 4 : seconds * 1_000_000_000 + attoseconds / 1_000_000_000
         sweepNanoseconds = max(idleNanoseconds / 16, 1_000_000)
         historyLimit = DeliveredHistory.capacityLimit(limits.retainedDeliveredBytesPerDirection)

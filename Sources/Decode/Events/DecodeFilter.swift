@@ -1,10 +1,11 @@
+import Wire
+
 #if canImport(Glibc)
 import Capture
 internal import Glibc
 #elseif canImport(Musl)
 internal import Musl
 #endif
-import Wire
 
 /// Which decoded messages and stream events to keep (`--client`, `--topic`, `--type`), as
 /// tshark's display filter keeps packets: one client's conversation out of a CM's hundred

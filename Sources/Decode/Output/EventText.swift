@@ -91,7 +91,9 @@ public struct EventText {
     func fields(_ message: borrowing DecodedMessage) -> String {
         switch message.packet.body {
         case .connect(let connect):
-            var parts = ["clientId=\(connect.clientID.text)", "v=\(connect.version?.description ?? "level \(connect.protocolLevel)")", "keepAlive=\(connect.keepAlive)"]
+            var parts = [
+                "clientId=\(connect.clientID.text)", "v=\(connect.version?.description ?? "level \(connect.protocolLevel)")", "keepAlive=\(connect.keepAlive)",
+            ]
             if connect.cleanStart { parts.append("clean") }
             if let user = connect.username { parts.append("user=\(user.text)") }
             if let password = connect.password { parts.append("password=(\(password.count) bytes)") }
@@ -112,7 +114,8 @@ public struct EventText {
         case .unsubscribe(let unsubscribe):
             return "id=\(unsubscribe.packetID) " + unsubscribe.filters.map(\.text).joined(separator: ", ")
         case .unsubAck(let ack):
-            return "id=\(ack.packetID)" + (ack.reasonCodes.isEmpty ? "" : " " + ack.reasonCodes.map { $0.name(in: .unsubAck, version: message.version) }.joined(separator: ", "))
+            return "id=\(ack.packetID)"
+                + (ack.reasonCodes.isEmpty ? "" : " " + ack.reasonCodes.map { $0.name(in: .unsubAck, version: message.version) }.joined(separator: ", "))
         case .pingRequest, .pingResponse:
             return ""
         case .disconnect(let disconnect):

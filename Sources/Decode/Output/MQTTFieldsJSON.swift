@@ -244,9 +244,18 @@ enum UTF8Check {
             var minimum: UInt32
             var scalar: UInt32
             switch first {
-            case 0xC2...0xDF: extra = 1; minimum = 0x80; scalar = UInt32(first & 0x1F)
-            case 0xE0...0xEF: extra = 2; minimum = 0x800; scalar = UInt32(first & 0x0F)
-            case 0xF0...0xF4: extra = 3; minimum = 0x10000; scalar = UInt32(first & 0x07)
+            case 0xC2...0xDF:
+                extra = 1
+                minimum = 0x80
+                scalar = UInt32(first & 0x1F)
+            case 0xE0...0xEF:
+                extra = 2
+                minimum = 0x800
+                scalar = UInt32(first & 0x0F)
+            case 0xF0...0xF4:
+                extra = 3
+                minimum = 0x10000
+                scalar = UInt32(first & 0x07)
             default: return false
             }
             guard index + extra < count else { return false }

@@ -25,7 +25,9 @@ extension StatisticsReport {
                 lines.append(Self.flowLine(kind, histogram))
             }
         }
-        lines.append("cmp unanswered: " + (cmp.unanswered.isEmpty ? "none" : cmp.unanswered.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+        lines.append(
+            "cmp unanswered: "
+                + (cmp.unanswered.isEmpty ? "none" : cmp.unanswered.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
     }
 
     func cmpJSON(_ json: inout JSONLineBuilder) {

@@ -43,7 +43,8 @@ public struct StatisticsReport {
     /// `  KIND: answered  p50 ... ms  p90 ... ms  p99 ... ms  max ... ms`
     static func flowLine(_ kind: String, _ histogram: Histogram<UInt64>) -> String {
         let p = percentiles(histogram)
-        return "  \(kind): \(histogram.totalCount)  p50 \(String(format1: p.p50)) ms  p90 \(String(format1: p.p90)) ms  p99 \(String(format1: p.p99)) ms  max \(String(format1: p.max)) ms"
+        return
+            "  \(kind): \(histogram.totalCount)  p50 \(String(format1: p.p50)) ms  p90 \(String(format1: p.p90)) ms  p99 \(String(format1: p.p99)) ms  max \(String(format1: p.max)) ms"
     }
 
     public func text() -> String {
@@ -51,7 +52,8 @@ public struct StatisticsReport {
         let seconds = duration.map { String(format1: $0) + " s" } ?? "-"
         lines.append(
             "capture: \(packets) packets, \(packetStatistics.tcpSegments) TCP segments over \(seconds); \(statistics.mqttConnections) MQTT connections"
-                + (statistics.connectionsWithAssumedVersion > 0 ? " (\(statistics.connectionsWithAssumedVersion) started before the capture: version assumed)" : "")
+                + (statistics.connectionsWithAssumedVersion > 0
+                    ? " (\(statistics.connectionsWithAssumedVersion) started before the capture: version assumed)" : "")
                 + (statistics.cmp.connections > 0 ? ", \(statistics.cmp.connections) CMP connections" : "")
                 + (statistics.webSocketConnections > 0 ? ", \(statistics.webSocketConnections) of them over WebSocket" : "")
                 + (undecodedConnections > 0 ? ", \(undecodedConnections) other TCP connections" : ""))
@@ -59,9 +61,11 @@ public struct StatisticsReport {
         if statistics.mqttConnections > 0 || statistics.cmp.connections == 0 { mqttLines(&lines) }
         if statistics.cmp.connections > 0 { cmpLines(&lines) }
         lines.append(
-            "reassembly: \(statistics.gaps) gaps (\(statistics.gapBytes) bytes not captured), \(reassembly.duplicateBytes) retransmitted bytes, \(reassembly.outOfOrderSegments) out-of-order segments, \(reassembly.conflictingBytes) conflicting overlap bytes")
+            "reassembly: \(statistics.gaps) gaps (\(statistics.gapBytes) bytes not captured), \(reassembly.duplicateBytes) retransmitted bytes, \(reassembly.outOfOrderSegments) out-of-order segments, \(reassembly.conflictingBytes) conflicting overlap bytes"
+        )
         lines.append(
-            "decoding: \(statistics.streamErrors) errors (\(statistics.skippedBytes) bytes skipped), \(statistics.truncatedMessages) truncated messages, \(statistics.problems) messages with problems, \(packetStatistics.malformedTotal) malformed packets, \(packetStatistics.truncatedSegments) segments cut by the snaplen")
+            "decoding: \(statistics.streamErrors) errors (\(statistics.skippedBytes) bytes skipped), \(statistics.truncatedMessages) truncated messages, \(statistics.problems) messages with problems, \(packetStatistics.malformedTotal) malformed packets, \(packetStatistics.truncatedSegments) segments cut by the snaplen"
+        )
         return lines.joined(separator: "\n")
     }
 
@@ -72,9 +76,15 @@ public struct StatisticsReport {
             lines.append("versions: " + statistics.versions.sorted { $0.key < $1.key }.map { "MQTT \($0.key) \($0.value)" }.joined(separator: ", "))
         }
         let clients = statistics.clients.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
-        lines.append("clients: \(clients.count)" + (clients.isEmpty ? "" : ": " + clients.prefix(topLimit).map { "\($0.key.isEmpty ? "(empty id)" : $0.key) (\($0.value))" }.joined(separator: ", ")) + (clients.count > topLimit ? ", ..." : ""))
+        lines.append(
+            "clients: \(clients.count)"
+                + (clients.isEmpty
+                    ? "" : ": " + clients.prefix(topLimit).map { "\($0.key.isEmpty ? "(empty id)" : $0.key) (\($0.value))" }.joined(separator: ", "))
+                + (clients.count > topLimit ? ", ..." : ""))
         let topics = statistics.topics.sorted { ($0.value.messages, $1.key) > ($1.value.messages, $0.key) }
-        lines.append("topics: \(topics.count)" + (statistics.otherTopics.messages > 0 ? " (+ \(statistics.otherTopics.messages) messages on topics beyond \(statistics.topicLimit))" : ""))
+        lines.append(
+            "topics: \(topics.count)"
+                + (statistics.otherTopics.messages > 0 ? " (+ \(statistics.otherTopics.messages) messages on topics beyond \(statistics.topicLimit))" : ""))
         for (topic, count) in topics.prefix(topLimit) {
             lines.append("  \(topic)  \(count.messages) messages, \(count.payloadBytes) payload bytes")
         }
@@ -87,7 +97,9 @@ public struct StatisticsReport {
             }
         }
         lines.append(
-            "unanswered: " + (statistics.unanswered.isEmpty ? "none" : statistics.unanswered.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+            "unanswered: "
+                + (statistics.unanswered.isEmpty
+                    ? "none" : statistics.unanswered.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
     }
 
     public func json() -> [UInt8] {

@@ -64,7 +64,9 @@ final class CMPConnectionDecoder {
         let type = frame.message.type
         var notes: [String] = []
         if type.isSentByClient != (direction == .clientToServer) {
-            notes.append("\(type.name) is sent by the \(type.isSentByClient ? "client" : "server") but travels \(direction == .clientToServer ? "client to server" : "server to client")")
+            notes.append(
+                "\(type.name) is sent by the \(type.isSentByClient ? "client" : "server") but travels \(direction == .clientToServer ? "client to server" : "server to client")"
+            )
         }
         if case .login(let login) = frame.message {
             if sawLogin { notes.append("a second LOGIN on this connection") }

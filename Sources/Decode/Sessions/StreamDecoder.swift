@@ -131,7 +131,8 @@ public final class StreamDecoder {
     private func startWebSocket(_ connection: TCPConnection, _ request: WebSocketHandshake.Request, at time: CaptureTimestamp) -> ConnectionDecoder {
         statistics.webSocketConnections += 1
         let decoder = ConnectionDecoder.webSocket(
-            WebSocketConnectionDecoder(connection: connection, request: request, maximumMessageSize: options.maximumMessageSize, topics: topics, at: time) { [unowned self] kind in
+            WebSocketConnectionDecoder(connection: connection, request: request, maximumMessageSize: options.maximumMessageSize, topics: topics, at: time) {
+                [unowned self] kind in
                 switch kind {
                 case .mqtt: statistics.mqttConnections += 1
                 case .cmp: statistics.cmp.connections += 1

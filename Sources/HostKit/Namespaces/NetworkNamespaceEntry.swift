@@ -1,9 +1,10 @@
+import SystemPackage
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import SystemPackage
 
 /// Runs a closure with the calling thread inside a named network namespace (`ip netns add NAME`),
 /// the one place cmtune calls `setns`.

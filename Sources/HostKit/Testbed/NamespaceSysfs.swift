@@ -1,10 +1,11 @@
+import Synchronization
+import SystemPackage
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import Synchronization
-import SystemPackage
 
 /// A named network namespace's own /sys, as a `HostRoot`: sysfs shows the network devices of the
 /// namespace it was mounted from, so a sysfs mounted from inside that namespace (what

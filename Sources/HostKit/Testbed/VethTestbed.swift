@@ -76,8 +76,10 @@ public struct VethTestbed: Sendable, Equatable {
     /// host's interfaces meanwhile (`cmtune nic`, a monitoring agent) sees nothing come and go.
     private var linkCommand: [String] {
         let count = String(queues)
-        var command = ["ip", "-n", first.namespace, "link", "add", first.device, "numtxqueues", count, "numrxqueues", count,
-                       "type", "veth", "peer", "name", second.device]
+        var command = [
+            "ip", "-n", first.namespace, "link", "add", first.device, "numtxqueues", count, "numrxqueues", count,
+            "type", "veth", "peer", "name", second.device,
+        ]
         if second.namespace != first.namespace { command += ["netns", second.namespace] }
         return command + ["numtxqueues", count, "numrxqueues", count]
     }

@@ -77,12 +77,15 @@ public struct IRQBalanceCoordinator: Sendable {
             let old = previous.map { String(decoding: $0, as: UTF8.self) }
             let config = Self.banning(irqs, in: old ?? "")
             var saved = SpreadSnapshot.SavedIRQBalance(
-                action: "ban", wasActive: state.isRunning, wasEnabled: state.unitEnabled, configPath: Self.configPath, configContent: old, command: state.command)
+                action: "ban", wasActive: state.isRunning, wasEnabled: state.unitEnabled, configPath: Self.configPath, configContent: old,
+                command: state.command)
             do {
                 try StateFiles.makeDirectories(parentDirectory(root.absolute(Self.configPath)))
                 try StateFiles.writeAtomically(Array(config.utf8), to: root.absolute(Self.configPath))
             } catch {
-                return .failure(WriteFailure(target: error.path, errno: error.errno.rawValue, message: "cannot write irqbalance's configuration: \(error.errno.plainDescription)"))
+                return .failure(
+                    WriteFailure(
+                        target: error.path, errno: error.errno.rawValue, message: "cannot write irqbalance's configuration: \(error.errno.plainDescription)"))
             }
             if let problem = restart(state) {
                 _ = putBackConfig(saved)

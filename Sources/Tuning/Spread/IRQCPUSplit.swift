@@ -18,10 +18,13 @@ struct IRQCPUSplit {
         guard count >= 1 else { return .failure(Refusal(description: "--cpus-for-irqs \(count): give 1 or more")) }
         guard count < topology.online.count else {
             return .failure(
-                Refusal(description: "--cpus-for-irqs \(count): the host has \(Plural.count(topology.online.count, "online CPU")); leave at least one to the application"))
+                Refusal(
+                    description:
+                        "--cpus-for-irqs \(count): the host has \(Plural.count(topology.online.count, "online CPU")); leave at least one to the application"))
         }
         guard count <= usable.count else {
-            return .failure(Refusal(description: "--cpus-for-irqs \(count): only \(Plural.count(usable.count, "CPU")) can take network work (\(usable.listString))"))
+            return .failure(
+                Refusal(description: "--cpus-for-irqs \(count): only \(Plural.count(usable.count, "CPU")) can take network work (\(usable.listString))"))
         }
         let nodes = Set(preferredNodes)
         // Cores as their usable siblings, NIC-local cores first.
@@ -48,7 +51,8 @@ struct IRQCPUSplit {
             if core.count > room {
                 chosen = chosen.union(CPUSet(Array(core).prefix(room)))
                 notes.append(
-                    "--cpus-for-irqs \(count) splits the core of CPUs \(core.listString): its other thread goes to the application and competes with the IRQs; an even count keeps whole cores")
+                    "--cpus-for-irqs \(count) splits the core of CPUs \(core.listString): its other thread goes to the application and competes with the IRQs; an even count keeps whole cores"
+                )
             } else {
                 chosen = chosen.union(core)
             }

@@ -85,7 +85,7 @@ public struct SnapshotStore: Sendable {
         let bytes: [UInt8]
         do {
             bytes = try StateFiles.read(path)
-        } catch where error.isMissing {
+        } catch  where error.isMissing {
             throw .notFound(id: id, directory: directory)
         } catch {
             throw .unreadable(path: path, reason: error.errno.plainDescription)

@@ -24,7 +24,9 @@ public struct SpreadPersistence: Sendable {
     public static let applicationUnitRecordPath = "etc/cmtune/application-unit"
 
     /// Directories a binary can live in across reboots and rebuilds.
-    static let stableDirectories = ["/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/", "/usr/local/bin/", "/usr/local/sbin/", "/usr/lib/", "/usr/local/lib/", "/opt/"]
+    static let stableDirectories = [
+        "/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/", "/usr/local/bin/", "/usr/local/sbin/", "/usr/lib/", "/usr/local/lib/", "/opt/",
+    ]
 
     /// True when a unit may call the binary at `path` after a reboot: a system directory, and
     /// not a build tree (`.build/`) or anything under a temporary directory.
@@ -47,9 +49,15 @@ public struct SpreadPersistence: Sendable {
             return .failure(
                 WriteFailure(
                     target: error.path, errno: error.errno.rawValue,
-                    message: "\(current) is in a build or temporary directory and cannot be copied to /\(installedBinaryPath) (\(error.errno.plainDescription)); install cmtune (make install) and persist again"))
+                    message:
+                        "\(current) is in a build or temporary directory and cannot be copied to /\(installedBinaryPath) (\(error.errno.plainDescription)); install cmtune (make install) and persist again"
+                ))
         }
-        return .success(("/" + installedBinaryPath, "\(current) is in a build or temporary directory that may be gone after a reboot: copied it to /\(installedBinaryPath), which the unit runs"))
+        return .success(
+            (
+                "/" + installedBinaryPath,
+                "\(current) is in a build or temporary directory that may be gone after a reboot: copied it to /\(installedBinaryPath), which the unit runs"
+            ))
     }
 
     /// A systemd unit name as `--app-unit` takes it: `cm` or `cm.service`, no path.
@@ -127,7 +135,8 @@ public struct SpreadPersistence: Sendable {
             return .failure(WriteFailure(target: root.absolute(Self.policyPath), errno: nil, message: "cannot encode the policy"))
         }
         var files: [(String, [UInt8])] = [
-            (Self.policyPath, Array(json) + [0x0A]), (Self.unitPath, Array(unitText().utf8)), (Self.rulePath, Array(ruleText(interfaces: policy.interfaces).utf8)),
+            (Self.policyPath, Array(json) + [0x0A]), (Self.unitPath, Array(unitText().utf8)),
+            (Self.rulePath, Array(ruleText(interfaces: policy.interfaces).utf8)),
         ]
         if let unit = policy.applicationUnit, let cpus = applicationCPUs {
             files.append((Self.affinityDropInPath(unit: unit), Array(Self.affinityDropInText(unit: unit, cpus: cpus).utf8)))

@@ -35,13 +35,15 @@ public struct SpreadPlanner: Sendable {
         var plan = SpreadPlan()
         if let requested = policy.cpus, !requested.isSubset(of: topology.online) {
             plan.refusals.append(
-                "--cpus \(requested.listString): CPUs \(requested.subtracting(topology.online).listString) are offline or do not exist (online: \(topology.online.listString))")
+                "--cpus \(requested.listString): CPUs \(requested.subtracting(topology.online).listString) are offline or do not exist (online: \(topology.online.listString))"
+            )
         }
         let usable = usableCPUs
         if usable.isEmpty {
             let reserved = topology.isolated.union(topology.nohzFull)
             plan.refusals.append(
-                "no CPU is left for network work: online \(Self.listOrNone(topology.online)), excluded \(Self.listOrNone(policy.excludedCPUs)), isolated or nohz_full \(Self.listOrNone(reserved))")
+                "no CPU is left for network work: online \(Self.listOrNone(topology.online)), excluded \(Self.listOrNone(policy.excludedCPUs)), isolated or nohz_full \(Self.listOrNone(reserved))"
+            )
         }
         let reports = inventory.interfaces.filter { !$0.interface.isLoopback }
         if reports.isEmpty { plan.notes.append("no interface with queues to spread") }
@@ -140,7 +142,9 @@ public struct SpreadPlanner: Sendable {
         guard rx != currentRx || tx != currentTx else { return nil }
         let change = ChannelChange(
             interface: report.name, ifindex: ifindex, old: channels, rx: rx, tx: tx,
-            reason: "\(rx) rx and \(tx) tx channels (\(currentRx)/\(currentTx) now, the NIC supports \(maxRx)/\(maxTx), \(Plural.count(Int(want), "CPU")) can take them)")
+            reason:
+                "\(rx) rx and \(tx) tx channels (\(currentRx)/\(currentTx) now, the NIC supports \(maxRx)/\(maxTx), \(Plural.count(Int(want), "CPU")) can take them)"
+        )
         plan.channelChanges.append(change)
         return change
     }
@@ -177,7 +181,9 @@ public struct SpreadPlanner: Sendable {
             for vector in forecast.vectors {
                 if vector.managed, let irq = vector.irq {
                     plan.skipped.append(
-                        Skip(subject: "IRQ \(irq) (\(forecast.name) \(vector.label))", reason: "kernel-managed affinity: the kernel places it and refuses writes (EIO)"))
+                        Skip(
+                            subject: "IRQ \(irq) (\(forecast.name) \(vector.label))",
+                            reason: "kernel-managed affinity: the kernel places it and refuses writes (EIO)"))
                     continue
                 }
                 let candidate = Vector(
@@ -225,7 +231,10 @@ public struct SpreadPlanner: Sendable {
             cpuLoad[cpu, default: 0] += 1
             coreLoad[coreOf[cpu]!, default: 0] += 1
             assignment.byInterface[vector.interface, default: [:]][vector.queueIndex] = cpu
-            write(vector, cpu: cpu, reason: "\(vector.interface) \(vector.label) on CPU \(cpu)" + (vector.preferred.contains(cpu) ? "" : " (outside its NUMA node: local cores are taken)"))
+            write(
+                vector, cpu: cpu,
+                reason: "\(vector.interface) \(vector.label) on CPU \(cpu)"
+                    + (vector.preferred.contains(cpu) ? "" : " (outside its NUMA node: local cores are taken)"))
         }
 
         // Round robin over NICs, so each gets its share of the best cores.
@@ -328,7 +337,9 @@ public struct SpreadPlanner: Sendable {
         }
         guard usesRFS else { return }
         guard let current = inventory.rpsSockFlowEntries else {
-            plan.notes.append("net.core.rps_sock_flow_entries does not exist here (it lives in the initial network namespace); set it to \(globalEntries) there for RFS to work")
+            plan.notes.append(
+                "net.core.rps_sock_flow_entries does not exist here (it lives in the initial network namespace); set it to \(globalEntries) there for RFS to work"
+            )
             return
         }
         plan.writes.append(

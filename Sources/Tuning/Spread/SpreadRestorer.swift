@@ -121,14 +121,16 @@ public struct SpreadRestorer: Sendable {
         for snapshot in snapshots {
             if !snapshot.host.isSameMachine(as: here) {
                 reasons.append(
-                    "snapshot \(snapshot.id) was taken on \(snapshot.host.hostname ?? "another host") (machine id \(snapshot.host.machineID ?? "?")), this is \(here.hostname ?? "?") (\(here.machineID ?? "?"))")
+                    "snapshot \(snapshot.id) was taken on \(snapshot.host.hostname ?? "another host") (machine id \(snapshot.host.machineID ?? "?")), this is \(here.hostname ?? "?") (\(here.machineID ?? "?"))"
+                )
             }
             if snapshot.root != root.path {
                 reasons.append("snapshot \(snapshot.id) was taken under root \(snapshot.root), not \(root.path)")
             }
             if !options.otherNamespace, !snapshot.host.isSameNamespace(as: here) {
                 reasons.append(
-                    "snapshot \(snapshot.id) was taken in network namespace \(snapshot.host.namespaceDescription), this is \(here.namespaceDescription): its interfaces are not these, even where the names match (--other-namespace writes it anyway)")
+                    "snapshot \(snapshot.id) was taken in network namespace \(snapshot.host.namespaceDescription), this is \(here.namespaceDescription): its interfaces are not these, even where the names match (--other-namespace writes it anyway)"
+                )
             }
             let touchesIRQs = snapshot.files.contains { $0.path.hasPrefix("proc/irq/") }
             if !options.force, touchesIRQs, let then = snapshot.host.bootID, let now = here.bootID, then != now {
@@ -151,7 +153,8 @@ public struct SpreadRestorer: Sendable {
         guard outcome.refusals.isEmpty, !snapshots.isEmpty else { return outcome }
         let here = HostIdentity.read(from: root)
         if snapshots.contains(where: { $0.host.networkNamespace == nil }), here.networkNamespace != nil {
-            outcome.notes.append("a snapshot from an older cmtune does not record its network namespace; restoring it in this one (\(here.namespaceDescription))")
+            outcome.notes.append(
+                "a snapshot from an older cmtune does not record its network namespace; restoring it in this one (\(here.namespaceDescription))")
         }
 
         // Per path: the value before the oldest write, and what the newest write left.
@@ -173,7 +176,8 @@ public struct SpreadRestorer: Sendable {
             }
             if !options.force, let written = newest[path]?.written, !Self.same(current, written, kind: kind) {
                 outcome.handChanged.append(
-                    "\(root.absolute(path)) reads '\(current.trimmingNewline())' but cmtune left '\(written.trimmingNewline())': changed since; kept (--force writes the saved '\(saved.content.trimmingNewline())')")
+                    "\(root.absolute(path)) reads '\(current.trimmingNewline())' but cmtune left '\(written.trimmingNewline())': changed since; kept (--force writes the saved '\(saved.content.trimmingNewline())')"
+                )
                 continue
             }
             do {
@@ -199,7 +203,8 @@ public struct SpreadRestorer: Sendable {
                 let current = control.channels(interface: interface, ifindex: saved.ifindex).value, !Self.sameCounts(current, set)
             {
                 outcome.handChanged.append(
-                    "channels of \(interface) are \(Self.describe(current)) but cmtune left \(Self.describe(set)): changed since; kept (--force sets \(Self.describe(saved.counts)))")
+                    "channels of \(interface) are \(Self.describe(current)) but cmtune left \(Self.describe(set)): changed since; kept (--force sets \(Self.describe(saved.counts)))"
+                )
                 continue
             }
             if let problem = ChannelRestore.set(saved, control: channelControl) {
@@ -260,7 +265,7 @@ public struct SpreadRestorer: Sendable {
             do {
                 try root.write(saved.path, saved.content)
                 outcome.restoredFiles.append(saved.path)
-            } catch where error.isMissing {
+            } catch  where error.isMissing {
                 // Its queue was never created: the channel change had not happened yet.
                 continue
             } catch {

@@ -1,10 +1,11 @@
+import FoundationEssentials
+import HostKit
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import FoundationEssentials
-import HostKit
 
 /// One apply as a transaction: every value it will touch is saved (and the snapshot written to
 /// disk, marked `applying`) before it is changed; every write is read back; on any failure, or
@@ -137,7 +138,10 @@ public final class SpreadTransaction {
                 let previous = root.exists(config.path) ? String(decoding: try root.readBytes(config.path), as: UTF8.self) : nil
                 snapshot.configFiles.append(.init(path: config.path, content: previous))
             } catch {
-                return fail(WriteFailure(target: error.path, errno: error.errno.rawValue, message: "cannot read the file to save before replacing it: \(error.errno.plainDescription)"))
+                return fail(
+                    WriteFailure(
+                        target: error.path, errno: error.errno.rawValue,
+                        message: "cannot read the file to save before replacing it: \(error.errno.plainDescription)"))
             }
         }
         guard journal() else { return false }
@@ -261,7 +265,8 @@ public final class SpreadTransaction {
             snapshot.files.append(.init(path: write.path, content: String(decoding: bytes, as: UTF8.self), kind: write.kind))
             return true
         } catch {
-            failure = WriteFailure(target: error.path, errno: error.errno.rawValue, message: "cannot read the value to save before writing: \(error.errno.plainDescription)")
+            failure = WriteFailure(
+                target: error.path, errno: error.errno.rawValue, message: "cannot read the value to save before writing: \(error.errno.plainDescription)")
             return false
         }
     }
@@ -280,7 +285,8 @@ public final class SpreadTransaction {
         guard let now = control.channels(interface: change.interface, ifindex: change.ifindex).value,
             change.combined.map({ $0 == now.combined }) ?? true, change.rx.map({ $0 == now.rx }) ?? true, change.tx.map({ $0 == now.tx }) ?? true
         else {
-            return fail(WriteFailure(target: "ethtool CHANNELS_GET \(change.interface)", errno: nil, message: "read-back does not show the channel counts just set"))
+            return fail(
+                WriteFailure(target: "ethtool CHANNELS_GET \(change.interface)", errno: nil, message: "read-back does not show the channel counts just set"))
         }
         snapshot.channels[index].set = now
         appliedChannels.append(change)
@@ -320,7 +326,8 @@ public final class SpreadTransaction {
             guard let got = try? CPUSet(parsingMask: readBack), got.isSubset(of: wanted) else { return mismatch() }
             if got != wanted {
                 warnings.append(
-                    "\(interface) queue \(queue): the kernel trimmed the mask to CPUs \(got.listString) (housekeeping CPUs: isolcpus/nohz_full keep RPS off the others)")
+                    "\(interface) queue \(queue): the kernel trimmed the mask to CPUs \(got.listString) (housekeeping CPUs: isolcpus/nohz_full keep RPS off the others)"
+                )
             }
         case .rfsFlowCount, .sockFlowEntries:
             // The kernel rounds both up to a power of two.

@@ -39,15 +39,19 @@ public struct VerifyJudgement: Sendable, Equatable {
 
         var reasons: [VerifyReason] = []
         let busiest = busy.indices.max { busy[$0] < busy[$1] }
-        reasons.append(.cpuBalance(.init(
-            ratio: cpuBalance, threshold: threshold,
-            busiest: busiest.map { VerifyReason.BusiestCPU(cpu: cpus[$0], busy: busy[$0], mean: mean(busy)) })))
+        reasons.append(
+            .cpuBalance(
+                .init(
+                    ratio: cpuBalance, threshold: threshold,
+                    busiest: busiest.map { VerifyReason.BusiestCPU(cpu: cpus[$0], busy: busy[$0], mean: mean(busy)) })))
         if let loopBalance {
             let busiestLoop = loops.max { $0.busy < $1.busy }!
-            reasons.append(.loopBalance(.init(
-                ratio: loopBalance, threshold: threshold,
-                busiest: VerifyReason.BusiestLoop(
-                    loop: busiestLoop.index, threadID: busiestLoop.threadID, busy: busiestLoop.busy, mean: mean(loopBusy)))))
+            reasons.append(
+                .loopBalance(
+                    .init(
+                        ratio: loopBalance, threshold: threshold,
+                        busiest: VerifyReason.BusiestLoop(
+                            loop: busiestLoop.index, threadID: busiestLoop.threadID, busy: busiestLoop.busy, mean: mean(loopBusy)))))
         }
         // Even would be 1/N of receive work per CPU; over the threshold times that (with room
         // for noise, and never above 95 %) is a pile-up on one CPU.
@@ -57,12 +61,16 @@ public struct VerifyJudgement: Sendable, Equatable {
         if let receivedPackets, cpus.count > 1, receivedTotal >= receivedFloor, receivedPackets.count == cpus.count {
             let hot = receivedPackets.indices.max { receivedPackets[$0] < receivedPackets[$1] }!
             let share = Double(receivedPackets[hot]) / Double(receivedTotal)
-            reasons.append(.receiveProcessing(.init(
-                cpu: cpus[hot], share: share, even: even, concentrated: share > concentrationLimit, packets: receivedTotal)))
+            reasons.append(
+                .receiveProcessing(
+                    .init(
+                        cpu: cpus[hot], share: share, even: even, concentrated: share > concentrationLimit, packets: receivedTotal)))
         } else if let concentration, cpus.count > 1, softirqTotal >= softirqFloor {
             let hot = softirq.indices.max { softirq[$0] < softirq[$1] }!
-            reasons.append(.softirq(.init(
-                cpu: cpus[hot], share: concentration, even: even, concentrated: concentration > concentrationLimit)))
+            reasons.append(
+                .softirq(
+                    .init(
+                        cpu: cpus[hot], share: concentration, even: even, concentrated: concentration > concentrationLimit)))
         }
         return VerifyJudgement(
             cpuBalance: cpuBalance, loopBalance: loopBalance, softirqConcentration: concentration,

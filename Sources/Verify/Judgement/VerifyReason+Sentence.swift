@@ -6,9 +6,10 @@ extension VerifyReason {
             let detail = balance.busiest.map { "CPU \($0.cpu) \(Self.percent($0.busy)) busy against a mean of \(Self.percent($0.mean))" } ?? "no CPU data"
             return Self.balanceSentence("CPU balance", balance.ratio, balance.threshold, detail)
         case .loopBalance(let balance):
-            let detail = balance.busiest.map {
-                "loop \($0.loop) (thread \($0.threadID)) \(Self.percent($0.busy)) busy against a mean of \(Self.percent($0.mean))"
-            } ?? "no loop data"
+            let detail =
+                balance.busiest.map {
+                    "loop \($0.loop) (thread \($0.threadID)) \(Self.percent($0.busy)) busy against a mean of \(Self.percent($0.mean))"
+                } ?? "no loop data"
             return Self.balanceSentence("CM loop balance", balance.ratio, balance.threshold, detail)
         case .receiveProcessing(let concentration):
             let detail =

@@ -47,7 +47,8 @@ struct Heatmap {
         html += height
         html += "px\">"
         writeRowLabels(into: &html)
-        html += "</div>\n<svg class=\"hm-cells\" viewBox=\"0 0 \(columns.count) \(rows)\" preserveAspectRatio=\"none\" shape-rendering=\"crispEdges\" style=\"height:"
+        html +=
+            "</div>\n<svg class=\"hm-cells\" viewBox=\"0 0 \(columns.count) \(rows)\" preserveAspectRatio=\"none\" shape-rendering=\"crispEdges\" style=\"height:"
         html += height
         html += "px\" role=\"img\"><title>Busy share per CPU and second</title>\n"
         writeCells(into: &html)

@@ -99,7 +99,8 @@ struct UtilisationChart {
         }
         guard let firstX = xs.first, let lastX = xs.last else { return }
 
-        html += "<svg x=\"\(Self.plotLeft)\" y=\"\(Self.plotTop)\" width=\"\(Self.plotWidth)\" height=\"\(Self.plotHeight)\" viewBox=\"0 0 1000 1000\" preserveAspectRatio=\"none\">"
+        html +=
+            "<svg x=\"\(Self.plotLeft)\" y=\"\(Self.plotTop)\" width=\"\(Self.plotWidth)\" height=\"\(Self.plotHeight)\" viewBox=\"0 0 1000 1000\" preserveAspectRatio=\"none\">"
         for (layer, series) in ShareSeries.allCases.enumerated().reversed() {
             html += "<path class=\""
             html += series.cssClass

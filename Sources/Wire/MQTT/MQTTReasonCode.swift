@@ -124,9 +124,15 @@ public struct MQTTReasonCode: RawRepresentable, Hashable, Sendable, CustomString
 
     /// The MQTT 5.0 table: a name and the packet types (bit n = type n) that may carry the code.
     private static func entry(_ code: UInt8) -> (name: String, types: UInt16)? {
-        let connAck: UInt16 = 1 << 2, pubAck: UInt16 = 1 << 4, pubRec: UInt16 = 1 << 5
-        let pubRel: UInt16 = 1 << 6, pubComp: UInt16 = 1 << 7, subAck: UInt16 = 1 << 9
-        let unsubAck: UInt16 = 1 << 11, disconnect: UInt16 = 1 << 14, auth: UInt16 = 1 << 15
+        let connAck: UInt16 = 1 << 2
+        let pubAck: UInt16 = 1 << 4
+        let pubRec: UInt16 = 1 << 5
+        let pubRel: UInt16 = 1 << 6
+        let pubComp: UInt16 = 1 << 7
+        let subAck: UInt16 = 1 << 9
+        let unsubAck: UInt16 = 1 << 11
+        let disconnect: UInt16 = 1 << 14
+        let auth: UInt16 = 1 << 15
         let acks = connAck | pubAck | pubRec | subAck | unsubAck | disconnect
         switch code {
         case 0x00:

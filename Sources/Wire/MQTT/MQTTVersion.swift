@@ -3,9 +3,11 @@
 /// Packets after CONNECT depend on it (MQTT 5 adds properties and reason codes everywhere), so
 /// a decoder for the server-to-client direction is told the version its peer's CONNECT named.
 public enum MQTTVersion: UInt8, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
-    /// MQTT 3.1, protocol name `MQIsdp`.
+    /// MQTT 3.1, protocol name `MQIsdp`. (The underscores keep the specification's numbering.)
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     case v3_1 = 3
     /// MQTT 3.1.1, protocol name `MQTT`.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     case v3_1_1 = 4
     /// MQTT 5.0, protocol name `MQTT`.
     case v5 = 5
