@@ -13,9 +13,10 @@ struct OutboundBatch {
 
     var isEmpty: Bool { bytes.readableBytes == 0 }
 
-    /// Encodes `message` at the end of the batch.
-    mutating func append(_ message: CMPMessage, allocator: ByteBufferAllocator) throws {
-        if bytes.capacity == 0 { bytes = allocator.buffer(capacity: 512) }
+    /// Encodes `message` at the end of the batch. The allocator is asked for only when the
+    /// batch starts (reaching it through the channel costs a witness call per message).
+    mutating func append(_ message: CMPMessage, allocator: @autoclosure () -> ByteBufferAllocator) throws {
+        if bytes.capacity == 0 { bytes = allocator().buffer(capacity: 512) }
         try CMPEncoder.encode(message, into: &bytes)
     }
 
