@@ -1,4 +1,7 @@
 @testable import CM
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import Testing
 import Wire
@@ -128,6 +131,21 @@ struct SessionTests {
         #expect(try client.received().first?.kickReason == .idleTimeout)
         #expect(!client.isActive)
         #expect(cm.server.registry.sessionCount == 0)
+    }
+
+    @Test("a connection reset (or any transport error) unregisters the session, like a FIN")
+    func resetUnregisters() throws {
+        let cm = EmbeddedCM()
+        let alice = try cm.loggedIn("alice")
+        let bob = try cm.loggedIn("bob", from: "10.0.0.2")
+        alice.channel.pipeline.fireErrorCaught(IOError(errnoCode: ECONNRESET, reason: "read(descriptor:pointer:size:)"))
+        cm.loop.run()
+        #expect(!alice.isActive)
+        #expect(cm.server.registry.sessions(of: "alice").isEmpty)
+        #expect(cm.metrics.exposition().containsSubsequence("cm_sessions 1"))
+        // A SEND to the reset user now finds nobody, as for a user who closed with a FIN.
+        try bob.send(.send(CMPSend(messageID: 1, recipient: "alice", toRoom: false, payload: ByteBuffer(string: "x"))))
+        #expect(try bob.received().compactMap(\.sendAck).first?.result == .recipientOffline)
     }
 
     @Test("no LOGIN within the login timeout: KICK login-timeout")

@@ -4,7 +4,7 @@ import Load
 import Testing
 
 /// `cmtune cm load` against a real `cmtune cm serve` on loopback.
-@Suite("cmtune cm load", .serialized)
+@Suite("cmtune cm load", .serialized, .timeLimit(.minutes(3)))
 struct CMLoadTests {
     static let available = CMTuneBinary.exists
 
@@ -45,10 +45,10 @@ struct CMLoadTests {
         try #require(Self.available, "needs the cmtune binary")
         let directory = try TemporaryDirectory()
         try directory.write("KEY", "secret\n")
-        // A port nobody listens on: bind one, note it, close it.
-        let probe = try RawListener()
-        let port = probe.port
-        probe.close()
+        // A port nobody listens on, held bound so that nobody can start listening on it.
+        let refusing = try RefusingPort()
+        let port = refusing.port
+        defer { withExtendedLifetime(refusing) {} }
         let run = try CMTuneBinary.run([
             "cm", "load", "--secret-file", directory.path + "/KEY", "--target", "tcp://127.0.0.1:\(port)", "--connections", "5",
             "--duration", "1s",

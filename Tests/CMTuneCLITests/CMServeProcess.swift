@@ -38,6 +38,9 @@ final class CMServeProcess {
                 process.terminate()
                 throw StartFailure(description: "cm serve did not get ready: \(transcript)")
             }
+            // Wait for output, but not past the deadline: a CM that hangs silently fails here.
+            var poller = pollfd(fd: reader.fileDescriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, Int32(max(1, deadline.timeIntervalSinceNow * 1000))) > 0 else { continue }
             let data = reader.availableData
             if data.isEmpty { continue }
             pending += String(decoding: data, as: UTF8.self)

@@ -9,7 +9,7 @@ import Wire
 
 /// `cm serve --tls-cert/--tls-key`: CMP inside TLS over TCP and WebSocket, with a certificate
 /// made by openssl for the test.
-@Suite("cmtune cm serve over TLS", .serialized)
+@Suite("cmtune cm serve over TLS", .serialized, .timeLimit(.minutes(2)))
 struct CMServeTLSTests {
     static let available = CMTuneBinary.exists && (try? runCommand(["openssl", "version"]))?.status == 0
 

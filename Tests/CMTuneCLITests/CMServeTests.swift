@@ -7,7 +7,7 @@ import Testing
 import Wire
 
 /// `cmtune cm serve` as a process on loopback, driven by real clients over TCP and WebSocket.
-@Suite("cmtune cm serve", .serialized)
+@Suite("cmtune cm serve", .serialized, .timeLimit(.minutes(2)))
 struct CMServeTests {
     static let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
 
@@ -101,7 +101,8 @@ struct CMServeTests {
         var login = ByteBuffer()
         try CMPEncoder.encode(.login(CMPLogin(keepAlive: 0, user: "slow", device: "d", token: try cm.token("slow"))), into: &login)
         try slow.write(Array(buffer: login))
-        try await Task.sleep(for: .milliseconds(200))
+        // Ready once its LOGIN_ACK is back: the session is registered before anything is sent to it.
+        #expect(try readLoginAck(slow)?.result == .success)
 
         let payload = ByteBuffer(repeating: 0x78, count: 16 << 10)
         let count = 400  // 6.4 MB towards a reader that takes nothing
@@ -138,7 +139,14 @@ struct CMServeTests {
                 try await alice.send(.send(CMPSend(messageID: UInt32(id), recipient: "bob", toRoom: false, payload: ByteBuffer(string: "m\(id)"))))
             }
         }
-        try await Task.sleep(for: .milliseconds(30))
+        // Stop once messages are flowing: bob has his first.
+        var received = Set<UInt32>()
+        var bobKick: CMPKick?
+        func take(_ frame: CMPFrame) {
+            if case .deliver(let deliver) = frame.message { received.insert(UInt32(String(buffer: deliver.payload).dropFirst())!) }
+            if case .kick(let kick) = frame.message { bobKick = kick }
+        }
+        if let first = try await bob.next(timeout: .seconds(15)) { take(first) }
         let stopping = Task.detached { cm.stop() }
         try? await sending.value
 
@@ -148,12 +156,7 @@ struct CMServeTests {
             if case .sendAck(let ack) = frame.message, ack.result == .success { acked.insert(ack.messageID) }
             if case .kick(let kick) = frame.message { aliceKick = kick }
         }
-        var received = Set<UInt32>()
-        var bobKick: CMPKick?
-        while let frame = try await bob.next(timeout: .seconds(15)) {
-            if case .deliver(let deliver) = frame.message { received.insert(UInt32(String(buffer: deliver.payload).dropFirst())!) }
-            if case .kick(let kick) = frame.message { bobKick = kick }
-        }
+        while let frame = try await bob.next(timeout: .seconds(15)) { take(frame) }
         let (status, errors) = await stopping.value
         #expect(status == 0, "\(errors)")
         #expect(aliceKick?.reason == .serverShutdown)
@@ -161,6 +164,23 @@ struct CMServeTests {
         #expect(aliceKick?.extensions.reconnectDelay != nil)
         #expect(!acked.isEmpty)
         #expect(acked.isSubset(of: received), "acked but not delivered: \(acked.subtracting(received).sorted().prefix(10))")
+    }
+
+    /// The first message a raw client gets, expected to be its LOGIN_ACK.
+    func readLoginAck(_ socket: RawSocket) throws -> CMPLoginAck? {
+        var buffer = ByteBuffer()
+        var decoder = CMPDecoder()
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            let bytes = socket.readSome(timeout: deadline.timeIntervalSinceNow)
+            guard !bytes.isEmpty else { return nil }
+            buffer.writeBytes(bytes)
+            if let frame = try decoder.decode(buffer: &buffer) {
+                if case .loginAck(let ack) = frame.message { return ack }
+                return nil
+            }
+        }
+        return nil
     }
 
     @Test("a malformed client is closed alone; the others keep talking",
@@ -217,7 +237,7 @@ extension CMPMessage {
     }
 }
 
-@Suite("cmtune cm serve port ownership")
+@Suite("cmtune cm serve port ownership", .timeLimit(.minutes(1)))
 struct CMServePortTests {
     @Test("a second CM on a port another CM holds is refused, not silently sharing it through SO_REUSEPORT",
           .enabled(if: CMTuneBinary.exists, "needs the cmtune binary"))

@@ -64,6 +64,15 @@ final class RawSocket {
         return received
     }
 
+    /// What one read returns within `timeout` seconds: empty on timeout or when the peer closed.
+    func readSome(timeout: Double) -> [UInt8] {
+        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        guard poll(&poller, 1, Int32(max(1, timeout * 1000))) > 0 else { return [] }
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let count = Glibc.recv(descriptor, &chunk, chunk.count, 0)
+        return count > 0 ? Array(chunk[0..<count]) : []
+    }
+
     func close() {
         _ = Glibc.close(descriptor)
     }
@@ -91,6 +100,34 @@ final class RawListener {
     }
 
     func close() {
+        _ = Glibc.close(descriptor)
+    }
+}
+
+/// A TCP port on 127.0.0.1 that is bound but never listens, held for as long as this lives:
+/// connections to it are refused, and no other process can take the port meanwhile (unlike a
+/// port learnt from a listener that was closed again).
+final class RefusingPort {
+    private let descriptor: Int32
+    let port: Int
+
+    init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.descriptor = descriptor
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw -> Bool in
+                bind(descriptor, raw, length) == 0 && getsockname(descriptor, raw, &length) == 0
+            }
+        }
+        guard bound else { throw RawSocket.Failure(description: "cannot bind 127.0.0.1:0: \(String(cString: strerror(errno)))") }
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit {
         _ = Glibc.close(descriptor)
     }
 }

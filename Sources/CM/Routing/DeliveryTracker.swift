@@ -1,4 +1,3 @@
-import NIOCore
 import Synchronization
 import Wire
 
@@ -6,42 +5,30 @@ import Wire
 /// when every write has finished (into the kernel, or failed), so "delivered" means written to
 /// every connection the recipient had, and nothing is acknowledged that was not.
 ///
-/// The writes finish on the recipients' loops; the last one hands the answer to the sender's
-/// loop.
+/// The writes finish on the recipients' loops (or, for other nodes, when their answer comes);
+/// the last one hands the answer to the sender's endpoint.
 final class DeliveryTracker: Sendable {
     private let remaining: Atomic<Int>
-    private let written = Atomic<Int>(0)
-    private let sender: NIOLoopBound<ConnectionHandler>
+    private let sender: any SessionEndpoint
     let clientMessageID: UInt32
     let serverMessageID: UInt64
     /// Written to a recipient connection (not a copy to the sender's other devices), counted
     /// separately so copies alone never make a SEND "delivered".
     private let recipientWrites = Atomic<Int>(0)
 
-    init(expected: Int, sender: NIOLoopBound<ConnectionHandler>, clientMessageID: UInt32, serverMessageID: UInt64) {
+    init(expected: Int, sender: any SessionEndpoint, clientMessageID: UInt32, serverMessageID: UInt64) {
         remaining = Atomic(expected)
         self.sender = sender
         self.clientMessageID = clientMessageID
         self.serverMessageID = serverMessageID
     }
 
-    /// Called once per target, on the target's loop.
+    /// Called once per target, from any thread.
     func finished(written success: Bool, toRecipient: Bool) {
-        if success {
-            written.add(1, ordering: .relaxed)
-            if toRecipient { recipientWrites.add(1, ordering: .relaxed) }
-        }
+        if success, toRecipient { recipientWrites.add(1, ordering: .relaxed) }
         guard remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 else { return }
         let result: CMPResultCode = recipientWrites.load(ordering: .relaxed) > 0 ? .success : .recipientOffline
-        let serverMessageID = result == .success ? self.serverMessageID : 0
-        let sender = self.sender
-        let clientMessageID = self.clientMessageID
-        if sender.eventLoop.inEventLoop {
-            sender.value.acknowledge(clientMessageID: clientMessageID, result: result, serverMessageID: serverMessageID)
-        } else {
-            sender.eventLoop.execute {
-                sender.value.acknowledge(clientMessageID: clientMessageID, result: result, serverMessageID: serverMessageID)
-            }
-        }
+        sender.sendAnswered(
+            clientMessageID: clientMessageID, result: result, serverMessageID: result == .success ? serverMessageID : 0)
     }
 }

@@ -1,5 +1,3 @@
-import NIOCore
-
 /// Which connections each logged-in user has on this CM: the routing table. Behind a protocol
 /// because a fleet shares it later (a store every CM reads); this node's in-memory table is the
 /// default and the fast path.
@@ -16,19 +14,17 @@ public protocol SessionRegistry: Sendable {
 }
 
 /// A logged-in connection as the rest of the server sees it: who, which session, and how to
-/// reach its handler on its own event loop.
+/// reach its connection from any thread.
 public final class SessionHandle: Sendable {
     public let user: String
     public let device: String
     public let sessionID: UInt64
-    let connection: NIOLoopBound<ConnectionHandler>
+    let endpoint: any SessionEndpoint
 
-    init(user: String, device: String, sessionID: UInt64, connection: NIOLoopBound<ConnectionHandler>) {
+    init(user: String, device: String, sessionID: UInt64, endpoint: any SessionEndpoint) {
         self.user = user
         self.device = device
         self.sessionID = sessionID
-        self.connection = connection
+        self.endpoint = endpoint
     }
-
-    public var eventLoop: any EventLoop { connection.eventLoop }
 }

@@ -3,14 +3,13 @@ import NIOConcurrencyHelpers
 import Synchronization
 import Wire
 
-/// What every connection on every loop shares: limits, tokens, the routing table, the offline
-/// store, id counters and admission accounting. Sendable; its mutable parts are atomics or sit
+/// What every connection on every loop shares: limits, tokens, the router (with the routing
+/// table and the offline store), session ids and admission accounting. Sendable; its mutable parts are atomics or sit
 /// behind one lock each.
 final class ServerContext: Sendable {
     let limits: CMLimits
     let tokens: TokenAuthority
-    let registry: any SessionRegistry
-    let offlineStore: (any OfflineStore)?
+    let router: Router
     let metrics: CMMetrics
     let logger: Logger
     let reconnectDelayMilliseconds: UInt32
@@ -18,7 +17,6 @@ final class ServerContext: Sendable {
     private let openConnections = Atomic<Int>(0)
     private let perAddress = NIOLockedValueBox([String: Int]())
     private let sessionIDs = Atomic<UInt64>(0)
-    private let messageIDs = Atomic<UInt64>(0)
     private let drainingFlag = Atomic<Bool>(false)
 
     init(
@@ -27,8 +25,7 @@ final class ServerContext: Sendable {
     ) {
         self.limits = limits
         self.tokens = tokens
-        self.registry = registry
-        self.offlineStore = offlineStore
+        router = Router(registry: registry, offlineStore: offlineStore)
         self.metrics = metrics
         self.logger = logger
         self.reconnectDelayMilliseconds = reconnectDelayMilliseconds
@@ -75,7 +72,9 @@ final class ServerContext: Sendable {
     var connectionCount: Int { openConnections.load(ordering: .relaxed) }
 
     func nextSessionID() -> UInt64 { sessionIDs.add(1, ordering: .relaxed).newValue }
-    func nextMessageID() -> UInt64 { messageIDs.add(1, ordering: .relaxed).newValue }
+
+    var registry: any SessionRegistry { router.registry }
+    var offlineStore: (any OfflineStore)? { router.offlineStore }
 
     var isDraining: Bool { drainingFlag.load(ordering: .relaxed) }
     func startDraining() { drainingFlag.store(true, ordering: .relaxed) }

@@ -1,71 +1,49 @@
 import NIOCore
 import Wire
 
+/// A logged-in connection's SENDs and what comes back for them: the rate limit is this
+/// connection's; where a message goes is the Router's.
 extension ConnectionHandler {
-    /// SEND: to every connection of the recipient, and a copy to the sender's other devices;
-    /// answered when all writes are done, or at once when there is nobody to write to.
     func route(_ send: CMPSend, from session: SessionHandle) {
         guard sendBucket.take(now: loop.eventLoop.now) else {
             return answerSend(send.messageID, result: .rateLimited, reason: "over \(server.limits.sendRate) messages/s")
         }
-        guard !send.toRoom else { return answerSend(send.messageID, result: .recipientInvalid, reason: "this server has no rooms") }
-        guard !send.recipient.isEmpty else { return answerSend(send.messageID, result: .recipientInvalid, reason: "empty recipient") }
-
-        let serverMessageID = server.nextMessageID()
-        let deliver = CMPDeliver(
-            serverMessageID: serverMessageID, senderUser: session.user, senderDevice: session.device,
-            serverTime: WallClock.milliseconds(), room: nil,
-            extensions: CMPExtensions(clientTime: send.extensions.clientTime, contentType: send.extensions.contentType),
-            payload: send.payload)
-        let recipients = server.registry.sessions(of: send.recipient)
-        guard !recipients.isEmpty else { return storeOrRefuse(send, deliver: deliver) }
-        // Copies to the sender's other devices; most users have one, so no array is built then.
-        let own = send.recipient == session.user ? [] : server.registry.sessions(of: session.user)
-        let copies = own.count > 1 ? own.filter { $0 !== session } : []
-        let tracker = DeliveryTracker(
-            expected: recipients.count - (recipients.contains { $0 === session } ? 1 : 0) + copies.count,
-            sender: session.connection, clientMessageID: send.messageID, serverMessageID: serverMessageID)
-        sendStarted()
-        var dispatched = false
-        for target in recipients where target !== session {
-            dispatch(deliver, to: target, tracker: tracker, toRecipient: true)
-            dispatched = true
+        switch server.router.route(send, from: session, serverTime: WallClock.milliseconds()) {
+        case .answer(let result, let serverMessageID, let reason):
+            answerSend(send.messageID, result: result, serverMessageID: serverMessageID, reason: reason)
+        case .deliver(let plan):
+            machine.sendDispatched()
+            plan.dispatch(through: server.router.otherNodes)
         }
-        for target in copies {
-            dispatch(deliver, to: target, tracker: tracker, toRecipient: false)
-            dispatched = true
-        }
-        if !dispatched {
-            // Only the sending connection itself is the recipient: nothing to deliver.
-            acknowledge(clientMessageID: send.messageID, result: .success, serverMessageID: serverMessageID)
-        }
-    }
-
-    private func dispatch(_ deliver: CMPDeliver, to target: SessionHandle, tracker: DeliveryTracker, toRecipient: Bool) {
-        target.runOnLoop { $0.deliver(deliver, tracker: tracker, toRecipient: toRecipient) }
     }
 
     /// On the recipient's loop: write the DELIVER and tell the tracker when it is out.
     func deliver(_ deliver: CMPDeliver, tracker: DeliveryTracker, toRecipient: Bool) {
-        guard case .loggedIn = state else {
+        guard machine.isLoggedIn else {
             return tracker.finished(written: false, toRecipient: toRecipient)
         }
         write(deliver, tracker: tracker, toRecipient: toRecipient)
     }
 
-    private func storeOrRefuse(_ send: CMPSend, deliver: CMPDeliver) {
-        if let store = server.offlineStore {
-            let kept = store.store(
-                StoredMessage(
-                    serverMessageID: deliver.serverMessageID, senderUser: deliver.senderUser, senderDevice: deliver.senderDevice,
-                    serverTime: deliver.serverTime, clientTime: deliver.extensions.clientTime,
-                    contentType: deliver.extensions.contentType,
-                    // A copy: the SEND's payload is a view of the whole read buffer.
-                    payload: ByteBuffer(bytes: deliver.payload.readableBytesView)),
-                for: send.recipient)
-            if kept { return answerSend(send.messageID, result: .storedOffline, serverMessageID: deliver.serverMessageID) }
-            return answerSend(send.messageID, result: .recipientOffline, reason: "offline store full for \(send.recipient)")
+    /// A SEND's deliveries are done (on this, the sender's loop).
+    func sendAnswered(clientMessageID: UInt32, result: CMPResultCode, serverMessageID: UInt64) {
+        loop.metrics.send(result)
+        // After the channel is gone the machine still counts the answer, but nothing is written.
+        switch machine.sendAnswered() {
+        case .drop:
+            break
+        case .write(let kick):
+            guard context != nil else { return }
+            write(.sendAck(CMPSendAck(messageID: clientMessageID, result: result, serverMessageID: serverMessageID)))
+            if let kick { perform(kick) }
         }
-        answerSend(send.messageID, result: .recipientOffline, reason: "\(send.recipient) has no connection and there is no offline store")
+    }
+
+    /// A SEND answered at once (rejected, stored offline, or nobody else to write to).
+    func answerSend(_ clientMessageID: UInt32, result: CMPResultCode, serverMessageID: UInt64 = 0, reason: String? = nil) {
+        loop.metrics.send(result)
+        write(.sendAck(CMPSendAck(
+            messageID: clientMessageID, result: result, serverMessageID: serverMessageID,
+            extensions: CMPExtensions(reasonString: reason))))
     }
 }
