@@ -1,7 +1,8 @@
-@testable import CM
 import NIOCore
 import Testing
 import Wire
+
+@testable import CM
 
 /// The connection state machine fed events by hand, with no channel and no loop: each test
 /// states what comes out of each event.
@@ -35,8 +36,14 @@ struct ConnectionStateMachineTests {
     @Test("admitted: the login timer is armed; a LOGIN is checked, then the session is registered")
     func loginAccepted() throws {
         var machine = Machine(limits: CMLimits())
-        guard case .armLoginTimer = machine.started(admission: .admitted, now: Self.start) else { Issue.record("no login timer"); return }
-        guard case .checkLogin(let login, let problems) = machine.received(login()) else { Issue.record("LOGIN not checked"); return }
+        guard case .armLoginTimer = machine.started(admission: .admitted, now: Self.start) else {
+            Issue.record("no login timer")
+            return
+        }
+        guard case .checkLogin(let login, let problems) = machine.received(login()) else {
+            Issue.record("LOGIN not checked")
+            return
+        }
         #expect(login.user == "alice" && problems.isEmpty)
         let outcome = machine.loginAccepted("alice", keepAlive: 30)
         let accepted = try #require(outcome)
@@ -54,7 +61,10 @@ struct ConnectionStateMachineTests {
         _ = machine.received(login())
         machine.loginRefused()
         #expect(!machine.isConversing)
-        guard case .ignore = machine.received(frame(.ping)) else { Issue.record("input read after a refused LOGIN"); return }
+        guard case .ignore = machine.received(frame(.ping)) else {
+            Issue.record("input read after a refused LOGIN")
+            return
+        }
         let lateLogin = machine.loginAccepted("alice", keepAlive: 30)
         #expect(lateLogin == nil)
         let cleanUp = machine.closed()
@@ -65,7 +75,8 @@ struct ConnectionStateMachineTests {
     func admissionRefused() {
         var machine = Machine(limits: CMLimits())
         guard case .kick(let kick) = machine.started(admission: .refused(.serverBusy), now: Self.start) else {
-            Issue.record("no KICK"); return
+            Issue.record("no KICK")
+            return
         }
         #expect(kick.reason == .serverBusy && kick.unregister == nil)
         let cleanUp = machine.closed()
@@ -86,7 +97,10 @@ struct ConnectionStateMachineTests {
     func sendBeforeLogin() {
         var machine = Machine(limits: CMLimits())
         _ = machine.started(admission: .admitted, now: Self.start)
-        guard case .kick(let kick) = machine.received(send()) else { Issue.record("no KICK"); return }
+        guard case .kick(let kick) = machine.received(send()) else {
+            Issue.record("no KICK")
+            return
+        }
         #expect(kick.reason == .notLoggedIn && kick.unregister == nil)
         #expect(!machine.isConversing)
     }
@@ -94,19 +108,29 @@ struct ConnectionStateMachineTests {
     @Test("a logged-in SEND is routed from its session; one with problems is answered malformed-message")
     func sendRouted() {
         var machine = loggedIn()
-        guard case .route(let routed, let session) = machine.received(send(7)) else { Issue.record("not routed"); return }
+        guard case .route(let routed, let session) = machine.received(send(7)) else {
+            Issue.record("not routed")
+            return
+        }
         #expect(routed.messageID == 7 && session == "alice")
         guard case .refuseSend(let id, let result, _) = machine.received(frame(send(8).message, problems: ["bad"])) else {
-            Issue.record("not refused"); return
+            Issue.record("not refused")
+            return
         }
         #expect(id == 8 && result == .malformedMessage && machine.isLoggedIn)
-        guard case .reply(.pong) = machine.received(frame(.ping)) else { Issue.record("no PONG"); return }
+        guard case .reply(.pong) = machine.received(frame(.ping)) else {
+            Issue.record("no PONG")
+            return
+        }
     }
 
     @Test("a second LOGIN on the connection, or a newer login of the device elsewhere: KICK and unregister once")
     func duplicateLogin() {
         var machine = loggedIn()
-        guard case .kick(let kick) = machine.received(login()) else { Issue.record("no KICK"); return }
+        guard case .kick(let kick) = machine.received(login()) else {
+            Issue.record("no KICK")
+            return
+        }
         #expect(kick.reason == .protocolError && kick.unregister == "alice")
 
         var replaced = loggedIn()
@@ -122,11 +146,20 @@ struct ConnectionStateMachineTests {
     func idleTimeout() {
         var machine = loggedIn()
         machine.readCompleted(now: Self.start + .seconds(40))
-        guard case .recheck(let due) = machine.idleCheckDue(now: Self.start + .seconds(45)) else { Issue.record("kicked early"); return }
+        guard case .recheck(let due) = machine.idleCheckDue(now: Self.start + .seconds(45)) else {
+            Issue.record("kicked early")
+            return
+        }
         #expect(due == Self.start + .seconds(85))
-        guard case .kick(let kick) = machine.idleCheckDue(now: due) else { Issue.record("no KICK"); return }
+        guard case .kick(let kick) = machine.idleCheckDue(now: due) else {
+            Issue.record("no KICK")
+            return
+        }
         #expect(kick.reason == .idleTimeout && kick.unregister == "alice")
-        guard case .none = machine.idleCheckDue(now: due + .seconds(90)) else { Issue.record("a second KICK"); return }
+        guard case .none = machine.idleCheckDue(now: due + .seconds(90)) else {
+            Issue.record("a second KICK")
+            return
+        }
     }
 
     @Test("drain: KICK at once without SENDs in flight; otherwise after the last SEND_ACK")
@@ -145,8 +178,14 @@ struct ConnectionStateMachineTests {
         busy.sendDispatched()
         let early = busy.drainRequested()
         #expect(early == nil)
-        guard case .write(thenKick: nil) = busy.sendAnswered() else { Issue.record("kicked with a SEND in flight"); return }
-        guard case .write(thenKick: let last?) = busy.sendAnswered() else { Issue.record("no KICK after the last SEND_ACK"); return }
+        guard case .write(thenKick: nil) = busy.sendAnswered() else {
+            Issue.record("kicked with a SEND in flight")
+            return
+        }
+        guard case .write(thenKick: let last?) = busy.sendAnswered() else {
+            Issue.record("no KICK after the last SEND_ACK")
+            return
+        }
         #expect(last.reason == .serverShutdown && last.unregister == "alice")
         #expect(busy.pendingAcks == 0)
     }
@@ -156,7 +195,10 @@ struct ConnectionStateMachineTests {
         var machine = loggedIn()
         machine.sendDispatched()
         _ = machine.writabilityChanged(isWritable: false)
-        guard case .drop = machine.sendAnswered() else { Issue.record("written to an ending connection"); return }
+        guard case .drop = machine.sendAnswered() else {
+            Issue.record("written to an ending connection")
+            return
+        }
         #expect(machine.pendingAcks == 0)
     }
 
@@ -175,17 +217,27 @@ struct ConnectionStateMachineTests {
     func malformedInput() {
         var tooLarge = loggedIn()
         guard case .malformed(let big) = tooLarge.failed(CMPDecodeError(.messageTooLarge(length: 9000, maximum: 100), offset: 0)) else {
-            Issue.record("not malformed"); return
+            Issue.record("not malformed")
+            return
         }
         #expect(big.reason == .messageTooLarge && big.unregister == "alice")
-        guard case .none = tooLarge.failed(CMPDecodeError(.extensionOverrun, offset: 0)) else { Issue.record("a second ending"); return }
+        guard case .none = tooLarge.failed(CMPDecodeError(.extensionOverrun, offset: 0)) else {
+            Issue.record("a second ending")
+            return
+        }
 
         var garbage = loggedIn()
-        guard case .malformed(let kick) = garbage.failed(CMPDecodeError(.reservedType(15), offset: 0)) else { Issue.record("not malformed"); return }
+        guard case .malformed(let kick) = garbage.failed(CMPDecodeError(.reservedType(15), offset: 0)) else {
+            Issue.record("not malformed")
+            return
+        }
         #expect(kick.reason == .malformedMessage)
 
         var confused = loggedIn()
-        guard case .kick(let protocolError) = confused.received(frame(.pong)) else { Issue.record("no KICK"); return }
+        guard case .kick(let protocolError) = confused.received(frame(.pong)) else {
+            Issue.record("no KICK")
+            return
+        }
         #expect(protocolError.reason == .protocolError && protocolError.unregister == "alice")
     }
 
@@ -194,26 +246,38 @@ struct ConnectionStateMachineTests {
     /// Every way a logged-in connection can end, as the events that end it.
     static let endings: [(String, @Sendable (inout Machine) -> String?)] = [
         ("FIN", { machine in machine.closed().unregister }),
-        ("RST or write error", { machine in
-            guard case .close(let close) = machine.failed(Reset()) else { return nil }
-            return close.unregister
-        }),
-        ("LOGOUT", { machine in
-            guard case .close(let close) = machine.received(CMPFrame(message: .logout(CMPLogout()), wireLength: 2)) else { return nil }
-            return close.unregister
-        }),
-        ("idle", { machine in
-            guard case .kick(let kick) = machine.idleCheckDue(now: ConnectionStateMachineTests.start + .seconds(3600)) else { return nil }
-            return kick.unregister
-        }),
+        (
+            "RST or write error",
+            { machine in
+                guard case .close(let close) = machine.failed(Reset()) else { return nil }
+                return close.unregister
+            }
+        ),
+        (
+            "LOGOUT",
+            { machine in
+                guard case .close(let close) = machine.received(CMPFrame(message: .logout(CMPLogout()), wireLength: 2)) else { return nil }
+                return close.unregister
+            }
+        ),
+        (
+            "idle",
+            { machine in
+                guard case .kick(let kick) = machine.idleCheckDue(now: ConnectionStateMachineTests.start + .seconds(3600)) else { return nil }
+                return kick.unregister
+            }
+        ),
         ("kick", { machine in machine.kickRequested(.duplicateLogin, text: nil)?.unregister }),
         ("drain", { machine in machine.drainRequested()?.unregister }),
         ("drain timeout", { machine in machine.closeRequested().unregister }),
         ("slow consumer", { machine in machine.writabilityChanged(isWritable: false)?.unregister }),
-        ("malformed", { machine in
-            guard case .malformed(let kick) = machine.failed(CMPDecodeError(.extensionOverrun, offset: 0)) else { return nil }
-            return kick.unregister
-        }),
+        (
+            "malformed",
+            { machine in
+                guard case .malformed(let kick) = machine.failed(CMPDecodeError(.extensionOverrun, offset: 0)) else { return nil }
+                return kick.unregister
+            }
+        ),
     ]
 
     @Test("however a logged-in connection ends, its session is unregistered exactly once", arguments: endings.indices)

@@ -1,8 +1,9 @@
-@testable import CM
 import Logging
 import NIOCore
 import NIOEmbedded
 import Wire
+
+@testable import CM
 
 /// The CM's connection handling on an embedded loop: several client channels sharing one
 /// server context (registry, limits, tokens), with time under the test's control.

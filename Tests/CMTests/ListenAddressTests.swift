@@ -14,15 +14,17 @@ struct ListenAddressTests {
         #expect(try ListenAddress(parsing: "ws://h:1").path == "/")
     }
 
-    @Test("bad listeners say which part is wrong", arguments: [
-        ("0.0.0.0:7000", "expected SCHEME://"),
-        ("udp://0.0.0.0:7000", "unknown scheme 'udp'"),
-        ("tcp://0.0.0.0", "expected HOST:PORT"),
-        ("tcp://:7000", "empty host"),
-        ("tcp://h:70000", "port '70000'"),
-        ("tcp://h:7000/cm", "a tcp listener has no path"),
-        ("ws://[::1:7000/cm", "unclosed '['"),
-    ])
+    @Test(
+        "bad listeners say which part is wrong",
+        arguments: [
+            ("0.0.0.0:7000", "expected SCHEME://"),
+            ("udp://0.0.0.0:7000", "unknown scheme 'udp'"),
+            ("tcp://0.0.0.0", "expected HOST:PORT"),
+            ("tcp://:7000", "empty host"),
+            ("tcp://h:70000", "port '70000'"),
+            ("tcp://h:7000/cm", "a tcp listener has no path"),
+            ("ws://[::1:7000/cm", "unclosed '['"),
+        ])
     func refuses(text: String, reason: String) {
         do {
             _ = try ListenAddress(parsing: text)

@@ -1,8 +1,9 @@
-@testable import CM
 import NIOCore
 import Synchronization
 import Testing
 import Wire
+
+@testable import CM
 
 /// The Router with sessions whose endpoints only record, and no loop: where each SEND goes and
 /// what its sender is answered.
@@ -83,7 +84,10 @@ struct RouterTests {
         let cm = Fixture()
         let (alice, aliceEnd) = cm.session("alice")
         let (_, bobEnd) = cm.session("bob")
-        guard case .deliver(let plan) = cm.route("hi", to: "bob", from: alice, id: 9) else { Issue.record("not delivered"); return }
+        guard case .deliver(let plan) = cm.route("hi", to: "bob", from: alice, id: 9) else {
+            Issue.record("not delivered")
+            return
+        }
         #expect(aliceEnd.answered.isEmpty, "answered only when written")
         plan.dispatch(through: cm.router.otherNodes)
         let deliver = try #require(bobEnd.deliveries.first)
@@ -98,7 +102,10 @@ struct RouterTests {
         let store = InMemoryOfflineStore(perUser: 10, totalBytes: 1 << 20)
         let cm = Fixture(store: store)
         let (alice, _) = cm.session("alice")
-        guard case .answer(.storedOffline, let id, _) = cm.route("later", to: "bob", from: alice) else { Issue.record("not stored"); return }
+        guard case .answer(.storedOffline, let id, _) = cm.route("later", to: "bob", from: alice) else {
+            Issue.record("not stored")
+            return
+        }
         let kept = store.take(for: "bob")
         #expect(kept.map(\.serverMessageID) == [id] && id > 0)
         #expect(kept.first?.payload == ByteBuffer(string: "later"))
@@ -108,12 +115,18 @@ struct RouterTests {
     func offlineWithoutStore() {
         let cm = Fixture()
         let (alice, _) = cm.session("alice")
-        guard case .answer(.recipientOffline, 0, let reason?) = cm.route("x", to: "bob", from: alice) else { Issue.record("not refused"); return }
+        guard case .answer(.recipientOffline, 0, let reason?) = cm.route("x", to: "bob", from: alice) else {
+            Issue.record("not refused")
+            return
+        }
         #expect(reason.contains("no offline store"))
 
         let full = Fixture(store: InMemoryOfflineStore(perUser: 0, totalBytes: 0))
         let (carol, _) = full.session("carol")
-        guard case .answer(.recipientOffline, 0, let why?) = full.route("x", to: "bob", from: carol) else { Issue.record("not refused"); return }
+        guard case .answer(.recipientOffline, 0, let why?) = full.route("x", to: "bob", from: carol) else {
+            Issue.record("not refused")
+            return
+        }
         #expect(why.contains("full"))
     }
 
@@ -124,7 +137,10 @@ struct RouterTests {
         let (_, aliceLaptopEnd) = cm.session("alice", "laptop")
         let (_, bobPhoneEnd) = cm.session("bob", "phone")
         let (_, bobTabletEnd) = cm.session("bob", "tablet")
-        guard case .deliver(let plan) = cm.route("hello", to: "bob", from: alicePhone) else { Issue.record("not delivered"); return }
+        guard case .deliver(let plan) = cm.route("hello", to: "bob", from: alicePhone) else {
+            Issue.record("not delivered")
+            return
+        }
         plan.dispatch(through: cm.router.otherNodes)
         #expect(bobPhoneEnd.deliveries.map { $0.toRecipient } == [true])
         #expect(bobTabletEnd.deliveries.map { $0.toRecipient } == [true])
@@ -139,7 +155,10 @@ struct RouterTests {
         let (alicePhone, alicePhoneEnd) = cm.session("alice", "phone")
         _ = cm.session("alice", "laptop")
         _ = cm.session("bob", writes: false)
-        guard case .deliver(let plan) = cm.route("x", to: "bob", from: alicePhone) else { Issue.record("not delivered"); return }
+        guard case .deliver(let plan) = cm.route("x", to: "bob", from: alicePhone) else {
+            Issue.record("not delivered")
+            return
+        }
         plan.dispatch(through: cm.router.otherNodes)
         #expect(alicePhoneEnd.answered == [.init(clientMessageID: 1, result: .recipientOffline, serverMessageID: 0)])
     }
@@ -148,7 +167,10 @@ struct RouterTests {
     func toOwnOnlyDevice() {
         let cm = Fixture()
         let (alice, aliceEnd) = cm.session("alice")
-        guard case .answer(.success, let id, nil) = cm.route("note", to: "alice", from: alice) else { Issue.record("not answered"); return }
+        guard case .answer(.success, let id, nil) = cm.route("note", to: "alice", from: alice) else {
+            Issue.record("not answered")
+            return
+        }
         #expect(id > 0 && aliceEnd.deliveries.isEmpty)
     }
 
@@ -156,8 +178,14 @@ struct RouterTests {
     func invalidRecipients() {
         let cm = Fixture()
         let (alice, _) = cm.session("alice")
-        guard case .answer(.recipientInvalid, 0, _) = cm.route("x", to: "general", from: alice, room: true) else { Issue.record("room"); return }
-        guard case .answer(.recipientInvalid, 0, _) = cm.route("x", to: "", from: alice) else { Issue.record("empty"); return }
+        guard case .answer(.recipientInvalid, 0, _) = cm.route("x", to: "general", from: alice, room: true) else {
+            Issue.record("room")
+            return
+        }
+        guard case .answer(.recipientInvalid, 0, _) = cm.route("x", to: "", from: alice) else {
+            Issue.record("empty")
+            return
+        }
     }
 
     @Test("a recipient on another node: forwarded through the seam, answered when that node confirms")
@@ -165,7 +193,10 @@ struct RouterTests {
         let nodes = RecordingNodes(holding: ["bob": [NodeID(name: "cm-b")]])
         let cm = Fixture(nodes: nodes)
         let (alice, aliceEnd) = cm.session("alice")
-        guard case .deliver(let plan) = cm.route("far", to: "bob", from: alice) else { Issue.record("not delivered"); return }
+        guard case .deliver(let plan) = cm.route("far", to: "bob", from: alice) else {
+            Issue.record("not delivered")
+            return
+        }
         plan.dispatch(through: nodes)
         #expect(nodes.forwarded.withLock { $0.map { $0.0 } } == ["bob"])
         #expect(nodes.forwarded.withLock { $0.map { $0.1 } } == [NodeID(name: "cm-b")])
@@ -178,7 +209,10 @@ struct RouterTests {
         let cm = Fixture(nodes: nodes)
         let (alice, aliceEnd) = cm.session("alice")
         let (_, bobEnd) = cm.session("bob")
-        guard case .deliver(let plan) = cm.route("both", to: "bob", from: alice) else { Issue.record("not delivered"); return }
+        guard case .deliver(let plan) = cm.route("both", to: "bob", from: alice) else {
+            Issue.record("not delivered")
+            return
+        }
         plan.dispatch(through: nodes)
         #expect(bobEnd.deliveries.count == 1 && nodes.forwarded.withLock { $0.count } == 1)
         #expect(aliceEnd.answered.count == 1)

@@ -1,10 +1,12 @@
-@testable import CM
-#if canImport(Glibc)
-import Glibc
-#endif
 import NIOCore
 import Testing
 import Wire
+
+@testable import CM
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Suite("CM sessions on an embedded loop")
 struct SessionTests {
@@ -14,16 +16,21 @@ struct SessionTests {
         let client = try cm.connect()
         try client.send(.login(CMPLogin(keepAlive: 0, user: "alice", device: "phone", token: cm.token("alice"))))
         let replies = try client.received()
-        guard case .loginAck(let ack) = replies.first else { Issue.record("no LOGIN_ACK: \(replies)"); return }
+        guard case .loginAck(let ack) = replies.first else {
+            Issue.record("no LOGIN_ACK: \(replies)")
+            return
+        }
         #expect(ack.result == .success)
         #expect(ack.sessionID > 0)
         #expect(ack.keepAlive == 60)
         #expect(cm.server.registry.sessions(of: "alice").count == 1)
     }
 
-    @Test("bad, expired or foreign-version logins are refused with the code and closed", arguments: [
-        ("bad", CMPResultCode.badToken), ("expired", .tokenExpired), ("version", .unsupportedVersion), ("empty", .malformedMessage),
-    ])
+    @Test(
+        "bad, expired or foreign-version logins are refused with the code and closed",
+        arguments: [
+            ("bad", CMPResultCode.badToken), ("expired", .tokenExpired), ("version", .unsupportedVersion), ("empty", .malformedMessage),
+        ])
     func loginRefused(kind: String, expected: CMPResultCode) throws {
         let cm = EmbeddedCM()
         let client = try cm.connect()
@@ -35,7 +42,10 @@ struct SessionTests {
         default: login.device = ""
         }
         try client.send(.login(login))
-        guard case .loginAck(let ack) = try client.received().first else { Issue.record("no LOGIN_ACK"); return }
+        guard case .loginAck(let ack) = try client.received().first else {
+            Issue.record("no LOGIN_ACK")
+            return
+        }
         #expect(ack.result == expected)
         #expect(ack.sessionID == 0)
         #expect(ack.extensions.reasonString?.isEmpty == false)
@@ -71,8 +81,10 @@ struct SessionTests {
         let aliceLaptop = try cm.loggedIn("alice", device: "laptop")
         let bobPhone = try cm.loggedIn("bob", device: "phone")
         let bobTablet = try cm.loggedIn("bob", device: "tablet")
-        try alice.send(.send(CMPSend(
-            messageID: 7, recipient: "bob", toRoom: false, extensions: CMPExtensions(clientTime: 123_456), payload: ByteBuffer(string: "hello bob"))))
+        try alice.send(
+            .send(
+                CMPSend(
+                    messageID: 7, recipient: "bob", toRoom: false, extensions: CMPExtensions(clientTime: 123_456), payload: ByteBuffer(string: "hello bob"))))
         let ack = try alice.received().compactMap(\.sendAck).first
         #expect(ack?.messageID == 7)
         #expect(ack?.result == .success)
@@ -218,7 +230,10 @@ struct SessionTests {
         let alice = try cm.loggedIn("alice")
         let bob = try cm.loggedIn("bob", from: "10.0.0.2")
         for connection in cm.loopContext.connections.values { connection.beginDrain() }
-        guard case .kick(let kick) = try alice.received().first else { Issue.record("no KICK"); return }
+        guard case .kick(let kick) = try alice.received().first else {
+            Issue.record("no KICK")
+            return
+        }
         #expect(kick.reason == .serverShutdown)
         #expect(kick.extensions.reconnectDelay == 500)
         #expect(!alice.isActive && !bob.isActive)

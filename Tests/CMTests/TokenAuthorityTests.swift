@@ -1,5 +1,6 @@
-@testable import CM
 import Testing
+
+@testable import CM
 
 @Suite("TokenAuthority")
 struct TokenAuthorityTests {

@@ -14,18 +14,23 @@ struct CMLoadTests {
         return (run.status, result, run.error)
     }
 
-    @Test("every connection logs in, every acked message is delivered, the histogram counts every delivery",
-          arguments: [("tcp", "p2p"), ("ws", "fanout:5"), ("tcp", "mixed")])
+    @Test(
+        "every connection logs in, every acked message is delivered, the histogram counts every delivery",
+        arguments: [("tcp", "p2p"), ("ws", "fanout:5"), ("tcp", "mixed")])
     func delivery(transport: String, pattern: String) throws {
         try #require(Self.available, "needs the cmtune binary")
         let cm = try CMServeProcess(
-            ["--listen", "tcp://127.0.0.1:0", "--listen", "ws://127.0.0.1:0/cm", "--loops", "2", "--pin", "off",
-             "--log-level", "warning", "--login-timeout", "120s"], listenerCount: 2)
+            [
+                "--listen", "tcp://127.0.0.1:0", "--listen", "ws://127.0.0.1:0/cm", "--loops", "2", "--pin", "off",
+                "--log-level", "warning", "--login-timeout", "120s",
+            ], listenerCount: 2)
         let address = try #require(cm.listeners.first { $0.transport == (transport == "ws" ? .webSocket : .tcp) })
-        let (status, result, error) = try load(cm, [
-            "--target", address.description, "--connections", "300", "--connect-rate", "3000/s", "--rate", "400/s",
-            "--pattern", pattern, "--duration", "2s", "--drain", "20s", "--cm-pid", String(cm.process.processIdentifier),
-        ])
+        let (status, result, error) = try load(
+            cm,
+            [
+                "--target", address.description, "--connections", "300", "--connect-rate", "3000/s", "--rate", "400/s",
+                "--pattern", pattern, "--duration", "2s", "--drain", "20s", "--cm-pid", String(cm.process.processIdentifier),
+            ])
         let run = try #require(result, "no JSON from cm load: \(error)")
         #expect(status == 0, "\(error)")
         #expect(run.connectionsOK == 300 && run.connectionsFailed == 0, "\(run.failures)")

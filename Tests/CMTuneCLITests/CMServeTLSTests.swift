@@ -25,14 +25,17 @@ struct CMServeTLSTests {
         return (certificate, key)
     }
 
-    @Test("tls:// and wss:// clients log in and exchange messages; a plain client gets no CMP",
-          .enabled(if: available, "needs the cmtune binary and openssl"))
+    @Test(
+        "tls:// and wss:// clients log in and exchange messages; a plain client gets no CMP",
+        .enabled(if: available, "needs the cmtune binary and openssl"))
     func tlsDelivery() async throws {
         let directory = try TemporaryDirectory()
         let (certificate, key) = try Self.makeCertificate(in: directory)
         let cm = try CMServeProcess(
-            ["--listen", "tls://127.0.0.1:0", "--listen", "wss://127.0.0.1:0/cm", "--tls-cert", certificate, "--tls-key", key,
-             "--loops", "2", "--pin", "off", "--log-level", "warning", "--login-timeout", "120s"],
+            [
+                "--listen", "tls://127.0.0.1:0", "--listen", "wss://127.0.0.1:0/cm", "--tls-cert", certificate, "--tls-key", key,
+                "--loops", "2", "--pin", "off", "--log-level", "warning", "--login-timeout", "120s",
+            ],
             listenerCount: 2)
         let tcp = try #require(cm.listeners.first { $0.transport == .tcp })
         let ws = try #require(cm.listeners.first { $0.transport == .webSocket })

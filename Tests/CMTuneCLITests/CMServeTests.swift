@@ -15,11 +15,13 @@ struct CMServeTests {
 
     func startCM(_ extra: [String] = []) throws -> CMServeProcess {
         try CMServeProcess(
-            ["--listen", "tcp://127.0.0.1:0", "--listen", "ws://127.0.0.1:0/cm", "--metrics", "127.0.0.1:0",
-             "--loops", "2", "--pin", "off", "--log-level", "warning",
-             // The test runner's two cooperative threads are shared with suites that block, so a
-             // client may stall for seconds between connecting and logging in.
-             "--login-timeout", "120s"] + extra,
+            [
+                "--listen", "tcp://127.0.0.1:0", "--listen", "ws://127.0.0.1:0/cm", "--metrics", "127.0.0.1:0",
+                "--loops", "2", "--pin", "off", "--log-level", "warning",
+                // The test runner's two cooperative threads are shared with suites that block, so a
+                // client may stall for seconds between connecting and logging in.
+                "--login-timeout", "120s",
+            ] + extra,
             listenerCount: 2)
     }
 
@@ -31,8 +33,9 @@ struct CMServeTests {
         return client
     }
 
-    @Test("cm token prints a token the CM accepts; a device-bound token only logs in that device",
-          .enabled(if: available, "needs the cmtune binary"))
+    @Test(
+        "cm token prints a token the CM accepts; a device-bound token only logs in that device",
+        .enabled(if: available, "needs the cmtune binary"))
     func tokens() async throws {
         let cm = try startCM()
         let address = try #require(cm.listener(.tcp))
@@ -49,8 +52,9 @@ struct CMServeTests {
         #expect(cm.stop().status == 0)
     }
 
-    @Test("messages between TCP and WebSocket clients are delivered and acked; metrics count them",
-          .enabled(if: available, "needs the cmtune binary"))
+    @Test(
+        "messages between TCP and WebSocket clients are delivered and acked; metrics count them",
+        .enabled(if: available, "needs the cmtune binary"))
     func delivery() async throws {
         let cm = try startCM()
         let alice = try await client(cm, .tcp, user: "alice")
@@ -90,8 +94,9 @@ struct CMServeTests {
         #expect(cm.stop().status == 0)
     }
 
-    @Test("a client that stops reading is disconnected as a slow consumer; every SEND to it is still answered",
-          .enabled(if: available, "needs the cmtune binary"))
+    @Test(
+        "a client that stops reading is disconnected as a slow consumer; every SEND to it is still answered",
+        .enabled(if: available, "needs the cmtune binary"))
     func slowConsumer() async throws {
         let cm = try startCM(["--max-write-buffer", "256KiB", "--send-rate", "0"])
         let sender = try await client(cm, .tcp, user: "sender")
@@ -127,8 +132,9 @@ struct CMServeTests {
         #expect(cm.stop().status == 0)
     }
 
-    @Test("SIGTERM drains: clients get KICK server-shutdown, every acked message was delivered, exit 0",
-          .enabled(if: available, "needs the cmtune binary"))
+    @Test(
+        "SIGTERM drains: clients get KICK server-shutdown, every acked message was delivered, exit 0",
+        .enabled(if: available, "needs the cmtune binary"))
     func drain() async throws {
         let cm = try startCM(["--send-rate", "0"])
         let alice = try await client(cm, .tcp, user: "alice")
@@ -183,8 +189,9 @@ struct CMServeTests {
         return nil
     }
 
-    @Test("a malformed client is closed alone; the others keep talking",
-          .enabled(if: available, "needs the cmtune binary"))
+    @Test(
+        "a malformed client is closed alone; the others keep talking",
+        .enabled(if: available, "needs the cmtune binary"))
     func malformedClient() async throws {
         let cm = try startCM(["--max-frame", "1KiB"])
         let alice = try await client(cm, .tcp, user: "alice")
@@ -205,8 +212,9 @@ struct CMServeTests {
         #expect(cm.stop().status == 0)
     }
 
-    @Test("bad arguments are one-line errors with exit status 2",
-          .enabled(if: available, "needs the cmtune binary"))
+    @Test(
+        "bad arguments are one-line errors with exit status 2",
+        .enabled(if: available, "needs the cmtune binary"))
     func badArguments() throws {
         let cases: [([String], String)] = [
             (["--listen", "udp://0.0.0.0:1"], "unknown scheme 'udp'"),
@@ -239,8 +247,9 @@ extension CMPMessage {
 
 @Suite("cmtune cm serve port ownership", .timeLimit(.minutes(1)))
 struct CMServePortTests {
-    @Test("a second CM on a port another CM holds is refused, not silently sharing it through SO_REUSEPORT",
-          .enabled(if: CMTuneBinary.exists, "needs the cmtune binary"))
+    @Test(
+        "a second CM on a port another CM holds is refused, not silently sharing it through SO_REUSEPORT",
+        .enabled(if: CMTuneBinary.exists, "needs the cmtune binary"))
     func portClash() throws {
         let first = try CMServeProcess(["--listen", "tcp://127.0.0.1:0", "--pin", "off", "--loops", "2", "--log-level", "warning"], listenerCount: 1)
         let port = try #require(first.listeners.first?.port)

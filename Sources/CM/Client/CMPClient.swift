@@ -123,7 +123,7 @@ final class Inbox: Sendable {
                 defer { state.waiters.removeAll() }
                 return state.waiters
             }
-            rest.forEach { $0.succeed(nil) }
+            for waiter in rest { waiter.succeed(nil) }
         }
     }
 

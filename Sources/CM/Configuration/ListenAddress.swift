@@ -3,7 +3,8 @@
 /// `tls://` and `wss://` are the same inside TLS; with `--tls-cert`, every listener is.
 public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     public enum Transport: String, Sendable {
-        case tcp, webSocket = "ws"
+        case tcp
+        case webSocket = "ws"
     }
 
     public var transport: Transport
@@ -73,12 +74,13 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        let scheme = switch (transport, requiresTLS) {
-        case (.tcp, false): "tcp"
-        case (.tcp, true): "tls"
-        case (.webSocket, false): "ws"
-        case (.webSocket, true): "wss"
-        }
+        let scheme =
+            switch (transport, requiresTLS) {
+            case (.tcp, false): "tcp"
+            case (.tcp, true): "tls"
+            case (.webSocket, false): "ws"
+            case (.webSocket, true): "wss"
+            }
         let shownHost = host.contains(":") ? "[\(host)]" : host
         return "\(scheme)://\(shownHost):\(port)\(transport == .webSocket ? path : "")"
     }

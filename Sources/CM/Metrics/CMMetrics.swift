@@ -60,15 +60,17 @@ final class LoopMetrics: Sendable {
         received = byType("cm_messages_received_total", "CMP messages received", fromClient: true)
         sent = byType("cm_messages_sent_total", "CMP messages sent", fromClient: false)
         func byCode(_ name: String, _ help: String) -> [UInt8: Counter] {
-            Dictionary(uniqueKeysWithValues: CMPResultCode.allKnown.map { code in
-                (code.rawValue, registry.makeCounter(name: name, labels: [label, ("result", code.name)], help: help))
-            })
+            Dictionary(
+                uniqueKeysWithValues: CMPResultCode.allKnown.map { code in
+                    (code.rawValue, registry.makeCounter(name: name, labels: [label, ("result", code.name)], help: help))
+                })
         }
         logins = byCode("cm_logins_total", "LOGIN answers by result")
         sendResults = byCode("cm_sends_total", "SEND answers by result")
-        kicks = Dictionary(uniqueKeysWithValues: CMPResultCode.allKnown.map { code in
-            (code.rawValue, registry.makeCounter(name: "cm_kicks_total", labels: [label, ("reason", code.name)], help: "KICKs by reason"))
-        })
+        kicks = Dictionary(
+            uniqueKeysWithValues: CMPResultCode.allKnown.map { code in
+                (code.rawValue, registry.makeCounter(name: "cm_kicks_total", labels: [label, ("reason", code.name)], help: "KICKs by reason"))
+            })
         decodeErrors = registry.makeCounter(name: "cm_decode_errors_total", labels: [label], help: "Connections closed for malformed CMP")
     }
 

@@ -48,9 +48,10 @@ final class Router: Sendable {
         }
         let tracker = DeliveryTracker(
             expected: expected, sender: sender.endpoint, clientMessageID: send.messageID, serverMessageID: serverMessageID)
-        return .deliver(DeliveryPlan(
-            deliver: deliver, recipient: send.recipient, recipients: recipients, sender: sender, copies: copies,
-            otherNodes: elsewhere, tracker: tracker))
+        return .deliver(
+            DeliveryPlan(
+                deliver: deliver, recipient: send.recipient, recipients: recipients, sender: sender, copies: copies,
+                otherNodes: elsewhere, tracker: tracker))
     }
 
     private func storeOrRefuse(_ deliver: CMPDeliver, for recipient: String) -> Decision {

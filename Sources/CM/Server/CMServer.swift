@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -8,6 +5,10 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The reference connection manager: one event loop per core, and on every loop its own
 /// listener for each address (SO_REUSEPORT), so the kernel spreads accepts over the loops and a
@@ -40,7 +41,6 @@ public final class CMServer: Sendable {
     public enum StartError: Error, Sendable, CustomStringConvertible {
         case bind(String, any Error)
         case tls(String)
-        
 
         public var description: String {
             switch self {
@@ -60,14 +60,16 @@ public final class CMServer: Sendable {
         // NIO pins each thread as it starts; LoopPlacement has already checked the CPUs are
         // online, so the pinning cannot fail there.
         let pinned = configuration.loopCPUs.compactMap { $0 }
-        group = pinned.count == configuration.loopCPUs.count && !pinned.isEmpty
+        group =
+            pinned.count == configuration.loopCPUs.count && !pinned.isEmpty
             ? MultiThreadedEventLoopGroup(pinnedCPUIDs: pinned)
             : MultiThreadedEventLoopGroup(numberOfThreads: loopCount)
         metrics = CMMetrics(loopCount: loopCount)
-        let offlineStore: (any OfflineStore)? = switch configuration.offlineStore {
-        case .none: nil
-        case .memory(let perUser, let totalBytes): InMemoryOfflineStore(perUser: perUser, totalBytes: totalBytes)
-        }
+        let offlineStore: (any OfflineStore)? =
+            switch configuration.offlineStore {
+            case .none: nil
+            case .memory(let perUser, let totalBytes): InMemoryOfflineStore(perUser: perUser, totalBytes: totalBytes)
+            }
         context = ServerContext(
             limits: configuration.limits, tokens: configuration.tokens, registry: InMemorySessionRegistry(),
             offlineStore: offlineStore, metrics: metrics, logger: logger,
@@ -112,7 +114,7 @@ public final class CMServer: Sendable {
                             .bind(host: listener.host, port: port).wait()
                             .close().wait()
                     } catch {
-                        channels.forEach { $0.close(promise: nil) }
+                        for channel in channels { channel.close(promise: nil) }
                         throw StartError.bind(listener.resolved(port: port, tls: tls != nil).description, error)
                     }
                 }
@@ -123,7 +125,7 @@ public final class CMServer: Sendable {
                         channel = try Self.bootstrap(on: loop.eventLoop, limits: configuration.limits, pipeline: pipeline)
                             .bind(host: listener.host, port: port).wait()
                     } catch {
-                        channels.forEach { $0.close(promise: nil) }
+                        for channel in channels { channel.close(promise: nil) }
                         throw StartError.bind(listener.resolved(port: port, tls: tls != nil).description, error)
                     }
                     channels.append(channel)
@@ -157,7 +159,7 @@ public final class CMServer: Sendable {
                     metricsChannel = channel
                     metricsAddress = "\(host):\(channel.localAddress?.port ?? port)"
                 } catch {
-                    channels.forEach { $0.close(promise: nil) }
+                    for channel in channels { channel.close(promise: nil) }
                     throw StartError.bind("metrics \(host):\(port)", error)
                 }
             } else {
@@ -183,7 +185,8 @@ public final class CMServer: Sendable {
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
             .childChannelOption(
                 .writeBufferWaterMark,
-                value: ChannelOptions.Types.WriteBufferWaterMark(low: limits.writeBufferLimit / 2, high: limits.writeBufferLimit))
+                value: ChannelOptions.Types.WriteBufferWaterMark(low: limits.writeBufferLimit / 2, high: limits.writeBufferLimit)
+            )
             .childChannelInitializer { pipeline.configure($0) }
     }
 

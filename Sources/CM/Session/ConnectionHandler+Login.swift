@@ -25,11 +25,13 @@ extension ConnectionHandler {
         logger.debug("login", metadata: ["user": "\(login.user)", "device": "\(login.device)", "session": "\(session.sessionID)"])
         if let store = server.offlineStore {
             for stored in store.take(for: login.user) {
-                write(.deliver(CMPDeliver(
-                    serverMessageID: stored.serverMessageID, senderUser: stored.senderUser, senderDevice: stored.senderDevice,
-                    serverTime: stored.serverTime, room: nil,
-                    extensions: CMPExtensions(clientTime: stored.clientTime, contentType: stored.contentType),
-                    payload: stored.payload)))
+                write(
+                    .deliver(
+                        CMPDeliver(
+                            serverMessageID: stored.serverMessageID, senderUser: stored.senderUser, senderDevice: stored.senderDevice,
+                            serverTime: stored.serverTime, room: nil,
+                            extensions: CMPExtensions(clientTime: stored.clientTime, contentType: stored.contentType),
+                            payload: stored.payload)))
             }
         }
     }
@@ -38,8 +40,10 @@ extension ConnectionHandler {
         machine.loginRefused()
         loop.metrics.login(refusal.result)
         logger.debug("login refused", metadata: ["result": "\(refusal.result.name)", "reason": "\(refusal.reason)"])
-        writeFinal(.loginAck(CMPLoginAck(
-            result: refusal.result, sessionID: 0, serverTime: WallClock.milliseconds(), keepAlive: 0,
-            extensions: CMPExtensions(reasonString: refusal.reason))))
+        writeFinal(
+            .loginAck(
+                CMPLoginAck(
+                    result: refusal.result, sessionID: 0, serverTime: WallClock.milliseconds(), keepAlive: 0,
+                    extensions: CMPExtensions(reasonString: refusal.reason))))
     }
 }

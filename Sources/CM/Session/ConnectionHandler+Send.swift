@@ -42,8 +42,10 @@ extension ConnectionHandler {
     /// A SEND answered at once (rejected, stored offline, or nobody else to write to).
     func answerSend(_ clientMessageID: UInt32, result: CMPResultCode, serverMessageID: UInt64 = 0, reason: String? = nil) {
         loop.metrics.send(result)
-        write(.sendAck(CMPSendAck(
-            messageID: clientMessageID, result: result, serverMessageID: serverMessageID,
-            extensions: CMPExtensions(reasonString: reason))))
+        write(
+            .sendAck(
+                CMPSendAck(
+                    messageID: clientMessageID, result: result, serverMessageID: serverMessageID,
+                    extensions: CMPExtensions(reasonString: reason))))
     }
 }

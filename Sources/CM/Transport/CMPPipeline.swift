@@ -55,9 +55,12 @@ struct CMPPipeline: Sendable {
                 : (.notFound, "text/plain", Array("not found; the CMP WebSocket endpoint is \(path)\n".utf8))
         }
         try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-            withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
-                context.pipeline.removeHandler(name: "cmp-http-responder", promise: nil)
-            }))
+            withServerUpgrade: (
+                upgraders: [upgrader],
+                completionHandler: { context in
+                    context.pipeline.removeHandler(name: "cmp-http-responder", promise: nil)
+                }
+            ))
         try channel.pipeline.syncOperations.addHandler(responder, name: "cmp-http-responder")
     }
 }

@@ -27,7 +27,8 @@ final class PlainHTTPResponder: ChannelInboundHandler, RemovableChannelHandler {
             guard let head else { return }
             self.head = nil
             let path = String(head.uri.split(separator: "?", maxSplits: 1).first ?? "")
-            let (status, contentType, body) = head.method == .GET || head.method == .HEAD
+            let (status, contentType, body) =
+                head.method == .GET || head.method == .HEAD
                 ? route(path) : (.methodNotAllowed, "text/plain", Array("GET only\n".utf8))
             var headers = HTTPHeaders()
             headers.add(name: "Content-Type", value: contentType)
