@@ -6,6 +6,9 @@
 /// per input byte), then stores without further checks. With an array, every byte appended paid
 /// for a uniqueness check and a capacity check, and that was most of a decode's time.
 /// Noncopyable, so the memory has exactly one owner and no copy-on-write check is needed.
+///
+/// SAFETY: every store goes through `reserve(n)` (or a `JSONRun` over reserved room) before it
+/// writes, so `count` never passes `capacity`; `withUnsafeBytes`' buffer must not outlive the call.
 public struct JSONLineBuilder: ~Copyable {
     private(set) var base: UnsafeMutablePointer<UInt8>
     private var capacity: Int
@@ -271,7 +274,7 @@ public struct JSONLineBuilder: ~Copyable {
     /// Room for `size` more bytes; the caller stores them and adds to `count`.
     @inline(__always)
     mutating func reserve(_ size: Int) -> UnsafeMutablePointer<UInt8> {
-        if _slowPath(count + size > capacity) { grow(to: count + size) }
+        if count + size > capacity { grow(to: count + size) }
         return base + count
     }
 

@@ -20,6 +20,9 @@ extension JSONLineBuilder {
 /// Stores into room `JSONLineBuilder.run` reserved: each function says the most it writes, the
 /// run's room is the sum, and each checks that much is left before it stores (in every build: one
 /// comparison, against a capacity check, comma bookkeeping and a call per value through `field`).
+///
+/// SAFETY: callers hold a run only inside `JSONLineBuilder.run`'s closure, over room that call
+/// reserved; `ensure` stops the program before any store past `end`.
 struct JSONRun {
     private(set) var position: UnsafeMutablePointer<UInt8>
     /// One past the last byte of the room.
